@@ -1,0 +1,114 @@
+# daxtrace: clang -target bpf -> bpftool gen skeleton -> link with libbpf.
+# `make V=1` shows the commands, `make STATIC=1` links a static binary.
+
+OUT		:= build
+CLANG		?= clang
+BPFTOOL		?= bpftool
+CC		?= gcc
+ARCH		:= x86
+CFLAGS		?= -O2 -g
+CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11
+INCLUDES	:= -Iinclude -I$(OUT) -Isrc
+LIBS		:= -lbpf -lelf -lz
+ifeq ($(STATIC),1)
+LDFLAGS		+= -static
+LIBS		:= -l:libbpf.a -l:libelf.a -l:libz.a
+endif
+ifeq ($(SANITIZE),1)
+CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS		+= -fsanitize=address,undefined
+OUT		:= build/san
+endif
+# clang -target bpf lacks the host's system include dirs; add them last.
+CLANG_SYS	:= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
+		     sed -n '/<...> search starts/,/End of search/ s| \(/.*\)|-idirafter \1|p')
+BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+		   -Iinclude -I. $(CLANG_SYS)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c
+OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
+LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o
+SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
+UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices
+
+.PHONY: all clean test unit e2e demo deps vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(OUT)/daxtrace $(OUT)/daxload $(UNIT_TESTS)
+
+$(OUT):
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c include/daxtrace.h bpf/dax_trace.bpf.h vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+$(OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h $(SKELS) | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+
+$(OUT)/daxtrace: $(OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The workload runs in the guest from the shared tree: static, no deps.
+$(OUT)/daxload: tests/daxload.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror -pthread $< -o $@
+
+$(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) -o $@
+
+# Regenerate from the running kernel's BTF (committed: CO-RE makes it portable).
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+unit: $(UNIT_TESTS)
+	$(Q)for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+e2e: all
+	$(Q)tests/e2e/run
+
+test: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory e2e
+
+demo: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/demo
+
+DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
+	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
+	e2fsprogs cpio kmod util-linux python3 libc6-dev bc
+DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
+	bpftrace mkfs.xfs cpio python3 bc
+
+deps:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS)
+
+# Install only when something is missing, so `make test` works on a
+# fresh Debian machine and costs nothing on a prepared one.
+deps-check:
+	$(Q)for c in $(DEP_CMDS); do command -v $$c >/dev/null || { \
+		$(MAKE) --no-print-directory deps; break; }; done
+	$(Q)test -f /usr/include/bpf/libbpf.h || $(MAKE) --no-print-directory deps
+
+clean:
+	rm -rf build

@@ -1,0 +1,1224 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxtrace BPF side: the DAX I/O path from dax_iomap_rw down to the copy
+ * routines, and the DAX fault handlers. One handler per meaning; each
+ * attach method (fentry/fexit, kprobe/kretprobe, tracepoint) is a thin
+ * wrapper, and user space switches off the ones this kernel cannot use.
+ *
+ * Counting happens here, in maps; only anomalies (and --snoop) cross the
+ * ring buffer.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "daxtrace.h"
+#include "dax_checks.h"
+#include "dax_trace.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Options, set by user space between open and load. */
+const volatile __u32 targ_tgid;
+const volatile char targ_comm[DT_COMM_LEN];
+const volatile bool filter_dev;
+const volatile bool snoop;
+const volatile __u64 page_offset_base_addr; /* &page_offset_base */
+
+#define PAGE_SHIFT_	DT_PAGE_SHIFT
+
+#define VMF_OOM		0x0001
+#define VMF_SIGBUS	0x0002
+#define VMF_HWPOISON	0x0010
+#define VMF_HWPOISON_L	0x0020
+#define VMF_SIGSEGV	0x0040
+#define VMF_FALLBACK	0x0800
+#define VMF_ERRORS	(VMF_OOM | VMF_SIGBUS | VMF_HWPOISON | VMF_HWPOISON_L | \
+			 VMF_SIGSEGV)
+
+#define VM_READ_	0x1
+#define VM_WRITE_	0x2
+
+/* Per-thread state of the DAX operations in flight on that thread. */
+struct tstate {
+	/* dax_iomap_rw */
+	__u64 rw_start;
+	__u64 rw_pos;
+	__u64 rw_asked;
+	__u64 rw_inode;
+	__u32 rw_active;
+	__u32 rw_op;
+	__u32 rw_dev;
+	__u32 seq;
+	/* dax_iomap_fault / dev_dax_huge_fault */
+	__u64 f_start;
+	__u64 f_pgoff;
+	__u64 f_ino;
+	__u32 f_active;
+	__u32 f_dev;
+	__u32 f_size;
+	__u32 pad0;
+	/* dax_direct_access (entry stash) */
+	__u64 da_start;
+	__u64 da_daxdev;
+	__u64 da_pgoff;
+	__s64 da_nr;
+	__u64 da_kaddrp;
+	__u64 da_pfnp;
+	__u32 da_active;
+	__u32 drv_active;
+	__s64 drv_ret;
+	/* the last direct_access: ties the next copy to its kaddr */
+	__u64 l_pgoff;
+	__s64 l_ret;
+	__s64 l_drv_ret;
+	__u64 l_kaddr;
+	__u64 l_pfn;
+	__u32 l_valid;
+	/* dax_copy_{to,from}_iter (entry stash) */
+	__u32 c_active;
+	__u64 c_start;
+	__u64 c_daxdev;
+	__u64 c_pgoff;
+	__u64 c_addr;
+	__u64 c_bytes;
+	__u64 c_iter;
+	__u32 c_op;
+	/* --deep: what the copy routine itself did */
+	__u32 v_measured;
+	__s64 v_ret;
+	__s64 v_mcu_left;
+	/* dax_iomap_iter (entry stash) */
+	__u64 it_start;
+	__u64 it_iomi;
+	__s64 it_pos;
+	__u64 it_len;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, DT_MAX_THREADS);
+	__type(key, __u32);
+	__type(value, struct tstate);
+} tstates SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS * DT_OP_MAX);
+	__type(key, struct dt_key);
+	__type(value, struct dt_stats);
+} stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct dt_err_key);
+	__type(value, __u64);
+} errors SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS * DT_CHK_MAX);
+	__type(key, struct dt_chk_key);
+	__type(value, struct dt_chk_val);
+} checks SEC(".maps");
+
+/* Media errors by device and page offset (LRU: bounded on a bad DIMM). */
+struct dt_media_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 pgoff;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dt_media_key);
+	__type(value, __u64);
+} media_errors SEC(".maps");
+
+/* -d filter: kernel dev_t -> 1 */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u8);
+} dev_filter SEC(".maps");
+
+/* dax_device -> user-visible dev_t, learned inside read/write/fault. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u32);
+} daxdev_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct dt_bpf_stats bpf_stats;
+
+static const struct tstate zero_ts;
+static const struct dt_stats zero_stats;
+static const struct dt_chk_val zero_chk;
+
+/* ---- small helpers ---------------------------------------------------- */
+
+#define log2_slot dt_log2_slot
+
+static __always_inline bool task_wanted(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	char comm[DT_COMM_LEN];
+	int i;
+
+	if (targ_tgid && (id >> 32) != targ_tgid)
+		return false;
+	if (!targ_comm[0])
+		return true;
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < DT_COMM_LEN; i++) {
+		if (comm[i] != targ_comm[i])
+			return false;
+		if (!comm[i])
+			break;
+	}
+	return true;
+}
+
+static __always_inline bool dev_wanted(__u32 dev)
+{
+	return !filter_dev || bpf_map_lookup_elem(&dev_filter, &dev);
+}
+
+static __always_inline struct tstate *ts_get(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&tstates, &tid);
+}
+
+static __always_inline struct tstate *ts_get_or_new(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct tstate *ts;
+
+	ts = bpf_map_lookup_elem(&tstates, &tid);
+	if (ts)
+		return ts;
+	bpf_map_update_elem(&tstates, &tid, &zero_ts, BPF_NOEXIST);
+	return bpf_map_lookup_elem(&tstates, &tid);
+}
+
+/* Forget the thread once nothing of it is in flight: keeps the map small. */
+static __always_inline void ts_put(struct tstate *ts)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!ts->rw_active && !ts->f_active && !ts->da_active &&
+	    !ts->c_active && !ts->drv_active)
+		bpf_map_delete_elem(&tstates, &tid);
+}
+
+static __always_inline struct dt_stats *stats_get(__u32 dev, __u32 op)
+{
+	struct dt_key key = { .dev = dev, .op = op };
+	struct dt_stats *st;
+
+	st = bpf_map_lookup_elem(&stats, &key);
+	if (st)
+		return st;
+	bpf_map_update_elem(&stats, &key, &zero_stats, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&stats, &key);
+	if (!st)
+		__sync_fetch_and_add(&bpf_stats.map_full, 1);
+	return st;
+}
+
+static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
+{
+	struct dt_err_key key = { .dev = dev, .op = op, .err = err };
+	__u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&errors, &key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&errors, &key, &one, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&errors, &key);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			__sync_fetch_and_add(&bpf_stats.map_full, 1);
+	}
+}
+
+static __always_inline void verdict(__u32 dev, __u32 check, __u32 v)
+{
+	struct dt_chk_key key = { .dev = dev, .check = check };
+	struct dt_chk_val *val;
+
+	if (v >= DT_VERDICT_MAX)
+		return;
+	val = bpf_map_lookup_elem(&checks, &key);
+	if (!val) {
+		bpf_map_update_elem(&checks, &key, &zero_chk, BPF_NOEXIST);
+		val = bpf_map_lookup_elem(&checks, &key);
+	}
+	if (!val) {
+		__sync_fetch_and_add(&bpf_stats.map_full, 1);
+		return;
+	}
+	__sync_fetch_and_add(&val->n[v], 1);
+}
+
+static __always_inline void account(struct dt_stats *st, __u64 asked,
+				    __s64 ret, __u64 lat)
+{
+	__u64 done = ret > 0 ? ret : 0;
+
+	__sync_fetch_and_add(&st->calls, 1);
+	__sync_fetch_and_add(&st->bytes_req, asked);
+	__sync_fetch_and_add(&st->bytes_done, done);
+	__sync_fetch_and_add(&st->lat_sum_ns, lat);
+	if (ret >= 0 && (__u64)ret < asked)
+		__sync_fetch_and_add(&st->shorts, 1);
+	if (ret < 0)
+		__sync_fetch_and_add(&st->errors, 1);
+	__sync_fetch_and_add(&st->len_hist[log2_slot(done)], 1);
+	__sync_fetch_and_add(&st->lat_hist[log2_slot(lat)], 1);
+}
+
+static __always_inline struct dt_event *ev_new(__u32 op, __u32 dev, __u32 why)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct dt_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&bpf_stats.rb_dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = DT_REC_EVENT;
+	e->op = op;
+	e->dev = dev;
+	e->why = why;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+/* The device a direct_access or copy belongs to. */
+static __always_inline __u32 daxdev_to_dev(struct tstate *ts, __u64 daxdev,
+					   __u32 *flags)
+{
+	__u32 *d, dev;
+
+	if (ts && (ts->f_active || ts->rw_active)) {
+		dev = ts->f_active ? ts->f_dev : ts->rw_dev;
+		d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
+		if (!d || *d != dev)
+			bpf_map_update_elem(&daxdev_dev, &daxdev, &dev, BPF_ANY);
+		return dev;
+	}
+	*flags |= DT_F_NO_CTX;
+	d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
+	if (d)
+		return *d;
+	/* device-dax: the char device's dev_t is the dax inode's */
+	return BPF_CORE_READ((struct dax_device *)daxdev, inode.i_rdev);
+}
+
+/* ---- dax_iomap_rw ------------------------------------------------------ */
+
+static __always_inline int rw_entry(struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct inode *inode;
+	struct tstate *ts;
+
+	if (!task_wanted())
+		return 0;
+	ts = ts_get_or_new();
+	if (!ts)
+		return 0;
+	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	ts->rw_active = 1;
+	ts->rw_op = iter_dir(iter) == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
+	ts->rw_dev = inode_dev(inode);
+	ts->rw_pos = BPF_CORE_READ(iocb, ki_pos);
+	ts->rw_asked = BPF_CORE_READ(iter, count);
+	ts->rw_inode = (__u64)inode;
+	ts->seq++;
+	ts->l_valid = 0;
+	ts->rw_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int rw_exit(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	__u32 why = 0, chk = 0, flags = 0, v;
+	struct inode *inode;
+	struct dt_stats *st;
+	struct dt_event *e;
+	__u64 lat, isize;
+	int eof;
+
+	if (!ts || !ts->rw_active)
+		return 0;
+	ts->rw_active = 0;
+	if (!dev_wanted(ts->rw_dev))
+		goto out;
+	lat = bpf_ktime_get_ns() - ts->rw_start;
+	inode = (struct inode *)ts->rw_inode;
+	isize = BPF_CORE_READ(inode, i_size);
+
+	st = stats_get(ts->rw_dev, ts->rw_op);
+	if (st)
+		account(st, ts->rw_asked, ret, lat);
+	v = dt_check_rw(ts->rw_op == DT_OP_READ, ts->rw_pos, ts->rw_asked,
+			ret, isize, &eof);
+	if (eof)
+		flags |= DT_F_EOF;
+	if (ret < 0) {
+		count_error(ts->rw_dev, ts->rw_op, -ret);
+		why |= DT_EV_ERROR;
+	} else if (v == DT_FAIL) {
+		why |= DT_EV_SHORT | DT_EV_CHECK;
+		chk |= 1U << DT_CHK_RW_COMPLETE;
+	}
+	verdict(ts->rw_dev, DT_CHK_RW_COMPLETE, v);
+
+	if (snoop)
+		why |= DT_EV_SNOOP;
+	if (!why)
+		goto out;
+	e = ev_new(ts->rw_op, ts->rw_dev, why);
+	if (!e)
+		goto out;
+	e->lat_ns = lat;
+	e->check_fail = chk;
+	e->flags = flags;
+	e->pos = ts->rw_pos;
+	e->asked = ts->rw_asked;
+	e->ret = ret;
+	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->isize = isize;
+	e->seq = ts->seq;
+	bpf_ringbuf_submit(e, 0);
+out:
+	ts_put(ts);
+	return 0;
+}
+
+SEC("fentry/dax_iomap_rw")
+int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
+{
+	return rw_entry(iocb, iter);
+}
+
+SEC("fexit/dax_iomap_rw")
+int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
+	     const struct iomap_ops *ops, ssize_t ret)
+{
+	return rw_exit(ret);
+}
+
+SEC("kprobe/dax_iomap_rw")
+int BPF_KPROBE(kp_rw, struct kiocb *iocb, struct iov_iter *iter)
+{
+	return rw_entry(iocb, iter);
+}
+
+SEC("kretprobe/dax_iomap_rw")
+int BPF_KRETPROBE(kr_rw, long ret)
+{
+	return rw_exit(ret);
+}
+
+/* ---- iterations --------------------------------------------------------- */
+
+static __always_inline void iter_done(struct tstate *ts, __u64 asked,
+				      __s64 progress, __u64 lat)
+{
+	struct dt_stats *st;
+	struct dt_event *e;
+	__u32 why = 0, v;
+
+	if (!dev_wanted(ts->rw_dev))
+		return;
+	st = stats_get(ts->rw_dev, DT_OP_ITER);
+	if (st)
+		account(st, asked, progress, lat);
+	v = dt_check_progress(progress);
+	if (v == DT_FAIL)
+		why = DT_EV_CHECK;
+	if (progress < 0) {
+		why = DT_EV_ERROR;
+		count_error(ts->rw_dev, DT_OP_ITER, -progress);
+	}
+	verdict(ts->rw_dev, DT_CHK_ITER_PROGRESS, v);
+	if (snoop)
+		why |= DT_EV_SNOOP;
+	if (!why)
+		return;
+	e = ev_new(DT_OP_ITER, ts->rw_dev, why);
+	if (!e)
+		return;
+	e->lat_ns = lat;
+	e->check_fail = v == DT_FAIL ? 1U << DT_CHK_ITER_PROGRESS : 0;
+	e->asked = asked;
+	e->ret = progress;
+	e->seq = ts->seq;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline __u64 iomi_length(struct iomap_iter *it)
+{
+	__u64 len = BPF_CORE_READ(it, len);
+	__s64 pos = BPF_CORE_READ(it, pos);
+	__s64 end = BPF_CORE_READ(it, iomap.offset) +
+		    BPF_CORE_READ(it, iomap.length);
+
+	if (end - pos < (__s64)len)
+		return end - pos;
+	return len;
+}
+
+/* dax_iomap_iter itself, on kernels where it is not inlined. */
+static __always_inline int it_entry(struct iomap_iter *it)
+{
+	struct tstate *ts = ts_get();
+
+	if (!ts || !ts->rw_active)
+		return 0;
+	ts->it_iomi = (__u64)it;
+	ts->it_pos = BPF_CORE_READ(it, pos);
+	ts->it_len = iomi_length(it);
+	ts->it_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int it_exit(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	struct iomap_iter *it;
+	__s64 progress = ret;
+
+	if (!ts || !ts->rw_active || !ts->it_iomi)
+		return 0;
+	it = (struct iomap_iter *)ts->it_iomi;
+	ts->it_iomi = 0;
+	/* >= 6.15 returns 0/-errno and advances ->pos itself */
+	if (!has_iomap_processed(it) && ret == 0)
+		progress = BPF_CORE_READ(it, pos) - ts->it_pos;
+	iter_done(ts, ts->it_len, progress, bpf_ktime_get_ns() - ts->it_start);
+	return 0;
+}
+
+SEC("fentry/dax_iomap_iter")
+int BPF_PROG(fe_iter, struct iomap_iter *it)
+{
+	return it_entry(it);
+}
+
+SEC("fexit/dax_iomap_iter")
+int BPF_PROG(fx_iter, struct iomap_iter *it, struct iov_iter *iter, long ret)
+{
+	return it_exit(ret);
+}
+
+SEC("kprobe/dax_iomap_iter")
+int BPF_KPROBE(kp_iter, struct iomap_iter *it)
+{
+	return it_entry(it);
+}
+
+SEC("kretprobe/dax_iomap_iter")
+int BPF_KRETPROBE(kr_iter, long ret)
+{
+	return it_exit(ret);
+}
+
+/*
+ * Where dax_iomap_iter is inlined (6.1), iomap_iter() runs between
+ * iterations and its tracepoint sees the previous one's ->processed.
+ * It fires for every iomap user, DAX or not, so only --deep attaches it.
+ */
+SEC("raw_tp/iomap_iter")
+int BPF_PROG(rt_iomap_iter, struct iomap_iter *it)
+{
+	struct tstate *ts = ts_get();
+
+	if (!ts || !ts->rw_active || !has_iomap_processed(it))
+		return 0;
+	if (!BPF_CORE_READ(it, iomap.length))
+		return 0;	/* first call: no iteration done yet */
+	iter_done(ts, iomi_length(it), BPF_CORE_READ(it, processed), 0);
+	return 0;
+}
+
+/* ---- dax_direct_access and the drivers' direct_access ----------------- */
+
+static __always_inline int da_entry(struct dax_device *dd, __u64 pgoff,
+				    long nr, void **kaddrp, void *pfnp)
+{
+	struct tstate *ts;
+
+	if (!task_wanted())
+		return 0;
+	ts = ts_get_or_new();
+	if (!ts)
+		return 0;
+	ts->da_active = 1;
+	ts->da_daxdev = (__u64)dd;
+	ts->da_pgoff = pgoff;
+	ts->da_nr = nr;
+	ts->da_kaddrp = (__u64)kaddrp;
+	ts->da_pfnp = (__u64)pfnp;
+	ts->drv_ret = 0;
+	ts->da_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline __u32 check_kaddr_pfn(__u64 kaddr, __u64 pfn)
+{
+	__u64 pob = 0;
+
+	if (page_offset_base_addr)
+		bpf_probe_read_kernel(&pob, sizeof(pob),
+				      (void *)page_offset_base_addr);
+	return dt_check_kaddr_pfn(pob, kaddr, pfn);
+}
+
+static __always_inline int da_exit(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	__u32 why = 0, chk = 0, flags = 0, dev, v;
+	__u64 kaddr = 0, pfn = 0, lat;
+	struct dt_media_key mk = {};
+	struct dt_stats *st;
+	struct dt_event *e;
+	__u64 one = 1, *n;
+
+	if (!ts || !ts->da_active)
+		return 0;
+	ts->da_active = 0;
+	dev = daxdev_to_dev(ts, ts->da_daxdev, &flags);
+	if (!dev_wanted(dev))
+		goto out;
+	lat = bpf_ktime_get_ns() - ts->da_start;
+	if (ret > 0 && ts->da_kaddrp)
+		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)ts->da_kaddrp);
+	if (ret > 0 && ts->da_pfnp)
+		bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)ts->da_pfnp);
+
+	st = stats_get(dev, DT_OP_DIRECT_ACCESS);
+	if (st)
+		account(st, ts->da_nr << PAGE_SHIFT_,
+			ret > 0 ? ret << PAGE_SHIFT_ : ret, lat);
+
+	/* direct_access.ret_range */
+	v = dt_check_ret_range(ret, ts->da_nr);
+	if (v == DT_FAIL)
+		chk |= 1U << DT_CHK_DA_RET_RANGE;
+	verdict(dev, DT_CHK_DA_RET_RANGE, v);
+
+	/* the RFC's driver returned a physical address as kaddr */
+	v = dt_check_kaddr_kernel(ts->da_kaddrp != 0, ret, kaddr);
+	if (v == DT_FAIL)
+		chk |= 1U << DT_CHK_DA_KADDR_KERNEL;
+	verdict(dev, DT_CHK_DA_KADDR_KERNEL, v);
+
+	/* direct_access.kaddr_pfn */
+	v = DT_NA;
+	if (ret > 0 && ts->da_kaddrp && ts->da_pfnp) {
+		v = check_kaddr_pfn(kaddr, pfn);
+		if (v == DT_FAIL)
+			chk |= 1U << DT_CHK_DA_KADDR_PFN;
+	}
+	verdict(dev, DT_CHK_DA_KADDR_PFN, v);
+
+	if (ret < 0) {
+		count_error(dev, DT_OP_DIRECT_ACCESS, -ret);
+		why |= DT_EV_ERROR;
+		if (ret == -5 || ret == -133) {
+			mk.dev = dev;
+			mk.pgoff = ts->da_pgoff;
+			n = bpf_map_lookup_elem(&media_errors, &mk);
+			if (n)
+				__sync_fetch_and_add(n, 1);
+			else
+				bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
+		}
+	} else if (ret < ts->da_nr) {
+		why |= DT_EV_SHORT;
+	}
+	if (chk)
+		why |= DT_EV_CHECK;
+
+	ts->l_valid = ret > 0;
+	ts->l_pgoff = ts->da_pgoff;
+	ts->l_ret = ret;
+	ts->l_drv_ret = ts->drv_ret;
+	ts->l_kaddr = kaddr;
+	ts->l_pfn = pfn;
+
+	if (snoop)
+		why |= DT_EV_SNOOP;
+	if (!why)
+		goto out;
+	e = ev_new(DT_OP_DIRECT_ACCESS, dev, why);
+	if (!e)
+		goto out;
+	e->lat_ns = lat;
+	e->check_fail = chk;
+	e->flags = flags;
+	e->pos = ts->da_pgoff;
+	e->asked = ts->da_nr;
+	e->ret = ret;
+	e->da_pgoff = ts->da_pgoff;
+	e->da_ret = ret;
+	e->drv_ret = ts->drv_ret;
+	e->kaddr = kaddr;
+	e->pfn = pfn;
+	e->seq = ts->seq;
+	bpf_ringbuf_submit(e, 0);
+out:
+	ts_put(ts);
+	return 0;
+}
+
+SEC("fentry/dax_direct_access")
+int BPF_PROG(fe_da, struct dax_device *dd, unsigned long pgoff, long nr,
+	     enum dax_access_mode mode, void **kaddr, void *pfn)
+{
+	return da_entry(dd, pgoff, nr, kaddr, pfn);
+}
+
+/* fexit cannot hand us the void ** argument: da_entry stashed it. */
+SEC("fexit/dax_direct_access")
+int BPF_PROG(fx_da)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return da_exit((long)ret);
+}
+
+/* BPF_KPROBE stops at five arguments; pfn is the sixth (%r9 on x86-64). */
+SEC("kprobe/dax_direct_access")
+int kp_da(struct pt_regs *ctx)
+{
+	return da_entry((void *)PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx),
+			PT_REGS_PARM3(ctx), (void **)PT_REGS_PARM5(ctx),
+			(void *)ctx->r9);
+}
+
+SEC("kretprobe/dax_direct_access")
+int BPF_KRETPROBE(kr_da, long ret)
+{
+	return da_exit(ret);
+}
+
+/*
+ * The driver's own ->direct_access, called by dax_direct_access: its raw
+ * return shows what dax_direct_access clamped. Three slots, each pointed
+ * at a driver (pmem, fsdev, device-dax) by user space.
+ */
+static __always_inline int drv_entry(void)
+{
+	struct tstate *ts = ts_get();
+
+	if (ts && ts->da_active)
+		ts->drv_active = 1;
+	return 0;
+}
+
+static __always_inline int drv_exit(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+
+	if (ts && ts->drv_active) {
+		ts->drv_active = 0;
+		ts->drv_ret = ret;
+	}
+	return 0;
+}
+
+#define DRV_SLOT(n)							\
+SEC("fentry")								\
+int BPF_PROG(fe_drv##n)							\
+{									\
+	return drv_entry();						\
+}									\
+SEC("fexit")								\
+int BPF_PROG(fx_drv##n)							\
+{									\
+	__u64 ret = 0;							\
+									\
+	bpf_get_func_ret(ctx, &ret);					\
+	return drv_exit((long)ret);					\
+}									\
+SEC("kprobe")								\
+int BPF_KPROBE(kp_drv##n)						\
+{									\
+	return drv_entry();						\
+}									\
+SEC("kretprobe")							\
+int BPF_KRETPROBE(kr_drv##n, long ret)					\
+{									\
+	return drv_exit(ret);						\
+}
+
+DRV_SLOT(0)
+DRV_SLOT(1)
+DRV_SLOT(2)
+
+/* ---- dax_copy_to_iter / dax_copy_from_iter ------------------------------ */
+
+static __always_inline int copy_entry(__u32 op, struct dax_device *dd,
+				      __u64 pgoff, void *addr, __u64 bytes,
+				      struct iov_iter *iter)
+{
+	struct tstate *ts;
+
+	if (!task_wanted())
+		return 0;
+	ts = ts_get_or_new();
+	if (!ts)
+		return 0;
+	ts->c_active = 1;
+	ts->c_op = op;
+	ts->c_daxdev = (__u64)dd;
+	ts->c_pgoff = pgoff;
+	ts->c_addr = (__u64)addr;
+	ts->c_bytes = bytes;
+	ts->c_iter = (__u64)iter;
+	ts->v_measured = 0;
+	ts->v_ret = 0;
+	ts->v_mcu_left = 0;
+	ts->c_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline __u32 copy_variant(__u32 op, struct dax_device *dd)
+{
+	unsigned long flags = BPF_CORE_READ(dd, flags);
+	int alive = bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE);
+	int nomc = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC);
+	int nocache = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE);
+
+	if (!(flags & (1UL << alive)))
+		return DT_VAR_DEAD;
+	if (op == DT_OP_COPY_TO_ITER)
+		return flags & (1UL << nomc) ? DT_VAR_COPY_MC_TO_ITER :
+					       DT_VAR_COPY_TO_ITER;
+	return flags & (1UL << nocache) ? DT_VAR_COPY_FROM_ITER_FLUSHCACHE :
+					  DT_VAR_COPY_FROM_ITER;
+}
+
+struct vma_probe {
+	__u64 need;	/* VM_WRITE_ for copies to user, VM_READ_ from user */
+	__u64 ok;
+};
+
+static long vma_cb(struct task_struct *task, struct vm_area_struct *vma,
+		   struct vma_probe *p)
+{
+	p->ok = (BPF_CORE_READ(vma, vm_flags) & p->need) == p->need;
+	return 0;
+}
+
+/* Was the copy stopped by the user side (unmapped / protected byte)? */
+static __always_inline __u32 short_side(__u32 op, struct iov_iter *iter,
+					__u64 *uaddr)
+{
+	struct vma_probe p = {};
+
+	if (!iter_user(iter))
+		return DT_SIDE_UNKNOWN;
+	*uaddr = iter_user_pos(iter);
+	if (!*uaddr)
+		return DT_SIDE_UNKNOWN;
+	p.need = op == DT_OP_COPY_TO_ITER ? VM_WRITE_ : VM_READ_;
+	if (bpf_find_vma(bpf_get_current_task_btf(), *uaddr, vma_cb, &p, 0))
+		return DT_SIDE_USER;	/* no VMA there at all */
+	return p.ok ? DT_SIDE_SOURCE : DT_SIDE_USER;
+}
+
+static __always_inline int copy_exit(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, dev, variant;
+	struct dt_stats *st;
+	struct dt_event *e;
+	__u64 lat, uaddr = 0;
+
+	if (!ts || !ts->c_active)
+		return 0;
+	ts->c_active = 0;
+	dev = daxdev_to_dev(ts, ts->c_daxdev, &flags);
+	if (!dev_wanted(dev))
+		goto out;
+	lat = bpf_ktime_get_ns() - ts->c_start;
+	variant = copy_variant(ts->c_op, (struct dax_device *)ts->c_daxdev);
+
+	if ((__u64)ret < ts->c_bytes) {
+		side = short_side(ts->c_op, (struct iov_iter *)ts->c_iter, &uaddr);
+		why |= DT_EV_SHORT | DT_EV_CHECK;
+	}
+	if (ts->l_valid && ts->c_addr >= ts->l_kaddr &&
+	    ts->c_addr < ts->l_kaddr + ((__u64)ts->l_ret << PAGE_SHIFT_))
+		flags |= DT_F_DA_LINKED;
+
+	st = stats_get(dev, ts->c_op);
+	if (st) {
+		account(st, ts->c_bytes, ret, lat);
+		if (variant < DT_VAR_MAX)
+			__sync_fetch_and_add(&st->variant[variant], 1);
+		if (side && side < 4)
+			__sync_fetch_and_add(&st->short_side[side], 1);
+	}
+	verdict(dev, DT_CHK_COPY_COMPLETE, dt_check_copy(ts->c_bytes, ret));
+
+	if (snoop)
+		why |= DT_EV_SNOOP;
+	if (!why)
+		goto out;
+	e = ev_new(ts->c_op, dev, why);
+	if (!e)
+		goto out;
+	e->lat_ns = lat;
+	e->check_fail = (why & DT_EV_CHECK) ? 1U << DT_CHK_COPY_COMPLETE : 0;
+	e->flags = flags;
+	e->pos = ts->c_pgoff;
+	e->asked = ts->c_bytes;
+	e->ret = ret;
+	e->addr = ts->c_addr;
+	e->user_addr = uaddr;
+	e->variant = ts->v_measured ? ts->v_measured : variant;
+	e->side = side;
+	if (ts->v_measured)
+		e->flags |= 1U << 8;	/* variant measured, not inferred */
+	e->drv_ret = ts->v_mcu_left;
+	if (ts->l_valid) {
+		e->da_pgoff = ts->l_pgoff;
+		e->da_ret = ts->l_ret;
+		e->kaddr = ts->l_kaddr;
+		e->pfn = ts->l_pfn;
+	}
+	e->seq = ts->seq;
+	bpf_ringbuf_submit(e, 0);
+out:
+	ts_put(ts);
+	return 0;
+}
+
+SEC("fentry/dax_copy_to_iter")
+int BPF_PROG(fe_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
+	     size_t bytes, struct iov_iter *i)
+{
+	return copy_entry(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("fexit/dax_copy_to_iter")
+int BPF_PROG(fx_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
+	     size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit(ret);
+}
+
+SEC("kprobe/dax_copy_to_iter")
+int BPF_KPROBE(kp_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
+	       size_t bytes, struct iov_iter *i)
+{
+	return copy_entry(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_to_iter")
+int BPF_KRETPROBE(kr_cti, long ret)
+{
+	return copy_exit(ret);
+}
+
+SEC("fentry/dax_copy_from_iter")
+int BPF_PROG(fe_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
+	     size_t bytes, struct iov_iter *i)
+{
+	return copy_entry(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("fexit/dax_copy_from_iter")
+int BPF_PROG(fx_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
+	     size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit(ret);
+}
+
+SEC("kprobe/dax_copy_from_iter")
+int BPF_KPROBE(kp_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
+	       size_t bytes, struct iov_iter *i)
+{
+	return copy_entry(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_from_iter")
+int BPF_KRETPROBE(kr_cfi, long ret)
+{
+	return copy_exit(ret);
+}
+
+/*
+ * --deep: the copy routines. They run for all I/O on the machine, so they
+ * only record when a dax copy is in flight on this thread.
+ */
+static __always_inline int var_exit(__u32 variant, __s64 ret)
+{
+	struct tstate *ts = ts_get();
+
+	if (!ts || !ts->c_active)
+		return 0;
+	ts->v_measured = variant;
+	ts->v_ret = ret;
+	return 0;
+}
+
+static __always_inline int mcu_exit(__s64 left)
+{
+	struct tstate *ts = ts_get();
+
+	if (ts && ts->c_active)
+		ts->v_mcu_left += left;
+	return 0;
+}
+
+SEC("fexit/_copy_to_iter")
+int BPF_PROG(fx_v_cti, const void *addr, size_t bytes, struct iov_iter *i,
+	     size_t ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
+}
+
+SEC("kretprobe/_copy_to_iter")
+int BPF_KRETPROBE(kr_v_cti, long ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
+}
+
+SEC("fexit/_copy_mc_to_iter")
+int BPF_PROG(fx_v_cmti, const void *addr, size_t bytes, struct iov_iter *i,
+	     size_t ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
+
+SEC("kretprobe/_copy_mc_to_iter")
+int BPF_KRETPROBE(kr_v_cmti, long ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
+
+SEC("fexit/copy_mc_to_user")
+int BPF_PROG(fx_v_mcu, void *to, const void *from, unsigned int len,
+	     unsigned long ret)
+{
+	return mcu_exit(ret);
+}
+
+SEC("kretprobe/copy_mc_to_user")
+int BPF_KRETPROBE(kr_v_mcu, long ret)
+{
+	return mcu_exit(ret);
+}
+
+/* ---- faults ------------------------------------------------------------ */
+
+/* 6.1 passes enum page_entry_size (0/1/2); later kernels an order (0/9/18). */
+static __always_inline __u32 fault_size(__u32 arg)
+{
+	if (arg == 1 || arg == 9)
+		return DT_FAULT_PMD;
+	if (arg == 2 || arg == 18)
+		return DT_FAULT_PUD;
+	return DT_FAULT_PTE;
+}
+
+static __always_inline __u64 fault_bytes(__u32 size)
+{
+	if (size == DT_FAULT_PMD)
+		return 1ULL << 21;
+	if (size == DT_FAULT_PUD)
+		return 1ULL << 30;
+	return 1ULL << 12;
+}
+
+static __always_inline void fault_account(__u32 dev, __u32 size, __u32 ret,
+					  __u64 pgoff, __u64 ino, __u64 lat,
+					  __u32 seq)
+{
+	__u32 why = 0, flags = 0, err = ret & VMF_ERRORS;
+	__u64 bytes = fault_bytes(size);
+	struct dt_stats *st;
+	struct dt_event *e;
+
+	if (!dev_wanted(dev))
+		return;
+	st = stats_get(dev, DT_OP_FAULT);
+	if (st) {
+		__sync_fetch_and_add(&st->calls, 1);
+		__sync_fetch_and_add(&st->bytes_req, bytes);
+		__sync_fetch_and_add(&st->lat_sum_ns, lat);
+		__sync_fetch_and_add(&st->lat_hist[log2_slot(lat)], 1);
+		if (err) {
+			__sync_fetch_and_add(&st->errors, 1);
+		} else if (ret & VMF_FALLBACK) {
+			__sync_fetch_and_add(&st->fallbacks, 1);
+		} else {
+			__sync_fetch_and_add(&st->bytes_done, bytes);
+			if (size < DT_FAULT_SIZES)
+				__sync_fetch_and_add(&st->faults[size], 1);
+			__sync_fetch_and_add(&st->len_hist[log2_slot(bytes)], 1);
+		}
+	}
+	if (err) {
+		count_error(dev, DT_OP_FAULT, err);
+		why |= DT_EV_ERROR;
+	}
+	if (ret & VMF_FALLBACK)
+		flags |= DT_F_FALLBACK;
+	if (snoop)
+		why |= DT_EV_SNOOP;
+	if (!why)
+		return;
+	e = ev_new(DT_OP_FAULT, dev, why);
+	if (!e)
+		return;
+	e->lat_ns = lat;
+	e->flags = flags;
+	e->pos = pgoff << PAGE_SHIFT_;
+	e->asked = bytes;
+	e->ret = ret;
+	e->ino = ino;
+	e->fault_size = size;
+	e->seq = seq;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
+{
+	struct inode *inode;
+	struct tstate *ts;
+
+	if (!task_wanted())
+		return 0;
+	ts = ts_get_or_new();
+	if (!ts)
+		return 0;
+	inode = BPF_CORE_READ(vmf, vma, vm_file, f_inode);
+	ts->f_active = 1;
+	ts->f_dev = inode_dev(inode);
+	ts->f_pgoff = BPF_CORE_READ(vmf, pgoff);
+	ts->f_ino = BPF_CORE_READ(inode, i_ino);
+	ts->f_size = fault_size(pe);
+	ts->seq++;
+	ts->f_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int fault_exit(__u32 ret)
+{
+	struct tstate *ts = ts_get();
+
+	if (!ts || !ts->f_active)
+		return 0;
+	ts->f_active = 0;
+	fault_account(ts->f_dev, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
+		      bpf_ktime_get_ns() - ts->f_start, ts->seq);
+	ts_put(ts);
+	return 0;
+}
+
+SEC("fentry/dax_iomap_fault")
+int BPF_PROG(fe_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dax_iomap_fault")
+int BPF_PROG(fx_fault)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return fault_exit(ret);
+}
+
+SEC("kprobe/dax_iomap_fault")
+int BPF_KPROBE(kp_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dax_iomap_fault")
+int BPF_KRETPROBE(kr_fault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
+
+SEC("fentry/dev_dax_huge_fault")
+int BPF_PROG(fe_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dev_dax_huge_fault")
+int BPF_PROG(fx_devfault)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return fault_exit(ret);
+}
+
+SEC("kprobe/dev_dax_huge_fault")
+int BPF_KPROBE(kp_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dev_dax_huge_fault")
+int BPF_KRETPROBE(kr_devfault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
+
+/*
+ * Tracepoint fallback for fs-dax faults where dax_iomap_fault cannot be
+ * probed: the *_fault_done events carry the result but no latency.
+ */
+SEC("tracepoint/fs_dax/dax_pte_fault_done")
+int tp_pte_done(struct trace_event_raw_dax_pte_fault_class *ctx)
+{
+	if (!task_wanted())
+		return 0;
+	fault_account(ctx->dev, DT_FAULT_PTE, ctx->result, ctx->pgoff,
+		      ctx->ino, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/fs_dax/dax_pmd_fault_done")
+int tp_pmd_done(struct trace_event_raw_dax_pmd_fault_class *ctx)
+{
+	if (!task_wanted())
+		return 0;
+	fault_account(ctx->dev, DT_FAULT_PMD, ctx->result, ctx->pgoff,
+		      ctx->ino, 0, 0);
+	return 0;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The expected-behaviour checks as pure functions, shared by the BPF
+ * programs (which apply them in the kernel) and the unit tests (which
+ * feed them constructed cases). Include daxtrace.h first.
+ */
+#ifndef __DAX_CHECKS_H
+#define __DAX_CHECKS_H
+
+#ifndef __always_inline
+#define __always_inline inline __attribute__((always_inline))
+#endif
+
+#define DT_PAGE_SHIFT		12
+#define DT_KERNEL_HALF		0xffff800000000000ULL
+#define DT_DIRECT_MAP_MAX	(1ULL << 46)	/* 64 TiB, 4-level paging */
+#define DT_PFN_MASK		((1ULL << 52) - 1)	/* pfn_t minus flags */
+
+/* log2 bucket: slot 0 holds 0 and 1, slot n holds [2^n, 2^(n+1)). */
+static __always_inline __u32 dt_log2_slot(__u64 v)
+{
+	__u32 r = 0, s;
+
+	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
+	s = (v > 0xffff) << 4; v >>= s; r |= s;
+	s = (v > 0xff) << 3; v >>= s; r |= s;
+	s = (v > 0xf) << 2; v >>= s; r |= s;
+	s = (v > 0x3) << 1; v >>= s; r |= s;
+	r |= (v >> 1);
+	return r < DT_HIST_SLOTS ? r : DT_HIST_SLOTS - 1;
+}
+
+/* Errors a direct_access may legitimately return. */
+static __always_inline int dt_known_errno(__s64 err)
+{
+	switch (err) {
+	case 5:		/* EIO */
+	case 6:		/* ENXIO */
+	case 12:	/* ENOMEM */
+	case 14:	/* EFAULT */
+	case 22:	/* EINVAL */
+	case 34:	/* ERANGE */
+	case 95:	/* EOPNOTSUPP */
+	case 133:	/* EHWPOISON */
+		return 1;
+	}
+	return 0;
+}
+
+/* direct_access.ret_range: 0 < ret <= nr_pages, or a known -errno. */
+static __always_inline __u32 dt_check_ret_range(__s64 ret, __s64 nr_pages)
+{
+	if (ret > 0 && ret <= nr_pages)
+		return DT_PASS;
+	if (ret < 0 && dt_known_errno(-ret))
+		return DT_PASS;
+	return DT_FAIL;
+}
+
+/* direct_access.kaddr_kernel: a phys address is not a kernel pointer. */
+static __always_inline __u32 dt_check_kaddr_kernel(int have_kaddr, __s64 ret,
+						   __u64 kaddr)
+{
+	if (!have_kaddr || ret <= 0)
+		return DT_NA;
+	return kaddr >= DT_KERNEL_HALF ? DT_PASS : DT_FAIL;
+}
+
+/*
+ * direct_access.kaddr_pfn: in the direct map kaddr must be __va(pfn).
+ * Outside it (vmalloc, ioremap) there is nothing to compare with.
+ */
+static __always_inline __u32 dt_check_kaddr_pfn(__u64 page_offset_base,
+						__u64 kaddr, __u64 pfn)
+{
+	if (!page_offset_base || kaddr < page_offset_base ||
+	    kaddr - page_offset_base >= DT_DIRECT_MAP_MAX)
+		return DT_NA;
+	return kaddr == page_offset_base + ((pfn & DT_PFN_MASK) << DT_PAGE_SHIFT) ?
+	       DT_PASS : DT_FAIL;
+}
+
+/*
+ * rw.complete: a read or write returns what was asked, unless a read
+ * stopped at i_size. Errors are counted elsewhere: not applicable here.
+ */
+static __always_inline __u32 dt_check_rw(int is_read, __u64 pos, __u64 asked,
+					 __s64 ret, __u64 isize, int *eof)
+{
+	*eof = 0;
+	if (ret < 0)
+		return DT_NA;
+	if ((__u64)ret == asked)
+		return DT_PASS;
+	if (is_read && pos + (__u64)ret >= isize) {
+		*eof = 1;
+		return DT_PASS;
+	}
+	return DT_FAIL;
+}
+
+/* iter.progress: an iteration that moved nothing would loop forever. */
+static __always_inline __u32 dt_check_progress(__s64 progress)
+{
+	if (progress > 0)
+		return DT_PASS;
+	return progress == 0 ? DT_FAIL : DT_NA;
+}
+
+/* copy.complete */
+static __always_inline __u32 dt_check_copy(__u64 bytes, __u64 copied)
+{
+	return copied == bytes ? DT_PASS : DT_FAIL;
+}
+
+#endif /* __DAX_CHECKS_H */

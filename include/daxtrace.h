@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one contract between dax_trace.bpf.c and user space: record
+ * layouts, op and check enums, histogram sizes. Only fixed-width types,
+ * no includes, so both sides can use it as is.
+ */
+#ifndef __DAXTRACE_H
+#define __DAXTRACE_H
+
+#define DT_COMM_LEN	16
+#define DT_HIST_SLOTS	40	/* log2 buckets: 2^39 ns ~ 9 min */
+#define DT_MAX_DEVS	64	/* -d filter entries */
+#define DT_MAX_THREADS	16384	/* in-flight per-thread state (LRU) */
+
+enum dt_op {
+	DT_OP_READ,
+	DT_OP_WRITE,
+	DT_OP_ITER,
+	DT_OP_DIRECT_ACCESS,
+	DT_OP_COPY_TO_ITER,
+	DT_OP_COPY_FROM_ITER,
+	DT_OP_FAULT,
+	DT_OP_MAX,
+};
+
+enum dt_check {
+	DT_CHK_DA_RET_RANGE,	/* 0 < ret <= nr_pages, or a known -errno */
+	DT_CHK_DA_KADDR_KERNEL,	/* kaddr is a kernel virtual address */
+	DT_CHK_DA_KADDR_PFN,	/* kaddr == __va(pfn) in the direct map */
+	DT_CHK_COPY_COMPLETE,	/* copied == bytes */
+	DT_CHK_ITER_PROGRESS,	/* every iomap iteration made progress */
+	DT_CHK_RW_COMPLETE,	/* read/write returned what was asked */
+	DT_CHK_MAX,
+};
+
+enum dt_verdict {
+	DT_PASS,
+	DT_FAIL,
+	DT_NA,
+	DT_VERDICT_MAX,
+};
+
+/* Which copy routine dax_copy_{to,from}_iter picked (from dax flags). */
+enum dt_variant {
+	DT_VAR_NONE,		/* not a copy, or device not alive */
+	DT_VAR_COPY_TO_ITER,	/* _copy_to_iter */
+	DT_VAR_COPY_MC_TO_ITER,	/* _copy_mc_to_iter (DAXDEV_NOMC) */
+	DT_VAR_COPY_FROM_ITER,	/* _copy_from_iter */
+	DT_VAR_COPY_FROM_ITER_FLUSHCACHE, /* DAXDEV_NOCACHE */
+	DT_VAR_DEAD,		/* !dax_alive(): copy returns 0 */
+	DT_VAR_MAX,
+};
+
+/* Where a short copy came from. */
+enum dt_side {
+	DT_SIDE_NONE,
+	DT_SIDE_USER,		/* first uncopied user byte is not accessible */
+	DT_SIDE_SOURCE,		/* user byte fine: kaddr or media declined */
+	DT_SIDE_UNKNOWN,	/* not a user iter, could not tell */
+};
+
+enum dt_fault_size {
+	DT_FAULT_PTE,
+	DT_FAULT_PMD,
+	DT_FAULT_PUD,
+	DT_FAULT_SIZES,
+};
+
+/* Ring-buffer record kinds: every record opens with one. */
+enum dt_rec_kind {
+	DT_REC_EVENT = 1,
+};
+
+/* Why an event crossed the ring buffer. */
+#define DT_EV_SNOOP	(1U << 0)	/* --snoop */
+#define DT_EV_ERROR	(1U << 1)	/* returned -errno / VM_FAULT_ERROR */
+#define DT_EV_SHORT	(1U << 2)	/* returned less than asked */
+#define DT_EV_CHECK	(1U << 3)	/* a check failed: see check_fail */
+
+/* Flags recorded with an event. */
+#define DT_F_DA_LINKED	(1U << 0)	/* copy's addr lies in da kaddr range */
+#define DT_F_EOF	(1U << 1)	/* read ended at i_size */
+#define DT_F_FALLBACK	(1U << 2)	/* fault returned VM_FAULT_FALLBACK */
+#define DT_F_NO_CTX	(1U << 3)	/* not inside a traced read/write/fault */
+
+struct dt_event {
+	__u32 kind;		/* DT_REC_EVENT */
+	__u32 op;		/* enum dt_op */
+	__u64 ts_ns;		/* bpf_ktime_get_ns() at return */
+	__u64 lat_ns;
+	__u32 pid;
+	__u32 tid;
+	char comm[DT_COMM_LEN];
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 why;		/* DT_EV_* */
+	__u32 check_fail;	/* bit per enum dt_check that failed */
+	__u32 flags;		/* DT_F_* */
+	__u64 pos;		/* file pos (rw, fault) or pgoff (da, copy) */
+	__u64 asked;		/* bytes (rw, copy) or pages (da) */
+	__s64 ret;		/* bytes, pages, -errno or vm_fault_t */
+	__u64 ino;
+	__u64 isize;		/* rw: i_size at return */
+	/* direct_access: what came back; copy: the da that produced addr */
+	__u64 da_pgoff;
+	__s64 da_ret;
+	__s64 drv_ret;		/* driver's own return before clamping */
+	__u64 kaddr;
+	__u64 pfn;
+	__u64 addr;		/* copy: kernel source/dest address */
+	__u64 user_addr;	/* copy: first uncopied user byte */
+	__u32 variant;		/* enum dt_variant */
+	__u32 side;		/* enum dt_side */
+	__u32 fault_size;	/* enum dt_fault_size */
+	__u32 seq;		/* per-thread op sequence: ties copy to rw */
+};
+
+struct dt_key {
+	__u32 dev;
+	__u32 op;
+};
+
+struct dt_stats {
+	__u64 calls;
+	__u64 bytes_req;
+	__u64 bytes_done;
+	__u64 shorts;
+	__u64 errors;
+	__u64 lat_sum_ns;
+	__u64 faults[DT_FAULT_SIZES];	/* fault: completed, by size */
+	__u64 fallbacks;		/* fault: VM_FAULT_FALLBACK */
+	__u64 variant[DT_VAR_MAX];	/* copy: routine chosen */
+	__u64 short_side[4];		/* copy: enum dt_side of shorts */
+	__u64 len_hist[DT_HIST_SLOTS];	/* log2 of returned length */
+	__u64 lat_hist[DT_HIST_SLOTS];	/* log2 of latency in ns */
+};
+
+struct dt_err_key {
+	__u32 dev;
+	__u32 op;
+	__s32 err;		/* positive errno, or vm_fault bits for faults */
+	__u32 pad;
+};
+
+struct dt_chk_key {
+	__u32 dev;
+	__u32 check;
+};
+
+struct dt_chk_val {
+	__u64 n[DT_VERDICT_MAX];
+};
+
+/* Where the BPF side tells user space about its own losses. */
+struct dt_bpf_stats {
+	__u64 rb_dropped;	/* ring buffer full */
+	__u64 ctx_missing;	/* exit without a matching entry */
+	__u64 map_full;		/* stats/errors/checks update failed */
+};
+
+#endif /* __DAXTRACE_H */

@@ -1,0 +1,869 @@
+/*
+ * daxload - DAX I/O workload generator with a known ground truth.
+ *
+ * Each named case does a fixed amount of I/O on a file in a DAX mount (or
+ * on a devdax char device) and prints one JSON line saying what the kernel
+ * actually returned, so a tracer's counts can be compared exactly.
+ *
+ *	daxload [--dir DIR] [--devdax PATH] [--pmem NAME] [--seed N] CASE...
+ *	daxload --list
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -pthread -o daxload daxload.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <linux/fs.h>
+#include <linux/fiemap.h>
+
+#define KiB		1024L
+#define MiB		(1024L * KiB)
+#define PG		(4 * KiB)
+#define PMD_SIZE	(2 * MiB)
+#define MAX_ERRNO	256
+#define MT_THREADS	4
+
+enum { OP_WRITE, OP_READ, NR_OPS };
+static const char *const op_name[NR_OPS] = { "write", "read" };
+
+struct opstat {
+	long calls, asked, done, shrt;
+	long errs[MAX_ERRNO];	/* count per errno value */
+};
+
+/* Per-thread counters; mt-mix merges one per thread into the result. */
+struct tally {
+	struct opstat op[NR_OPS];
+	long long rext;
+	int rext_bad;		/* FIEMAP failed: read_extents is unknown */
+};
+
+struct event {
+	int op, err;			/* err 0: null */
+	long long off, asked, got;
+	long long phys, ufault;		/* -1: null */
+};
+
+struct result {
+	const char *name;
+	char path[PATH_MAX];
+	struct tally t;
+	long pte, pmd;
+	int nev;
+	struct event ev[2];
+};
+
+/* One open DAX file plus what we know about it. */
+struct dfile {
+	int fd;
+	char path[PATH_MAX];
+	long long size;		/* i_size, from write return values */
+	unsigned salt;
+	struct tally *t;
+	struct fiemap_extent *ext;
+	unsigned next;
+	int mapped;		/* 0: not yet, 1: ext valid, -1: FIEMAP failed */
+};
+
+struct dcase {
+	const char *name;
+	const char *desc;
+	void (*fn)(struct result *r);
+	unsigned flags;
+};
+
+#define F_DIR		0x1	/* needs --dir */
+#define F_DEVDAX	0x2	/* needs --devdax */
+#define F_PMEM		0x4	/* needs --pmem */
+#define F_NOALL		0x8	/* destructive: only run when named */
+
+static const char *opt_dir, *opt_devdax, *opt_pmem;
+static unsigned long long opt_seed = 1;
+static const char *cur_case;	/* whose files die() should remove */
+
+/*
+ * Print "daxload: msg" and exit with code (2: usage, 1: anything else).
+ * On 1, remove the current case's files first (best effort).  The lock is
+ * never dropped: a second failing thread blocks instead of racing exit().
+ */
+static void __attribute__((noreturn, format(printf, 2, 3))) fail(int code, const char *fmt, ...)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	char path[PATH_MAX];
+	va_list ap;
+	int i;
+
+	pthread_mutex_lock(&lock);
+	fputs("daxload: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(code == 2 ? " (see daxload --list)\n" : "\n", stderr);
+	for (i = -1; cur_case && i < MT_THREADS; i++) {
+		if (i < 0)
+			snprintf(path, sizeof(path), "%s/daxload.%s", opt_dir, cur_case);
+		else
+			snprintf(path, sizeof(path), "%s/daxload.%s.%d", opt_dir, cur_case, i);
+		unlink(path);	/* may well not exist; nothing to do if it fails */
+	}
+	exit(code);
+}
+
+#define die(...)	fail(1, __VA_ARGS__)
+#define bad_usage(...)	fail(2, __VA_ARGS__)
+
+static void __attribute__((noreturn)) sys_fail(const char *call, const char *path)
+{
+	int e = errno;
+
+	die("%s %s: %s", call, path, strerror(e));
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		die("out of memory (%zu bytes)", n);
+	return p;
+}
+
+/* xorshift64; each case (and thread) restarts its own stream from --seed. */
+static uint64_t rng_init(unsigned stream)
+{
+	uint64_t s = opt_seed * 0x9E3779B97F4A7C15ULL + stream * 0xBF58476D1CE4E5B9ULL + 1;
+
+	return s ? s : 1;
+}
+
+/* A page-aligned offset such that [off, off+len) stays inside span. */
+static long long rand_off(uint64_t *s, long span, long len)
+{
+	uint64_t x = *s;
+
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return (long long)(x % ((span - len) / PG + 1)) * PG;
+}
+
+static unsigned char pat(long long off, unsigned salt)
+{
+	return (unsigned char)((off * 7 + salt) & 0xff);
+}
+
+static void fill(unsigned char *b, long len, long long off, unsigned salt)
+{
+	long i;
+
+	for (i = 0; i < len; i++)
+		b[i] = pat(off + i, salt);
+}
+
+static void check(const struct dfile *f, const unsigned char *b, long len, long long off)
+{
+	long i;
+
+	for (i = 0; i < len; i++)
+		if (b[i] != pat(off + i, f->salt))
+			die("%s: data mismatch at offset %lld: got 0x%02x, want 0x%02x",
+			    f->path, off + i, b[i], pat(off + i, f->salt));
+}
+
+/* Count the FIEMAP extents that [off, off+len), clipped to i_size, touches. */
+static void add_extents(struct dfile *f, long long off, long long len)
+{
+	long long end = off + len < f->size ? off + len : f->size, lo;
+	unsigned i;
+
+	if (f->mapped <= 0) {
+		f->t->rext_bad = 1;
+		return;
+	}
+	for (i = 0; i < f->next; i++) {
+		lo = (long long)f->ext[i].fe_logical;
+		if (lo < end && lo + (long long)f->ext[i].fe_length > off)
+			f->t->rext++;
+	}
+}
+
+/* Book one syscall exactly as the kernel answered it. */
+static void account(struct dfile *f, int op, long asked, ssize_t ret, int err, long long off)
+{
+	struct opstat *s = &f->t->op[op];
+
+	s->calls++;
+	s->asked += asked;
+	if (ret < 0) {
+		if (err <= 0 || err >= MAX_ERRNO)
+			die("errno %d out of range", err);
+		s->errs[err]++;
+	} else {
+		s->done += ret;
+		s->shrt += ret < asked;
+		if (op == OP_WRITE && off + ret > f->size)
+			f->size = off + ret;
+	}
+	if (op == OP_READ)
+		add_extents(f, off, ret >= 0 ? ret : asked);
+}
+
+/*
+ * The only way cases touch file data: one pread/pwrite (n == 1) or one
+ * preadv/pwritev (n > 1), booked before anything can clobber errno.
+ */
+static ssize_t do_io(struct dfile *f, int op, const struct iovec *iov, int n,
+		     long long off, int may_fail)
+{
+	static const char *const call[2][NR_OPS] = {
+		{ "pwrite", "pread" }, { "pwritev", "preadv" },
+	};
+	long asked = 0;
+	ssize_t ret;
+	int i, e;
+
+	for (i = 0; i < n; i++)
+		asked += iov[i].iov_len;
+	if (n == 1)
+		ret = op == OP_READ ? pread(f->fd, iov->iov_base, asked, off) :
+				      pwrite(f->fd, iov->iov_base, asked, off);
+	else
+		ret = op == OP_READ ? preadv(f->fd, iov, n, off) : pwritev(f->fd, iov, n, off);
+	e = errno;
+	account(f, op, asked, ret, e, off);
+	errno = e;
+	if (ret < 0 && !may_fail)
+		sys_fail(call[n > 1][op], f->path);
+	return ret;
+}
+
+static ssize_t do_rw(struct dfile *f, int op, void *buf, long len, long long off, int may_fail)
+{
+	struct iovec iov = { buf, len };
+
+	return do_io(f, op, &iov, 1, off, may_fail);
+}
+
+static void do_fsync(struct dfile *f)
+{
+	if (fsync(f->fd))
+		sys_fail("fsync", f->path);
+}
+
+/* Snapshot the extent map once setup data is on media, before the reads. */
+static void map_file(struct dfile *f)
+{
+	const unsigned batch = 64;
+	size_t sz = sizeof(struct fiemap) + batch * sizeof(struct fiemap_extent);
+	struct fiemap *fm = xmalloc(sz);
+	unsigned long long start = 0;
+	struct fiemap_extent *last;
+	unsigned n;
+
+	f->mapped = 1;
+	do {
+		memset(fm, 0, sz);
+		fm->fm_start = start;
+		fm->fm_length = FIEMAP_MAX_OFFSET - start;
+		fm->fm_flags = FIEMAP_FLAG_SYNC;
+		fm->fm_extent_count = batch;
+		if (ioctl(f->fd, FS_IOC_FIEMAP, fm) < 0) {
+			fprintf(stderr, "daxload: note: FIEMAP %s: %s; read_extents is null\n",
+				f->path, strerror(errno));
+			f->mapped = -1;
+			f->t->rext_bad = 1;
+			break;
+		}
+		n = fm->fm_mapped_extents;
+		if (!n)
+			break;
+		f->ext = realloc(f->ext, (f->next + n) * sizeof(*f->ext));
+		if (!f->ext)
+			die("out of memory");
+		memcpy(f->ext + f->next, fm->fm_extents, n * sizeof(*f->ext));
+		f->next += n;
+		last = &fm->fm_extents[n - 1];
+		start = last->fe_logical + last->fe_length;
+	} while (n == batch && !(last->fe_flags & FIEMAP_EXTENT_LAST));
+	free(fm);
+}
+
+/* Create DIR/daxload.<case>[.<idx>]; idx < 0 means no suffix. */
+static void open_case(struct dfile *f, const char *name, struct tally *t, int idx)
+{
+	const char *s;
+
+	memset(f, 0, sizeof(*f));
+	f->t = t;
+	for (s = name; *s; s++)
+		f->salt = f->salt * 31 + (unsigned char)*s;
+	if (idx < 0) {
+		snprintf(f->path, sizeof(f->path), "%s/daxload.%s", opt_dir, name);
+	} else {
+		f->salt += 17u * idx;
+		snprintf(f->path, sizeof(f->path), "%s/daxload.%s.%d", opt_dir, name, idx);
+	}
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (f->fd < 0)
+		sys_fail("open", f->path);
+}
+
+static void close_case(struct dfile *f)
+{
+	if (close(f->fd))
+		sys_fail("close", f->path);
+	if (unlink(f->path))
+		sys_fail("unlink", f->path);
+	free(f->ext);
+	f->ext = NULL;
+}
+
+/* Write total bytes of pattern in chunk-sized pwrites, then fsync. */
+static void setup_file(struct dfile *f, long total, long chunk)
+{
+	unsigned char *buf = xmalloc(chunk);
+	long long off;
+
+	for (off = 0; off < total; off += chunk) {
+		fill(buf, chunk, off, f->salt);
+		do_rw(f, OP_WRITE, buf, chunk, off, 0);
+	}
+	free(buf);
+	do_fsync(f);
+}
+
+#define RW_RAND	0x1	/* random aligned offsets instead of sequential */
+#define RW_VEC	0x2	/* 3 iovecs of 4096 + 8192 + 512 bytes; sz is their sum */
+
+/* The plain cases: optional setup, then n reads or n writes of sz bytes. */
+static void rw_case(struct result *r, long setup, int op, int n, long sz, unsigned how)
+{
+	unsigned char *buf = xmalloc(sz);
+	struct iovec iov[3] = {
+		{ buf, 4096 }, { buf + 4096, 8192 }, { buf + 12288, 512 },
+	};
+	int i, niov = how & RW_VEC ? 3 : 1;
+	uint64_t rng = rng_init(0);
+	struct dfile f;
+	long long off;
+	ssize_t got;
+
+	if (niov == 1)
+		iov[0].iov_len = sz;
+	open_case(&f, r->name, &r->t, -1);
+	if (setup)
+		setup_file(&f, setup, MiB);
+	if (op == OP_READ)
+		map_file(&f);
+	for (i = 0; i < n; i++) {
+		off = how & RW_RAND ? rand_off(&rng, setup, sz) : (long long)i * sz;
+		if (op == OP_WRITE)
+			fill(buf, sz, off, f.salt);
+		got = do_io(&f, op, iov, niov, off, 0);
+		if (op == OP_READ)
+			check(&f, buf, got, off);
+	}
+	if (op == OP_WRITE)
+		do_fsync(&f);
+	close_case(&f);
+	free(buf);
+}
+
+static void c_seq_read_4k(struct result *r) { rw_case(r, 4 * MiB, OP_READ, 1024, 4 * KiB, 0); }
+static void c_seq_write_4k(struct result *r) { rw_case(r, 0, OP_WRITE, 1024, 4 * KiB, 0); }
+static void c_seq_read_1m(struct result *r) { rw_case(r, 16 * MiB, OP_READ, 16, MiB, 0); }
+static void c_seq_write_1m(struct result *r) { rw_case(r, 0, OP_WRITE, 16, MiB, 0); }
+static void c_rand_read_4k(struct result *r) { rw_case(r, 4 * MiB, OP_READ, 1000, 4 * KiB, RW_RAND); }
+static void c_rand_write_4k(struct result *r) { rw_case(r, 4 * MiB, OP_WRITE, 1000, 4 * KiB, RW_RAND); }
+static void c_rand_read_1m(struct result *r) { rw_case(r, 16 * MiB, OP_READ, 64, MiB, RW_RAND); }
+static void c_rand_write_1m(struct result *r) { rw_case(r, 16 * MiB, OP_WRITE, 64, MiB, RW_RAND); }
+static void c_readv(struct result *r) { rw_case(r, MiB, OP_READ, 64, 12800, RW_VEC); }
+static void c_writev(struct result *r) { rw_case(r, 0, OP_WRITE, 64, 12800, RW_VEC); }
+
+/* Read 8 KiB into a buffer whose second page faults: a partial user copy. */
+static void c_short_copy(struct result *r)
+{
+	unsigned char *buf;
+	struct dfile f;
+	ssize_t got;
+
+	open_case(&f, r->name, &r->t, -1);
+	setup_file(&f, 16 * KiB, 16 * KiB);
+	map_file(&f);
+	buf = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		sys_fail("mmap", "(anonymous 8 KiB buffer)");
+	memset(buf, 0, PG);	/* fault the good page in now, not during the copy */
+	if (mprotect(buf + PG, PG, PROT_NONE))
+		sys_fail("mprotect", "(anonymous buffer)");
+	got = do_rw(&f, OP_READ, buf, 2 * PG, 0, 1);
+	if (got < 0)
+		sys_fail("pread (half-protected buffer)", f.path);
+	if (got >= 2 * PG)
+		die("%s: pread into a half-protected buffer returned %zd, want < %ld",
+		    f.path, got, 2 * PG);
+	check(&f, buf, got, 0);
+	r->ev[r->nev++] = (struct event){ .op = OP_READ, .off = 0, .asked = 2 * PG,
+					  .got = got, .phys = -1, .ufault = PG };
+	if (munmap(buf, 2 * PG))
+		sys_fail("munmap", "(anonymous buffer)");
+	close_case(&f);
+}
+
+/* Device byte offset of file offset off; [off, off+len) must be in one real extent. */
+static long long phys_of(const struct dfile *f, long long off, long len)
+{
+	const unsigned bad = FIEMAP_EXTENT_UNKNOWN | FIEMAP_EXTENT_DELALLOC |
+		FIEMAP_EXTENT_ENCODED | FIEMAP_EXTENT_DATA_ENCRYPTED |
+		FIEMAP_EXTENT_NOT_ALIGNED | FIEMAP_EXTENT_DATA_INLINE |
+		FIEMAP_EXTENT_DATA_TAIL | FIEMAP_EXTENT_UNWRITTEN;
+	const struct fiemap_extent *e;
+	unsigned i;
+
+	for (i = 0; i < f->next; i++) {
+		e = &f->ext[i];
+		if ((long long)e->fe_logical > off ||
+		    (long long)(e->fe_logical + e->fe_length) < off + len)
+			continue;
+		if (e->fe_flags & bad)
+			die("%s: extent at %lld has flags 0x%x, need a plain mapped one",
+			    f->path, off, e->fe_flags);
+		return (long long)(e->fe_physical + (off - e->fe_logical));
+	}
+	die("%s: no single extent covers [%lld, %lld)", f->path, off, off + len);
+}
+
+/* Mark 8 sectors at byte phys bad in the pmem driver's badblocks list. */
+static void set_badblock(long long phys)
+{
+	char path[PATH_MAX], line[64];
+	int fd, n;
+
+	if (phys % 512)
+		die("phys %lld is not sector aligned", phys);
+	snprintf(path, sizeof(path), "/sys/block/%s/badblocks", opt_pmem);
+	n = snprintf(line, sizeof(line), "%lld 8\n", phys / 512);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		sys_fail("open", path);
+	if (write(fd, line, n) != n)
+		sys_fail("write", path);
+	if (close(fd))
+		sys_fail("close", path);
+	fprintf(stderr, "daxload: note: badblock %lld+8 stays set in %s\n", phys / 512, path);
+}
+
+/* Poison the media under file offset 32 KiB, read it, then read a good page. */
+static void c_media_error(struct result *r)
+{
+	const long long off = 32 * KiB;
+	unsigned char *buf = xmalloc(PG);
+	struct dfile f;
+	long long phys;
+	ssize_t got;
+
+	open_case(&f, r->name, &r->t, -1);
+	setup_file(&f, 64 * KiB, 64 * KiB);
+	map_file(&f);
+	if (f.mapped < 0)
+		die("%s: media-error needs FIEMAP to find the device offset", f.path);
+	phys = phys_of(&f, off, PG);
+	set_badblock(phys);
+	got = do_rw(&f, OP_READ, buf, PG, off, 1);
+	r->ev[r->nev++] = (struct event){ .op = OP_READ, .off = off, .asked = PG, .got = got,
+					  .err = got < 0 ? errno : 0, .phys = phys, .ufault = -1 };
+	if (got >= 0)
+		fprintf(stderr, "daxload: warning: %s: pread over the badblock returned %zd\n",
+			f.path, got);
+	got = do_rw(&f, OP_READ, buf, PG, 0, 0);
+	check(&f, buf, got, 0);
+	close_case(&f);
+	free(buf);
+}
+
+/* Touch one byte per page of a 1 MiB shared mapping: 256 PTE faults. */
+static void mmap_case(struct result *r, int write)
+{
+	volatile unsigned char *p;
+	struct dfile f;
+	unsigned char v;
+	long off;
+
+	open_case(&f, r->name, &r->t, -1);
+	setup_file(&f, MiB, MiB);
+	p = mmap(NULL, MiB, PROT_READ | (write ? PROT_WRITE : 0), MAP_SHARED, f.fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", f.path);
+	for (off = 0; off < MiB; off += PG, r->pte++) {
+		if (write) {
+			p[off] = pat(off, f.salt) ^ 0xff;	/* a store only, no read */
+			continue;
+		}
+		v = p[off];
+		if (v != pat(off, f.salt))
+			die("%s: mapped byte at %ld is 0x%02x, want 0x%02x",
+			    f.path, off, v, pat(off, f.salt));
+	}
+	if (write && msync((void *)p, MiB, MS_SYNC))
+		sys_fail("msync", f.path);
+	if (munmap((void *)p, MiB))
+		sys_fail("munmap", f.path);
+	close_case(&f);
+}
+
+static void c_mmap_read(struct result *r) { mmap_case(r, 0); }
+static void c_mmap_write(struct result *r) { mmap_case(r, 1); }
+
+/* 4 MiB of a 2 MiB-aligned devdax: one PMD fault per 2 MiB touched. */
+static void c_devdax_mmap(struct result *r)
+{
+	const long len = 4 * MiB;
+	uintptr_t pmd, last = UINTPTR_MAX;
+	volatile unsigned char *p;
+	long off;
+	int fd;
+
+	snprintf(r->path, sizeof(r->path), "%s", opt_devdax);
+	fd = open(opt_devdax, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		sys_fail("open", opt_devdax);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", opt_devdax);
+	if ((uintptr_t)p % PMD_SIZE)
+		fprintf(stderr, "daxload: warning: %s mapped at %p, not 2 MiB aligned\n",
+			opt_devdax, (void *)p);
+	for (off = 0; off < len; off += PG) {
+		p[off] = (unsigned char)(off / PG);
+		pmd = ((uintptr_t)p + off) / PMD_SIZE;
+		r->pmd += pmd != last;
+		last = pmd;
+	}
+	if (munmap((void *)p, len))
+		sys_fail("munmap", opt_devdax);
+	if (close(fd))
+		sys_fail("close", opt_devdax);
+}
+
+struct mt_arg {
+	struct result *r;
+	pthread_barrier_t *bar;
+	int idx;
+	struct tally t;
+};
+
+static void *mt_thread(void *arg)
+{
+	struct mt_arg *a = arg;
+	unsigned char *buf = xmalloc(PG);
+	uint64_t rng = rng_init(1 + a->idx);
+	struct dfile f;
+	long long off;
+	ssize_t got;
+	int i, ret;
+
+	open_case(&f, a->r->name, &a->t, a->idx);
+	setup_file(&f, MiB, MiB);
+	map_file(&f);
+	/* No thread starts mixing I/O while another is still setting up. */
+	ret = pthread_barrier_wait(a->bar);
+	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
+		die("pthread_barrier_wait: %s", strerror(ret));
+	for (i = 0; i < 256; i++) {
+		off = rand_off(&rng, MiB, PG);
+		got = do_rw(&f, OP_READ, buf, PG, off, 0);
+		check(&f, buf, got, off);
+		off = rand_off(&rng, MiB, PG);
+		fill(buf, PG, off, f.salt);	/* same pattern: later reads still verify */
+		do_rw(&f, OP_WRITE, buf, PG, off, 0);
+	}
+	close_case(&f);
+	free(buf);
+	return NULL;
+}
+
+static void merge_tally(struct tally *dst, const struct tally *src)
+{
+	const struct opstat *s;
+	struct opstat *d;
+	int op, i;
+
+	for (op = 0; op < NR_OPS; op++) {
+		s = &src->op[op];
+		d = &dst->op[op];
+		d->calls += s->calls;
+		d->asked += s->asked;
+		d->done += s->done;
+		d->shrt += s->shrt;
+		for (i = 0; i < MAX_ERRNO; i++)
+			d->errs[i] += s->errs[i];
+	}
+	dst->rext += src->rext;
+	dst->rext_bad |= src->rext_bad;
+}
+
+static void c_mt_mix(struct result *r)
+{
+	struct mt_arg a[MT_THREADS];
+	pthread_t th[MT_THREADS];
+	pthread_barrier_t bar;
+	int i, ret;
+
+	ret = pthread_barrier_init(&bar, NULL, MT_THREADS);
+	if (ret)
+		die("pthread_barrier_init: %s", strerror(ret));
+	for (i = 0; i < MT_THREADS; i++) {
+		a[i] = (struct mt_arg){ .r = r, .bar = &bar, .idx = i };
+		ret = pthread_create(&th[i], NULL, mt_thread, &a[i]);
+		if (ret)
+			die("pthread_create: %s", strerror(ret));
+	}
+	for (i = 0; i < MT_THREADS; i++) {
+		ret = pthread_join(th[i], NULL);
+		if (ret)
+			die("pthread_join: %s", strerror(ret));
+		merge_tally(&r->t, &a[i].t);
+	}
+	ret = pthread_barrier_destroy(&bar);
+	if (ret)
+		die("pthread_barrier_destroy: %s", strerror(ret));
+}
+
+static const struct dcase cases[] = {
+	{ "seq-read-4k", "4 MiB file, 1024 sequential 4 KiB preads", c_seq_read_4k, F_DIR },
+	{ "seq-write-4k", "1024 sequential 4 KiB pwrites to a new file", c_seq_write_4k, F_DIR },
+	{ "seq-read-1m", "16 MiB file, 16 sequential 1 MiB preads", c_seq_read_1m, F_DIR },
+	{ "seq-write-1m", "16 sequential 1 MiB pwrites to a new file", c_seq_write_1m, F_DIR },
+	{ "rand-read-4k", "4 MiB file, 1000 random 4 KiB preads", c_rand_read_4k, F_DIR },
+	{ "rand-write-4k", "4 MiB file, 1000 random 4 KiB pwrites", c_rand_write_4k, F_DIR },
+	{ "rand-read-1m", "16 MiB file, 64 random 1 MiB preads", c_rand_read_1m, F_DIR },
+	{ "rand-write-1m", "16 MiB file, 64 random 1 MiB pwrites", c_rand_write_1m, F_DIR },
+	{ "readv", "1 MiB file, 64 preadv of 4096+8192+512 bytes", c_readv, F_DIR },
+	{ "writev", "64 pwritev of 4096+8192+512 bytes to a new file", c_writev, F_DIR },
+	{ "short-copy", "8 KiB pread into a buffer whose 2nd page faults", c_short_copy, F_DIR },
+	{ "media-error", "pread over a badblock set via sysfs (destructive, needs --pmem)",
+	  c_media_error, F_DIR | F_PMEM | F_NOALL },
+	{ "mmap-read", "1 MiB MAP_SHARED, load one byte per page", c_mmap_read, F_DIR },
+	{ "mmap-write", "1 MiB MAP_SHARED, store one byte per page", c_mmap_write, F_DIR },
+	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
+	  c_devdax_mmap, F_DEVDAX },
+	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
+};
+#define NR_CASES (int)(sizeof(cases) / sizeof(cases[0]))
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* The errno name as a JSON string, or null for 0. */
+static void json_errno(int e)
+{
+	switch (e) {
+	case 0: printf("null"); break;
+	case EIO: printf("\"EIO\""); break;
+	case EFAULT: printf("\"EFAULT\""); break;
+	case ENOSPC: printf("\"ENOSPC\""); break;
+	case EHWPOISON: printf("\"EHWPOISON\""); break;
+	case EINVAL: printf("\"EINVAL\""); break;
+	default: printf("\"E%d\"", e); break;
+	}
+}
+
+/* ,"key":v for a non-negative v, else ,"key":null */
+static void json_num(const char *key, long long v)
+{
+	if (v < 0)
+		printf(",\"%s\":null", key);
+	else
+		printf(",\"%s\":%lld", key, v);
+}
+
+static void print_result(const struct result *r)
+{
+	const struct opstat *s;
+	const struct event *ev;
+	int op, i, first = 1;
+	char sep;
+
+	printf("{\"case\":");
+	json_str(r->name);
+	printf(",\"pid\":%d,\"path\":", (int)getpid());
+	json_str(r->path);
+	printf(",\"ops\":[");
+	for (op = 0; op < NR_OPS; op++) {
+		s = &r->t.op[op];
+		if (!s->calls)
+			continue;
+		printf("%s{\"op\":\"%s\",\"calls\":%ld,\"bytes_requested\":%ld,"
+		       "\"bytes_done\":%ld,\"short\":%ld,\"errors\":",
+		       first ? "" : ",", op_name[op], s->calls, s->asked, s->done, s->shrt);
+		for (i = 0, sep = '{'; i < MAX_ERRNO; i++) {
+			if (!s->errs[i])
+				continue;
+			putchar(sep);
+			json_errno(i);
+			printf(":%ld", s->errs[i]);
+			sep = ',';
+		}
+		if (sep == '{')
+			putchar('{');	/* no errors: {} */
+		printf("}}");
+		first = 0;
+	}
+	printf("],\"faults\":{\"pte\":%ld,\"pmd\":%ld}", r->pte, r->pmd);
+	json_num("read_extents", r->t.rext_bad ? -1 : r->t.rext);
+	printf(",\"events\":[");
+	for (i = 0; i < r->nev; i++) {
+		ev = &r->ev[i];
+		printf("%s{\"op\":\"%s\",\"off\":%lld,\"asked\":%lld,\"got\":%lld,\"errno\":",
+		       i ? "," : "", op_name[ev->op], ev->off, ev->asked, ev->got);
+		json_errno(ev->err);
+		json_num("phys", ev->phys);
+		json_num("user_fault_at", ev->ufault);
+		putchar('}');
+	}
+	printf("]}\n");
+	if (fflush(stdout))
+		sys_fail("write", "(stdout)");
+}
+
+static void run_case(const struct dcase *c)
+{
+	struct result r;
+
+	memset(&r, 0, sizeof(r));
+	r.name = c->name;
+	if (c->flags & F_DIR)
+		snprintf(r.path, sizeof(r.path), "%s/daxload.%s", opt_dir, c->name);
+	cur_case = c->flags & F_DIR ? c->name : NULL;
+	c->fn(&r);
+	cur_case = NULL;
+	print_result(&r);
+}
+
+/* Accept "--opt VAL" and "--opt=VAL"; returns VAL, or NULL if not this opt. */
+static const char *opt_arg(int argc, char **argv, int *i, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(argv[*i], opt, n) || (argv[*i][n] && argv[*i][n] != '='))
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (*i + 1 >= argc)
+		bad_usage("%s needs a value", opt);
+	return argv[++*i];
+}
+
+static int set(const char *s)
+{
+	return s && *s;
+}
+
+/* Check that every requested case has what it needs before running any. */
+static void validate(const struct dcase *c)
+{
+	if ((c->flags & F_DIR) && !set(opt_dir))
+		bad_usage("case %s needs --dir (or DAXVM_MNT)", c->name);
+	if ((c->flags & F_DIR) && strlen(opt_dir) > PATH_MAX - 64)
+		bad_usage("--dir path too long");
+	if ((c->flags & F_DEVDAX) && !set(opt_devdax))
+		bad_usage("case %s needs --devdax (or DAXVM_DEVDAX)", c->name);
+	if ((c->flags & F_PMEM) && !set(opt_pmem))
+		bad_usage("case %s needs --pmem (or DAXVM_PMEM)", c->name);
+	if ((c->flags & F_PMEM) && (strchr(opt_pmem, '/') || strlen(opt_pmem) > NAME_MAX))
+		bad_usage("bad --pmem '%s': want a block device name like pmem0.1", opt_pmem);
+}
+
+int main(int argc, char **argv)
+{
+	const struct dcase **run = xmalloc(sizeof(*run) * argc * NR_CASES);
+	const char **names = xmalloc(sizeof(*names) * argc);
+	int i, j, nrun = 0, nnames = 0, list = 0;
+	static char devdax[PATH_MAX];
+	const char *v;
+	char *end;
+
+	opt_dir = getenv("DAXVM_MNT");
+	opt_pmem = getenv("DAXVM_PMEM");
+	if (set(v = getenv("DAXVM_DEVDAX"))) {
+		snprintf(devdax, sizeof(devdax), "/dev/%s", v);
+		opt_devdax = devdax;
+	}
+	for (i = 1; i < argc; i++) {
+		if ((v = opt_arg(argc, argv, &i, "--dir"))) {
+			opt_dir = v;
+		} else if ((v = opt_arg(argc, argv, &i, "--devdax"))) {
+			opt_devdax = v;
+		} else if ((v = opt_arg(argc, argv, &i, "--pmem"))) {
+			opt_pmem = v;
+		} else if ((v = opt_arg(argc, argv, &i, "--seed"))) {
+			errno = 0;
+			opt_seed = strtoull(v, &end, 0);
+			if (errno || !*v || *end || *v == '-')
+				bad_usage("bad --seed value '%s'", v);
+		} else if (!strcmp(argv[i], "--list")) {
+			list = 1;
+		} else if (argv[i][0] == '-') {
+			bad_usage("unknown option '%s'", argv[i]);
+		} else {
+			names[nnames++] = argv[i];
+		}
+	}
+	/* Expand after parsing, so "all" sees --devdax wherever it was given. */
+	for (i = 0; i < nnames; i++) {
+		if (!strcmp(names[i], "all")) {
+			for (j = 0; j < NR_CASES; j++)
+				if (!(cases[j].flags & F_NOALL) &&
+				    (!(cases[j].flags & F_DEVDAX) || set(opt_devdax)))
+					run[nrun++] = &cases[j];
+			continue;
+		}
+		for (j = 0; j < NR_CASES && strcmp(names[i], cases[j].name); j++)
+			;
+		if (j == NR_CASES)
+			bad_usage("unknown case '%s'", names[i]);
+		run[nrun++] = &cases[j];
+	}
+	if (list) {
+		for (j = 0; j < NR_CASES; j++)
+			printf("%s\t%s\n", cases[j].name, cases[j].desc);
+		free(names);
+		free(run);
+		return fflush(stdout) ? 1 : 0;
+	}
+	if (!nrun)
+		bad_usage("no case given; usage: daxload [--dir DIR] [--devdax PATH] "
+			  "[--pmem NAME] [--seed N] CASE... | --list");
+	for (i = 0; i < nrun; i++)
+		validate(run[i]);
+	if (sysconf(_SC_PAGESIZE) != PG)
+		die("page size is not 4096; the expected fault counts assume it");
+	for (i = 0; i < nrun; i++)
+		run_case(run[i]);
+	free(names);
+	free(run);
+	return 0;
+}
