@@ -7,7 +7,7 @@ BPFTOOL		?= bpftool
 CC		?= gcc
 ARCH		:= x86
 CFLAGS		?= -O2 -g
-CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -std=gnu11
+CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
 INCLUDES	:= -Iinclude -I$(OUT) -Isrc
 LIBS		:= -lbpf -lelf -lz
 ifeq ($(STATIC),1)

@@ -150,6 +150,13 @@ struct dt_chk_val {
 	__u64 n[DT_VERDICT_MAX];
 };
 
+/* Media errors (-EIO/-EHWPOISON from direct_access) by device and page. */
+struct dt_media_key {
+	__u32 dev;
+	__u32 pad;
+	__u64 pgoff;
+};
+
 /* Where the BPF side tells user space about its own losses. */
 struct dt_bpf_stats {
 	__u64 rb_dropped;	/* ring buffer full */

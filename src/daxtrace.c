@@ -1,0 +1,639 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * daxtrace: what the Linux DAX I/O path really does.
+ *
+ * CLI, device resolution, load/attach and the event loop. Probing lives
+ * in probe.c, all output in report.c, the BPF side in dax_trace.bpf.c.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "daxtrace.h"
+#include "dax_trace.skel.h"
+#include "devices.h"
+#include "probe.h"
+#include "report.h"
+
+#define DT_VERSION	"0.1.0"
+#define EXIT_USAGE	2
+#define MAX_FORCE	16
+
+static struct env {
+	struct dt_dev devs[DT_MAX_DEVS];
+	int ndevs;
+	const char *force[MAX_FORCE];
+	int nforce;
+	const char *btf_path;
+	pid_t pid;
+	char comm[DT_COMM_LEN];
+	bool snoop;
+	bool deep;
+	bool json;
+	bool timestamps;
+	bool list_probes;
+	bool verbose;
+	bool no_hist;
+	unsigned long interval;	/* seconds, 0: only at exit */
+	unsigned long count;	/* intervals, 0: forever */
+} env;
+
+static volatile sig_atomic_t exiting;
+static __u64 nevents;
+
+const char *argp_program_version = "daxtrace " DT_VERSION;
+const char argp_program_doc[] =
+"Trace the Linux DAX I/O path: read/write, direct_access, the copy routines\n"
+"and DAX faults; check the driver's answers against what the path expects.\n"
+"\n"
+"USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s] [--deep] [-j] [-T]\n"
+"                [--list-probes] [-v] [INTERVAL [COUNT]]\n"
+"\n"
+"EXAMPLES:\n"
+"    daxtrace -d dax0.0          # anomalies live, summary at Ctrl-C\n"
+"    daxtrace -d pmem0.1 -s      # every DAX op on pmem0.1\n"
+"    daxtrace -j 5               # JSON lines, a summary every 5 s\n"
+"    daxtrace --list-probes      # how each target is traced here\n";
+
+enum {
+	OPT_DEEP = 0x100,
+	OPT_LIST_PROBES,
+	OPT_METHOD,
+	OPT_BTF,
+	OPT_NO_HIST,
+};
+
+static const struct argp_option opts[] = {
+	{ "device", 'd', "DEV", 0, "Trace only DEV (dax0.0, /dev/pmem0.1, ...); repeatable", 0 },
+	{ "pid", 'p', "PID", 0, "Trace only this process", 0 },
+	{ "comm", 'c', "COMM", 0, "Trace only tasks with this command name", 0 },
+	{ "snoop", 's', NULL, 0, "Print every DAX operation, not only anomalies", 0 },
+	{ "deep", OPT_DEEP, NULL, 0,
+	  "Also trace the copy routines and iomap_iter (they fire on all I/O)", 0 },
+	{ "json", 'j', NULL, 0, "JSON lines output", 0 },
+	{ "timestamp", 'T', NULL, 0, "Include a time column", 0 },
+	{ "list-probes", OPT_LIST_PROBES, NULL, 0,
+	  "Attach, print how each target is traced, and exit", 0 },
+	{ "method", OPT_METHOD, "TARGET=METHOD", 0,
+	  "Force fentry|kprobe|tracepoint|off for one target (testing)", 0 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
+	{ "no-hist", OPT_NO_HIST, NULL, 0, "No histograms in the text summary", 0 },
+	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
+	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
+	{},
+};
+
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* One line, exit 2: bad input never gets further than here. */
+static void usage_error(struct argp_state *state, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("daxtrace: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -ERANGE;
+	return 0;
+}
+
+static error_t parse_arg(int key, char *arg, struct argp_state *state)
+{
+	static int pos_args;
+	unsigned long v;
+	char err[256];
+
+	switch (key) {
+	case 'h':
+		argp_state_help(state, stderr, ARGP_HELP_STD_HELP);
+		break;
+	case 'd':
+		if (env.ndevs >= DT_MAX_DEVS)
+			usage_error(state, "too many -d devices (max %d)", DT_MAX_DEVS);
+		if (dt_dev_resolve("", arg, &env.devs[env.ndevs], err, sizeof(err)))
+			usage_error(state, "-d %s: %s", arg, err);
+		env.ndevs++;
+		break;
+	case 'p':
+		if (parse_ulong(arg, INT_MAX, &v) || !v)
+			usage_error(state, "invalid PID '%s' (want 1..%d)", arg, INT_MAX);
+		env.pid = v;
+		break;
+	case 'c':
+		if (!*arg || strlen(arg) >= DT_COMM_LEN)
+			usage_error(state, "invalid COMM '%s' (want 1..%d characters)",
+				    arg, DT_COMM_LEN - 1);
+		strcpy(env.comm, arg);
+		break;
+	case 's':
+		env.snoop = true;
+		break;
+	case OPT_DEEP:
+		env.deep = true;
+		break;
+	case 'j':
+		env.json = true;
+		break;
+	case 'T':
+		env.timestamps = true;
+		break;
+	case OPT_LIST_PROBES:
+		env.list_probes = true;
+		break;
+	case OPT_METHOD:
+		if (env.nforce >= MAX_FORCE)
+			usage_error(state, "too many --method options");
+		env.force[env.nforce++] = arg;
+		break;
+	case OPT_BTF:
+		if (access(arg, R_OK))
+			usage_error(state, "--btf %s: %s", arg, strerror(errno));
+		env.btf_path = arg;
+		break;
+	case OPT_NO_HIST:
+		env.no_hist = true;
+		break;
+	case 'v':
+		env.verbose = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (pos_args == 0) {
+			if (parse_ulong(arg, 86400, &v) || !v)
+				usage_error(state, "invalid INTERVAL '%s' (want 1..86400 seconds)", arg);
+			env.interval = v;
+		} else if (pos_args == 1) {
+			if (parse_ulong(arg, 1000000000, &v) || !v)
+				usage_error(state, "invalid COUNT '%s' (want a positive number)", arg);
+			env.count = v;
+		} else {
+			usage_error(state, "unexpected argument '%s'", arg);
+		}
+		pos_args++;
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && !env.verbose)
+		return 0;
+	if (!env.verbose)
+		return 0;	/* failures are reported once, with context, by us */
+	return vfprintf(stderr, fmt, ap);
+}
+
+static void sig_handler(int sig)
+{
+	exiting = 1;
+}
+
+/* Fail early, with the name of what is missing. */
+static int check_environment(char *err, size_t len)
+{
+	struct stat st;
+
+	if (geteuid()) {
+		snprintf(err, len, "must run as root (needs CAP_BPF, CAP_PERFMON and tracefs)");
+		return -EPERM;
+	}
+	if (!env.btf_path && stat("/sys/kernel/btf/vmlinux", &st)) {
+		snprintf(err, len,
+			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing): CO-RE needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf PATH");
+		return -ENOENT;
+	}
+	/* tracepoints and kprobes are found through tracefs */
+	if (stat("/sys/kernel/tracing/events", &st) &&
+	    stat("/sys/kernel/debug/tracing/events", &st) &&
+	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		snprintf(err, len, "tracefs is not mounted and mounting it at /sys/kernel/tracing failed: %s",
+			 strerror(errno));
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int handle_event(void *ctx, void *data, size_t size)
+{
+	const struct dt_out *o = ctx;
+	const struct dt_event *e = data;
+
+	if (size < sizeof(*e) || e->kind != DT_REC_EVENT)
+		return 0;
+	nevents++;
+	dt_event_print(o, e);
+	return 0;
+}
+
+static void set_autoload(struct bpf_object *obj, const char *name, bool on)
+{
+	struct bpf_program *p;
+
+	if (!name)
+		return;
+	p = bpf_object__find_program_by_name(obj, name);
+	if (p)
+		bpf_program__set_autoload(p, on);
+}
+
+/* Switch on exactly the programs of the chosen method of every target. */
+static int select_programs(struct dax_trace_bpf *skel)
+{
+	struct bpf_object *obj = skel->obj;
+	struct bpf_program *p;
+	int i, j, err;
+
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, false);
+	for (i = 0; i < dt_ntargets; i++) {
+		struct dt_target *t = &dt_targets[i];
+
+		switch (t->method) {
+		case DT_M_FENTRY:
+			set_autoload(obj, t->fe, true);
+			set_autoload(obj, t->fx, true);
+			if (t->flags & DT_T_DRIVER) {
+				p = bpf_object__find_program_by_name(obj, t->fe);
+				err = bpf_program__set_attach_target(p, 0, t->func);
+				p = bpf_object__find_program_by_name(obj, t->fx);
+				err = err ?: bpf_program__set_attach_target(p, 0, t->func);
+				if (err)
+					return err;
+			}
+			break;
+		case DT_M_KPROBE:
+			set_autoload(obj, t->kp, true);
+			set_autoload(obj, t->kr, true);
+			break;
+		case DT_M_TRACEPOINT:
+			for (j = 0; j < DT_MAX_TP; j++)
+				set_autoload(obj, t->tp_prog[j], true);
+			break;
+		default:
+			break;
+		}
+	}
+	return 0;
+}
+
+static struct bpf_link *attach_one(struct bpf_object *obj, const char *prog,
+				   const struct dt_target *t, bool kprobe, bool ret)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+
+	if (!p) {
+		errno = ENOENT;
+		return NULL;
+	}
+	if (kprobe)
+		return bpf_program__attach_kprobe(p, ret, t->func);
+	return bpf_program__attach(p);
+}
+
+static int attach_target(struct dax_trace_bpf *skel, struct dt_target *t)
+{
+	const char *names[DT_MAX_TP] = {};
+	bool kprobe = false;
+	int i, n = 0;
+
+	switch (t->method) {
+	case DT_M_FENTRY:
+		names[0] = t->fe;
+		names[1] = t->fx;
+		break;
+	case DT_M_KPROBE:
+		names[0] = t->kp;
+		names[1] = t->kr;
+		kprobe = true;
+		break;
+	case DT_M_TRACEPOINT:
+		names[0] = t->tp_prog[0];
+		names[1] = t->tp_prog[1];
+		break;
+	default:
+		return 0;
+	}
+	for (i = 0; i < DT_MAX_TP; i++) {
+		if (!names[i])
+			continue;
+		/* slot 1 of fentry/kprobe is the return probe */
+		t->links[n] = attach_one(skel->obj, names[i], t, kprobe, i == 1);
+		if (!t->links[n])
+			return -errno ?: -EINVAL;
+		n++;
+	}
+	t->attached = true;
+	return 0;
+}
+
+static void detach_all(void)
+{
+	int i, j;
+
+	for (i = 0; i < dt_ntargets; i++) {
+		for (j = 0; j < DT_MAX_TP; j++) {
+			bpf_link__destroy(dt_targets[i].links[j]);
+			dt_targets[i].links[j] = NULL;
+		}
+		dt_targets[i].attached = false;
+	}
+}
+
+static void print_probes(FILE *f, bool table)
+{
+	struct utsname u;
+	int i, n[DT_M_TRACEPOINT + 1] = {};
+
+	uname(&u);
+	if (env.json) {
+		fprintf(f, "{\"type\":\"probes\",\"backend\":\"bpf\",\"version\":\"%s\",\"kernel\":",
+			DT_VERSION);
+		dt_json_str(f, u.release);
+		fprintf(f, ",\"deep\":%s,\"targets\":[", env.deep ? "true" : "false");
+		for (i = 0; i < dt_ntargets; i++) {
+			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
+				i ? "," : "", dt_targets[i].func,
+				dt_method_name(dt_targets[i].method),
+				dt_targets[i].attached ? "true" : "false");
+			dt_json_str(f, dt_targets[i].note);
+			fputc('}', f);
+		}
+		fputs("]}\n", f);
+		fflush(f);
+		return;
+	}
+	for (i = 0; i < dt_ntargets; i++)
+		n[dt_targets[i].method]++;
+	if (table) {
+		fprintf(f, "Kernel %s, backend bpf%s\n", u.release, env.deep ? ", --deep" : "");
+		fprintf(f, "%-26s %-11s %-9s %s\n", "TARGET", "METHOD", "ATTACHED", "NOTE");
+		for (i = 0; i < dt_ntargets; i++)
+			fprintf(f, "%-26s %-11s %-9s %s\n", dt_targets[i].func,
+				dt_method_name(dt_targets[i].method),
+				dt_targets[i].attached ? "yes" : "no", dt_targets[i].note);
+		return;
+	}
+	fprintf(f, "Probes: %d fentry, %d kprobe, %d tracepoint, %d off, %d absent (--list-probes for details)\n",
+		n[DT_M_FENTRY], n[DT_M_KPROBE], n[DT_M_TRACEPOINT], n[DT_M_OFF],
+		n[DT_M_ABSENT]);
+}
+
+/* Copy one hash map into an array of {key, value} entries. */
+static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
+		    int *cnt)
+{
+	int fd = bpf_map__fd(map), cap = bpf_map__max_entries(map);
+	size_t ksz = bpf_map__key_size(map);
+	char key[64], prev[64];
+	bool first = true;
+	char *ent;
+
+	*cnt = 0;
+	*arr = calloc(cap, esz);
+	if (!*arr)
+		return -ENOMEM;
+	if (ksz > sizeof(key))
+		return -E2BIG;
+	while (*cnt < cap && !bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		ent = (char *)*arr + *cnt * esz;
+		memcpy(ent, key, ksz);
+		if (!bpf_map_lookup_elem(fd, key, ent + voff))
+			(*cnt)++;
+		memcpy(prev, key, ksz);
+		first = false;
+	}
+	return 0;
+}
+
+static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = dump_map(skel->maps.stats, (void **)&s->stats, sizeof(*s->stats),
+		       offsetof(struct dt_stat_ent, st), &s->nstats);
+	err = err ?: dump_map(skel->maps.errors, (void **)&s->errs, sizeof(*s->errs),
+			      offsetof(struct dt_err_ent, n), &s->nerrs);
+	err = err ?: dump_map(skel->maps.checks, (void **)&s->chks, sizeof(*s->chks),
+			      offsetof(struct dt_chk_ent, v), &s->nchks);
+	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,
+			      sizeof(*s->media), offsetof(struct dt_media_ent, n),
+			      &s->nmedia);
+	if (err)
+		return err;
+	s->bpf = skel->bss->bpf_stats;
+	s->events = nevents;
+	dt_snapshot_sort(s);
+	return 0;
+}
+
+static void print_summary(struct dax_trace_bpf *skel, const struct dt_out *o)
+{
+	struct dt_snapshot s;
+
+	if (read_snapshot(skel, &s)) {
+		fprintf(stderr, "daxtrace: out of memory reading maps\n");
+		dt_snapshot_free(&s);
+		return;
+	}
+	dt_summary_print(o, &s);
+	dt_snapshot_free(&s);
+}
+
+static __s64 boot_to_epoch(void)
+{
+	struct timespec rt, mono;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
+}
+
+static void header(const struct dt_out *o)
+{
+	int i;
+
+	if (o->json) {
+		print_probes(stdout, false);
+		return;
+	}
+	print_probes(stdout, false);
+	printf("Tracing DAX I/O on ");
+	if (!env.ndevs)
+		printf("all DAX devices");
+	for (i = 0; i < env.ndevs; i++)
+		printf("%s%s", i ? ", " : "", env.devs[i].name);
+	printf("%s... Ctrl-C to end.\n", env.snoop ? " (every op)" : " (anomalies)");
+	dt_event_header(o);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = opts,
+		.parser = parse_arg,
+		.doc = argp_program_doc,
+	};
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	static struct dt_dev all[DT_MAX_DEVS * 2];
+	struct dt_names names = {};
+	struct dt_out out = {};
+	struct dax_trace_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	unsigned long printed = 0;
+	char err_msg[256];
+	time_t next = 0;
+	__u8 one = 1;
+	int err, i;
+
+	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
+	if (err)
+		return EXIT_USAGE;
+	libbpf_set_print(libbpf_print);
+
+	err = check_environment(err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "daxtrace: %s\n", err_msg);
+		return EXIT_USAGE;
+	}
+
+	/* Names for every DAX device, so any dev_t the kernel reports reads well. */
+	names.n = dt_dev_list("", all, DT_MAX_DEVS);
+	for (i = 0; i < env.ndevs && names.n < DT_MAX_DEVS * 2; i++)
+		all[names.n++] = env.devs[i];
+	names.devs = all;
+	out.f = stdout;
+	out.json = env.json;
+	out.timestamps = env.timestamps;
+	out.hist = !env.no_hist;
+	out.names = &names;
+	out.boot_to_epoch_ns = boot_to_epoch();
+
+	err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "daxtrace: %s\n", err_msg);
+		return err == -EINVAL ? EXIT_USAGE : 1;
+	}
+
+	open_opts.btf_custom_path = env.btf_path;
+	skel = dax_trace_bpf__open_opts(&open_opts);
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "daxtrace: failed to open BPF object: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	skel->rodata->targ_tgid = env.pid;
+	memcpy((char *)skel->rodata->targ_comm, env.comm, DT_COMM_LEN);
+	skel->rodata->filter_dev = env.ndevs > 0;
+	skel->rodata->snoop = env.snoop;
+	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
+
+	err = select_programs(skel);
+	if (err) {
+		fprintf(stderr, "daxtrace: failed to set driver attach targets: %s\n",
+			strerror(-err));
+		goto cleanup;
+	}
+	err = dax_trace_bpf__load(skel);
+	if (err) {
+		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (run with -v for the verifier log)\n",
+			strerror(-err));
+		goto cleanup;
+	}
+	for (i = 0; i < env.ndevs; i++) {
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.dev_filter),
+					  &env.devs[i].kdev, &one, BPF_ANY);
+		if (err) {
+			err = -errno;
+			fprintf(stderr, "daxtrace: failed to set device filter: %s\n",
+				strerror(errno));
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < dt_ntargets; i++) {
+		err = attach_target(skel, &dt_targets[i]);
+		if (err) {
+			fprintf(stderr, "daxtrace: failed to attach %s (%s): %s\n",
+				dt_targets[i].func, dt_method_name(dt_targets[i].method),
+				strerror(-err));
+			goto cleanup;
+		}
+	}
+
+	if (env.list_probes) {
+		print_probes(stdout, !env.json);
+		goto cleanup;
+	}
+
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_event, &out, NULL);
+	if (!rb) {
+		err = -errno;
+		fprintf(stderr, "daxtrace: failed to create ring buffer: %s\n", strerror(errno));
+		goto cleanup;
+	}
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+
+	/* Everything is attached: only now may a script start its workload. */
+	header(&out);
+	if (env.interval)
+		next = time(NULL) + env.interval;
+	while (!exiting) {
+		err = ring_buffer__poll(rb, 100);
+		if (err == -EINTR) {
+			err = 0;
+			break;
+		}
+		if (err < 0) {
+			fprintf(stderr, "daxtrace: polling ring buffer: %s\n", strerror(-err));
+			goto cleanup;
+		}
+		err = 0;
+		if (env.interval && time(NULL) >= next) {
+			print_summary(skel, &out);
+			next += env.interval;
+			if (env.count && ++printed >= env.count)
+				goto cleanup;
+		}
+	}
+	/* Whatever is still queued belongs in the final summary. */
+	ring_buffer__consume(rb);
+	print_summary(skel, &out);
+
+cleanup:
+	ring_buffer__free(rb);
+	detach_all();
+	dax_trace_bpf__destroy(skel);
+	return err < 0 ? -err : 0;
+}

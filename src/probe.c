@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel feature probing: for every target, try fentry, then kprobe, then
+ * the tracepoint fallback, each with a real load and attach of an empty
+ * program (bpf/probe.bpf.c). The choice is made once, at start, from what
+ * the kernel accepts: never from its version number.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "probe.skel.h"
+#include "probe.h"
+
+#define NO_TP { NULL, NULL }
+
+struct dt_target dt_targets[] = {
+	{ "dax_iomap_rw", "fe_rw", "fx_rw", "kp_rw", "kr_rw", NO_TP, NO_TP, 0 },
+	{ "dax_iomap_iter", "fe_iter", "fx_iter", "kp_iter", "kr_iter",
+	  { "rt_iomap_iter", NULL }, { "raw:iomap_iter", NULL }, DT_T_TP_DEEP },
+	{ "dax_direct_access", "fe_da", "fx_da", "kp_da", "kr_da", NO_TP, NO_TP, 0 },
+	{ "pmem_dax_direct_access", "fe_drv0", "fx_drv0", "kp_drv0", "kr_drv0",
+	  NO_TP, NO_TP, DT_T_DRIVER },
+	{ "fsdev_dax_direct_access", "fe_drv1", "fx_drv1", "kp_drv1", "kr_drv1",
+	  NO_TP, NO_TP, DT_T_DRIVER },
+	{ "dev_dax_direct_access", "fe_drv2", "fx_drv2", "kp_drv2", "kr_drv2",
+	  NO_TP, NO_TP, DT_T_DRIVER },
+	{ "dax_copy_to_iter", "fe_cti", "fx_cti", "kp_cti", "kr_cti", NO_TP, NO_TP, 0 },
+	{ "dax_copy_from_iter", "fe_cfi", "fx_cfi", "kp_cfi", "kr_cfi", NO_TP, NO_TP, 0 },
+	{ "_copy_to_iter", NULL, "fx_v_cti", NULL, "kr_v_cti", NO_TP, NO_TP, DT_T_DEEP },
+	{ "_copy_mc_to_iter", NULL, "fx_v_cmti", NULL, "kr_v_cmti", NO_TP, NO_TP,
+	  DT_T_DEEP },
+	{ "copy_mc_to_user", NULL, "fx_v_mcu", NULL, "kr_v_mcu", NO_TP, NO_TP,
+	  DT_T_DEEP },
+	{ "dax_iomap_fault", "fe_fault", "fx_fault", "kp_fault", "kr_fault",
+	  { "tp_pte_done", "tp_pmd_done" },
+	  { "fs_dax/dax_pte_fault_done", "fs_dax/dax_pmd_fault_done" }, 0 },
+	{ "dev_dax_huge_fault", "fe_devfault", "fx_devfault", "kp_devfault",
+	  "kr_devfault", NO_TP, NO_TP, 0 },
+	{ "famfs_fuse_iomap_begin", NULL, NULL, NULL, NULL, NO_TP, NO_TP, DT_T_DETECT },
+	{ "famfs_fuse_read_iter", NULL, NULL, NULL, NULL, NO_TP, NO_TP, DT_T_DETECT },
+};
+
+const int dt_ntargets = sizeof(dt_targets) / sizeof(dt_targets[0]);
+
+static const char *const method_names[] = {
+	[DT_M_ABSENT] = "absent",
+	[DT_M_OFF] = "off",
+	[DT_M_FENTRY] = "fentry",
+	[DT_M_KPROBE] = "kprobe",
+	[DT_M_TRACEPOINT] = "tracepoint",
+};
+
+const char *dt_method_name(enum dt_method m)
+{
+	if ((unsigned int)m >= sizeof(method_names) / sizeof(method_names[0]))
+		return "?";
+	return method_names[m];
+}
+
+int dt_method_parse(const char *s, enum dt_method *m)
+{
+	unsigned int i;
+
+	for (i = DT_M_OFF; i < sizeof(method_names) / sizeof(method_names[0]); i++) {
+		if (!strcmp(s, method_names[i])) {
+			*m = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Address of a kernel symbol, 0 if absent (or hidden by kptr_restrict). */
+unsigned long dt_kallsyms_addr(const char *sym)
+{
+	char line[512], name[256], type;
+	unsigned long addr, found = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3)
+			continue;
+		if (!strcmp(name, sym)) {
+			found = addr;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static int silent_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+static bool fentry_ok(const char *func)
+{
+	struct probe_bpf *p = probe_bpf__open();
+	struct bpf_link *l;
+	bool ok = false;
+
+	if (!p)
+		return false;
+	bpf_program__set_autoload(p->progs.probe_kprobe, false);
+	bpf_program__set_autoload(p->progs.probe_tp, false);
+	bpf_program__set_autoload(p->progs.probe_raw_tp, false);
+	if (bpf_program__set_attach_target(p->progs.probe_fentry, 0, func))
+		goto out;
+	if (probe_bpf__load(p))
+		goto out;
+	l = bpf_program__attach(p->progs.probe_fentry);
+	if (l) {
+		ok = true;
+		bpf_link__destroy(l);
+	}
+out:
+	probe_bpf__destroy(p);
+	return ok;
+}
+
+/* kprobe, tracepoint and raw_tp tests share one loaded probe object. */
+static struct probe_bpf *shared;
+static bool shared_tried;
+
+static struct probe_bpf *shared_probe(void)
+{
+	if (shared_tried)
+		return shared;
+	shared_tried = true;
+	shared = probe_bpf__open();
+	if (!shared)
+		return NULL;
+	bpf_program__set_autoload(shared->progs.probe_fentry, false);
+	if (probe_bpf__load(shared)) {
+		probe_bpf__destroy(shared);
+		shared = NULL;
+	}
+	return shared;
+}
+
+static void shared_probe_free(void)
+{
+	probe_bpf__destroy(shared);
+	shared = NULL;
+	shared_tried = false;
+}
+
+static bool kprobe_ok(const char *func)
+{
+	struct probe_bpf *p = shared_probe();
+	struct bpf_link *l;
+
+	if (!p)
+		return false;
+	l = bpf_program__attach_kprobe(p->progs.probe_kprobe, false, func);
+	if (!l)
+		return false;
+	bpf_link__destroy(l);
+	return true;
+}
+
+static bool tp_ok(const char *spec)
+{
+	struct probe_bpf *p = shared_probe();
+	char cat[64], name[128];
+	struct bpf_link *l;
+
+	if (!p)
+		return false;
+	if (!strncmp(spec, "raw:", 4)) {
+		l = bpf_program__attach_raw_tracepoint(p->progs.probe_raw_tp, spec + 4);
+	} else {
+		if (sscanf(spec, "%63[^/]/%127s", cat, name) != 2)
+			return false;
+		l = bpf_program__attach_tracepoint(p->progs.probe_tp, cat, name);
+	}
+	if (!l)
+		return false;
+	bpf_link__destroy(l);
+	return true;
+}
+
+static bool all_tps_ok(const struct dt_target *t)
+{
+	int i;
+
+	if (!t->tp[0])
+		return false;
+	for (i = 0; i < DT_MAX_TP && t->tp[i]; i++)
+		if (!tp_ok(t->tp[i]))
+			return false;
+	return true;
+}
+
+static enum dt_method forced(const struct dt_target *t,
+			     const char *const *force, int nforce, bool *set)
+{
+	size_t n = strlen(t->func);
+	enum dt_method m = DT_M_ABSENT;
+	int i;
+
+	*set = false;
+	for (i = 0; i < nforce; i++) {
+		if (!strncmp(force[i], t->func, n) && force[i][n] == '=' &&
+		    !dt_method_parse(force[i] + n + 1, &m))
+			*set = true;
+	}
+	return m;
+}
+
+static void choose(struct dt_target *t, bool deep, enum dt_method want,
+		   bool have_want)
+{
+	bool in_syms = dt_kallsyms_addr(t->func) != 0;
+	bool allowed = deep || !(t->flags & DT_T_DEEP);
+	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
+
+	t->method = DT_M_ABSENT;
+	if (t->flags & DT_T_DETECT) {
+		snprintf(t->note, sizeof(t->note), "%s",
+			 in_syms ? "present; not traced by this version" :
+				   "not in this kernel");
+		return;
+	}
+	if (have_want && want == DT_M_OFF) {
+		t->method = DT_M_OFF;
+		snprintf(t->note, sizeof(t->note), "switched off by --method");
+		return;
+	}
+	if (!allowed) {
+		t->method = DT_M_OFF;
+		snprintf(t->note, sizeof(t->note), "%s",
+			 "fires on all I/O: only with --deep");
+		return;
+	}
+	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
+	    fentry_ok(t->func)) {
+		t->method = DT_M_FENTRY;
+		return;
+	}
+	if ((!have_want || want == DT_M_KPROBE) && (t->kp || t->kr) && in_syms &&
+	    kprobe_ok(t->func)) {
+		t->method = DT_M_KPROBE;
+		snprintf(t->note, sizeof(t->note), "%s",
+			 have_want ? "forced by --method" : "fentry refused");
+		return;
+	}
+	if ((!have_want || want == DT_M_TRACEPOINT) && t->tp[0] && tp_allowed &&
+	    all_tps_ok(t)) {
+		t->method = DT_M_TRACEPOINT;
+		snprintf(t->note, sizeof(t->note), "via %s%s%s", t->tp[0],
+			 t->tp[1] ? " + " : "", t->tp[1] ? t->tp[1] : "");
+		return;
+	}
+	if (!in_syms)
+		snprintf(t->note, sizeof(t->note), "%s",
+			 t->flags & DT_T_DRIVER ? "driver not loaded / not in this kernel" :
+						  "not in kallsyms (inlined or not built)");
+	else
+		snprintf(t->note, sizeof(t->note), "%s",
+			 have_want ? "forced method refused by the kernel" :
+				     "kernel refused fentry and kprobe");
+	if (t->tp[0] && !tp_allowed)
+		snprintf(t->note + strlen(t->note), sizeof(t->note) - strlen(t->note),
+			 "; %s fallback fires on all I/O: only with --deep",
+			 t->tp[0]);
+}
+
+int dt_probe_targets(bool deep, const char *const *force, int nforce,
+		     char *err, size_t errlen)
+{
+	libbpf_print_fn_t old = libbpf_set_print(silent_print);
+	enum dt_method want;
+	bool have_want;
+	int i, j, usable = 0;
+
+	for (j = 0; j < nforce; j++) {
+		for (i = 0; i < dt_ntargets; i++) {
+			size_t n = strlen(dt_targets[i].func);
+
+			if (!strncmp(force[j], dt_targets[i].func, n) &&
+			    force[j][n] == '=')
+				break;
+		}
+		if (i == dt_ntargets || !strchr(force[j], '=') ||
+		    dt_method_parse(strchr(force[j], '=') + 1, &want)) {
+			snprintf(err, errlen,
+				 "bad --method '%s' (want TARGET=fentry|kprobe|tracepoint|off)",
+				 force[j]);
+			libbpf_set_print(old);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < dt_ntargets; i++) {
+		want = forced(&dt_targets[i], force, nforce, &have_want);
+		choose(&dt_targets[i], deep, want, have_want);
+		if (dt_targets[i].method >= DT_M_FENTRY)
+			usable++;
+	}
+	libbpf_set_print(old);
+	shared_probe_free();
+	if (!usable) {
+		snprintf(err, errlen,
+			 "no DAX function or tracepoint can be traced here (need root, BTF and fentry, kprobes or tracepoints)");
+		return -ENOENT;
+	}
+	return 0;
+}

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* What this kernel lets us trace, and how: one method chosen per target. */
+#ifndef __DT_PROBE_H
+#define __DT_PROBE_H
+
+#include <stdbool.h>
+
+struct bpf_link;
+
+enum dt_method {
+	DT_M_ABSENT,		/* nothing works for it on this kernel */
+	DT_M_OFF,		/* present, but not wanted in this mode */
+	DT_M_FENTRY,		/* fentry/fexit */
+	DT_M_KPROBE,		/* kprobe/kretprobe */
+	DT_M_TRACEPOINT,	/* tracepoint or raw tracepoint fallback */
+};
+
+#define DT_T_DEEP	(1U << 0)	/* fires on non-DAX I/O: --deep only */
+#define DT_T_TP_DEEP	(1U << 1)	/* its tracepoint fallback: --deep only */
+#define DT_T_DRIVER	(1U << 2)	/* a driver ->direct_access slot */
+#define DT_T_DETECT	(1U << 3)	/* only reported, never attached */
+
+#define DT_MAX_TP	2
+
+struct dt_target {
+	const char *func;		/* kernel function */
+	const char *fe, *fx, *kp, *kr;	/* program names, NULL: none */
+	const char *tp_prog[DT_MAX_TP];	/* tracepoint fallback programs */
+	const char *tp[DT_MAX_TP];	/* "cat/name", or "raw:name" */
+	unsigned int flags;
+	/* filled in by probing and attaching */
+	enum dt_method method;
+	bool attached;
+	char note[112];
+	struct bpf_link *links[DT_MAX_TP];
+};
+
+extern struct dt_target dt_targets[];
+extern const int dt_ntargets;
+
+const char *dt_method_name(enum dt_method m);
+int dt_method_parse(const char *s, enum dt_method *m);
+int dt_probe_targets(bool deep, const char *const *force, int nforce,
+		     char *err, size_t errlen);
+unsigned long dt_kallsyms_addr(const char *sym);
+
+#endif /* __DT_PROBE_H */

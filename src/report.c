@@ -1,0 +1,662 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Output lives here and only here: live anomaly lines, per device/op
+ * summaries with log2 histograms, the checks table, JSON lines. Pure
+ * functions of their input, so the unit tests need no kernel.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "report.h"
+
+static const char *const op_names[DT_OP_MAX] = {
+	[DT_OP_READ] = "read",
+	[DT_OP_WRITE] = "write",
+	[DT_OP_ITER] = "iter",
+	[DT_OP_DIRECT_ACCESS] = "direct_access",
+	[DT_OP_COPY_TO_ITER] = "copy_to_iter",
+	[DT_OP_COPY_FROM_ITER] = "copy_from_iter",
+	[DT_OP_FAULT] = "fault",
+};
+
+static const char *const check_names[DT_CHK_MAX] = {
+	[DT_CHK_DA_RET_RANGE] = "direct_access.ret_range",
+	[DT_CHK_DA_KADDR_KERNEL] = "direct_access.kaddr_kernel",
+	[DT_CHK_DA_KADDR_PFN] = "direct_access.kaddr_pfn",
+	[DT_CHK_COPY_COMPLETE] = "copy.complete",
+	[DT_CHK_ITER_PROGRESS] = "iter.progress",
+	[DT_CHK_RW_COMPLETE] = "rw.complete",
+};
+
+/* What each check expects, for the text report. */
+static const char *const check_expect[DT_CHK_MAX] = {
+	[DT_CHK_DA_RET_RANGE] = "0 < ret <= nr_pages or known -errno",
+	[DT_CHK_DA_KADDR_KERNEL] = "kaddr is a kernel virtual address",
+	[DT_CHK_DA_KADDR_PFN] = "kaddr == __va(pfn << PAGE_SHIFT)",
+	[DT_CHK_COPY_COMPLETE] = "copied == bytes",
+	[DT_CHK_ITER_PROGRESS] = "each iteration makes progress",
+	[DT_CHK_RW_COMPLETE] = "returns count asked unless EOF/error",
+};
+
+static const char *const variant_names[DT_VAR_MAX] = {
+	[DT_VAR_NONE] = "none",
+	[DT_VAR_COPY_TO_ITER] = "_copy_to_iter",
+	[DT_VAR_COPY_MC_TO_ITER] = "_copy_mc_to_iter",
+	[DT_VAR_COPY_FROM_ITER] = "_copy_from_iter",
+	[DT_VAR_COPY_FROM_ITER_FLUSHCACHE] = "_copy_from_iter_flushcache",
+	[DT_VAR_DEAD] = "none (dax device dead)",
+};
+
+static const char *const side_names[] = {
+	"none", "user", "source", "unknown",
+};
+
+static const char *const size_names[DT_FAULT_SIZES] = {
+	"pte", "pmd", "pud",
+};
+
+#define NAME_OR(tab, i, n) ((i) < (n) && (tab)[i] ? (tab)[i] : "?")
+
+const char *dt_op_name(__u32 op)
+{
+	return NAME_OR(op_names, op, DT_OP_MAX);
+}
+
+const char *dt_check_name(__u32 check)
+{
+	return NAME_OR(check_names, check, DT_CHK_MAX);
+}
+
+const char *dt_variant_name(__u32 v)
+{
+	return NAME_OR(variant_names, v, DT_VAR_MAX);
+}
+
+const char *dt_side_name(__u32 side)
+{
+	return NAME_OR(side_names, side, 4);
+}
+
+const char *dt_fault_size_name(__u32 size)
+{
+	return NAME_OR(size_names, size, DT_FAULT_SIZES);
+}
+
+static const struct {
+	int err;
+	const char *name;
+} errnos[] = {
+	{ 1, "EPERM" }, { 2, "ENOENT" }, { 4, "EINTR" }, { 5, "EIO" },
+	{ 6, "ENXIO" }, { 11, "EAGAIN" }, { 12, "ENOMEM" }, { 13, "EACCES" },
+	{ 14, "EFAULT" }, { 16, "EBUSY" }, { 22, "EINVAL" }, { 27, "EFBIG" },
+	{ 28, "ENOSPC" }, { 30, "EROFS" }, { 34, "ERANGE" }, { 95, "EOPNOTSUPP" },
+	{ 122, "EDQUOT" }, { 133, "EHWPOISON" },
+};
+
+static const struct {
+	unsigned int bit;
+	const char *name;
+} vmf_bits[] = {
+	{ 0x0001, "VM_FAULT_OOM" }, { 0x0002, "VM_FAULT_SIGBUS" },
+	{ 0x0010, "VM_FAULT_HWPOISON" }, { 0x0020, "VM_FAULT_HWPOISON_LARGE" },
+	{ 0x0040, "VM_FAULT_SIGSEGV" },
+};
+
+/* errno name for rw/da/copy; for faults, the VM_FAULT_* error bits. */
+const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len)
+{
+	size_t i, off = 0;
+
+	if (op == DT_OP_FAULT) {
+		buf[0] = '\0';
+		for (i = 0; i < sizeof(vmf_bits) / sizeof(vmf_bits[0]); i++) {
+			if (!((unsigned int)err & vmf_bits[i].bit))
+				continue;
+			off += snprintf(buf + off, off < len ? len - off : 0, "%s%s",
+					off ? "|" : "", vmf_bits[i].name);
+		}
+		if (!off)
+			snprintf(buf, len, "VM_FAULT_0x%x", (unsigned int)err);
+		return buf;
+	}
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		if (errnos[i].err == err)
+			return errnos[i].name;
+	}
+	snprintf(buf, len, "E%d", err);
+	return buf;
+}
+
+const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
+			 size_t len)
+{
+	int i;
+
+	for (i = 0; names && i < names->n; i++) {
+		if (names->devs[i].kdev == kdev)
+			return names->devs[i].name;
+	}
+	snprintf(buf, len, "%u:%u", kdev >> 20, kdev & 0xfffff);
+	return buf;
+}
+
+void dt_json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* log2 histogram with scaled stars, in the libbpf-tools style. */
+void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit)
+{
+	int i, first = -1, last = -1, j, stars;
+	__u64 max = 0, lo, hi;
+
+	for (i = 0; i < n; i++) {
+		if (!slots[i])
+			continue;
+		if (first < 0)
+			first = i;
+		last = i;
+		if (slots[i] > max)
+			max = slots[i];
+	}
+	if (first < 0)
+		return;
+	fprintf(f, "  %24s : %-8s |%-30s|\n", unit, "count", "distribution");
+	for (i = first; i <= last; i++) {
+		lo = i ? 1ULL << i : 0;
+		hi = (1ULL << (i + 1)) - 1;
+		fprintf(f, "  %11llu -> %-10llu : %-8llu |",
+			(unsigned long long)lo, (unsigned long long)hi,
+			(unsigned long long)slots[i]);
+		stars = (int)(slots[i] * 30 / max);
+		if (slots[i] && !stars)
+			stars = 1;
+		for (j = 0; j < 30; j++)
+			fputc(j < stars ? '*' : ' ', f);
+		fputs("|\n", f);
+	}
+}
+
+static int cmp_stat(const void *a, const void *b)
+{
+	const struct dt_stat_ent *x = a, *y = b;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	return (int)x->key.op - (int)y->key.op;
+}
+
+static int cmp_err(const void *a, const void *b)
+{
+	const struct dt_err_ent *x = a, *y = b;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	if (x->key.op != y->key.op)
+		return (int)x->key.op - (int)y->key.op;
+	return x->key.err - y->key.err;
+}
+
+static int cmp_chk(const void *a, const void *b)
+{
+	const struct dt_chk_ent *x = a, *y = b;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	return (int)x->key.check - (int)y->key.check;
+}
+
+static int cmp_media(const void *a, const void *b)
+{
+	const struct dt_media_ent *x = a, *y = b;
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	return x->key.pgoff < y->key.pgoff ? -1 : x->key.pgoff > y->key.pgoff;
+}
+
+void dt_snapshot_sort(struct dt_snapshot *s)
+{
+	if (s->nstats)
+		qsort(s->stats, s->nstats, sizeof(*s->stats), cmp_stat);
+	if (s->nerrs)
+		qsort(s->errs, s->nerrs, sizeof(*s->errs), cmp_err);
+	if (s->nchks)
+		qsort(s->chks, s->nchks, sizeof(*s->chks), cmp_chk);
+	if (s->nmedia)
+		qsort(s->media, s->nmedia, sizeof(*s->media), cmp_media);
+}
+
+void dt_snapshot_free(struct dt_snapshot *s)
+{
+	free(s->stats);
+	free(s->errs);
+	free(s->chks);
+	free(s->media);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- events ---------------------------------------------------------- */
+
+static void fmt_time(const struct dt_out *o, __u64 ts, char *buf, size_t len)
+{
+	time_t t = (time_t)((ts + o->boot_to_epoch_ns) / 1000000000ULL);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+static bool is_copy(__u32 op)
+{
+	return op == DT_OP_COPY_TO_ITER || op == DT_OP_COPY_FROM_ITER;
+}
+
+/* The offset shown for an event: file offset, or byte offset on the device. */
+static __u64 ev_offset(const struct dt_event *e)
+{
+	if (e->op == DT_OP_DIRECT_ACCESS || is_copy(e->op))
+		return e->pos << 12;
+	return e->pos;
+}
+
+static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
+{
+	char eb[48];
+	size_t off = 0;
+	__u32 c;
+
+	buf[0] = '\0';
+	if (e->why & DT_EV_ERROR)
+		off += snprintf(buf, len, "error %s",
+				dt_errno_name(e->op, e->op == DT_OP_FAULT ?
+					      (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					      eb, sizeof(eb)));
+	for (c = 0; c < DT_CHK_MAX && off < len; c++) {
+		if (e->check_fail & (1U << c))
+			off += snprintf(buf + off, len - off, "%s%s FAIL",
+					off ? ", " : "", dt_check_name(c));
+	}
+	if (!off)
+		snprintf(buf, len, "%s", e->why & DT_EV_SHORT ? "short" : "ok");
+}
+
+/* The second line under an anomaly: the evidence that explains it. */
+static void ev_detail_text(FILE *f, const struct dt_event *e)
+{
+	if (e->op == DT_OP_DIRECT_ACCESS) {
+		fprintf(f, "    -> direct_access(pgoff %#llx, nr_pages %llu) = %lld",
+			(unsigned long long)e->pos, (unsigned long long)e->asked,
+			(long long)e->ret);
+		if (e->ret > 0)
+			fprintf(f, ", kaddr %#llx%s, pfn %#llx",
+				(unsigned long long)e->kaddr,
+				e->kaddr < 0xffff800000000000ULL ? " (NOT a kernel address)" : "",
+				(unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
+		if (e->drv_ret && e->drv_ret != e->ret)
+			fprintf(f, ", driver returned %lld", (long long)e->drv_ret);
+		fputc('\n', f);
+	} else if (is_copy(e->op) && (e->why & DT_EV_SHORT)) {
+		fprintf(f, "    -> %s copied %lld of %llu via %s (%s); %s-side",
+			dt_op_name(e->op), (long long)e->ret,
+			(unsigned long long)e->asked, dt_variant_name(e->variant),
+			e->flags & (1U << 8) ? "measured" : "from dax flags",
+			dt_side_name(e->side));
+		if (e->side == DT_SIDE_USER)
+			fprintf(f, ": user byte %#llx not accessible",
+				(unsigned long long)e->user_addr);
+		else if (e->side == DT_SIDE_SOURCE)
+			fprintf(f, ": user byte %#llx is fine, kernel side %#llx declined",
+				(unsigned long long)e->user_addr,
+				(unsigned long long)(e->addr + (e->ret > 0 ? e->ret : 0)));
+		fputc('\n', f);
+		if (e->flags & DT_F_DA_LINKED)
+			fprintf(f, "    -> kaddr %#llx came from direct_access(pgoff %#llx) = %lld pages%s\n",
+				(unsigned long long)e->kaddr,
+				(unsigned long long)e->da_pgoff, (long long)e->da_ret,
+				e->kaddr < 0xffff800000000000ULL ?
+				" -- kaddr is NOT a kernel address" : "");
+		else
+			fprintf(f, "    -> source %#llx not from a traced direct_access on this thread\n",
+				(unsigned long long)e->addr);
+	} else if ((e->op == DT_OP_READ || e->op == DT_OP_WRITE) &&
+		   (e->why & DT_EV_SHORT)) {
+		fprintf(f, "    -> %s returned %lld of %llu at pos %llu, i_size %llu: not at EOF\n",
+			dt_op_name(e->op), (long long)e->ret,
+			(unsigned long long)e->asked, (unsigned long long)e->pos,
+			(unsigned long long)e->isize);
+	}
+}
+
+void dt_event_header(const struct dt_out *o)
+{
+	if (o->json)
+		return;
+	if (o->timestamps)
+		fprintf(o->f, "%-8s ", "TIME");
+	fprintf(o->f, "%-12s %-7s %-9s %-14s %12s %9s %9s %s\n", "COMM", "PID",
+		"DEVICE", "OP", "OFFSET", "ASKED", "GOT", "VERDICT");
+}
+
+static void event_text(const struct dt_out *o, const struct dt_event *e)
+{
+	char tb[16], db[24], vb[256], comm[DT_COMM_LEN + 1];
+
+	memcpy(comm, e->comm, DT_COMM_LEN);
+	comm[DT_COMM_LEN] = '\0';
+	if (o->timestamps) {
+		fmt_time(o, e->ts_ns, tb, sizeof(tb));
+		fprintf(o->f, "%-8s ", tb);
+	}
+	ev_verdict(e, vb, sizeof(vb));
+	fprintf(o->f, "%-12.12s %-7u %-9s %-14s %#12llx %9llu %9lld %s\n", comm,
+		e->pid, dt_dev_label(o->names, e->dev, db, sizeof(db)),
+		e->op == DT_OP_FAULT ? (e->fault_size == DT_FAULT_PMD ? "fault(pmd)" :
+					e->fault_size == DT_FAULT_PUD ? "fault(pud)" :
+									"fault(pte)") :
+				       dt_op_name(e->op),
+		(unsigned long long)ev_offset(e), (unsigned long long)e->asked,
+		(long long)e->ret, vb);
+	if (e->why & (DT_EV_SHORT | DT_EV_CHECK | DT_EV_ERROR))
+		ev_detail_text(o->f, e);
+}
+
+static void json_hex(FILE *f, const char *key, __u64 v)
+{
+	fprintf(f, ",\"%s\":\"%#llx\"", key, (unsigned long long)v);
+}
+
+static void event_json(const struct dt_out *o, const struct dt_event *e)
+{
+	static const char *const whys[] = { "snoop", "error", "short", "check" };
+	char db[24], eb[48], comm[DT_COMM_LEN + 1];
+	FILE *f = o->f;
+	int i, n = 0;
+
+	memcpy(comm, e->comm, DT_COMM_LEN);
+	comm[DT_COMM_LEN] = '\0';
+	fprintf(f, "{\"type\":\"event\",\"ts_ns\":%llu", (unsigned long long)e->ts_ns);
+	fputs(",\"comm\":", f);
+	dt_json_str(f, comm);
+	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"device\":", e->pid, e->tid);
+	dt_json_str(f, dt_dev_label(o->names, e->dev, db, sizeof(db)));
+	fprintf(f, ",\"op\":\"%s\",\"why\":[", dt_op_name(e->op));
+	for (i = 0; i < 4; i++) {
+		if (e->why & (1U << i))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", whys[i]);
+	}
+	fprintf(f, "],\"offset\":%llu,\"asked\":%llu,\"got\":%lld,\"errno\":",
+		(unsigned long long)ev_offset(e), (unsigned long long)e->asked,
+		(long long)e->ret);
+	if (e->why & DT_EV_ERROR)
+		dt_json_str(f, dt_errno_name(e->op, e->op == DT_OP_FAULT ?
+					     (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					     eb, sizeof(eb)));
+	else
+		fputs("null", f);
+	fputs(",\"checks_failed\":[", f);
+	for (i = 0, n = 0; i < DT_CHK_MAX; i++) {
+		if (e->check_fail & (1U << i))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", dt_check_name(i));
+	}
+	fprintf(f, "],\"lat_ns\":%llu,\"seq\":%u", (unsigned long long)e->lat_ns,
+		e->seq);
+	switch (e->op) {
+	case DT_OP_READ:
+	case DT_OP_WRITE:
+		fprintf(f, ",\"ino\":%llu,\"i_size\":%llu,\"eof\":%s",
+			(unsigned long long)e->ino, (unsigned long long)e->isize,
+			e->flags & DT_F_EOF ? "true" : "false");
+		break;
+	case DT_OP_DIRECT_ACCESS:
+		fprintf(f, ",\"pgoff\":%llu,\"nr_pages\":%llu,\"driver_ret\":%lld",
+			(unsigned long long)e->pos, (unsigned long long)e->asked,
+			(long long)e->drv_ret);
+		json_hex(f, "kaddr", e->kaddr);
+		fprintf(f, ",\"pfn\":%llu", (unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
+		break;
+	case DT_OP_COPY_TO_ITER:
+	case DT_OP_COPY_FROM_ITER:
+		fprintf(f, ",\"pgoff\":%llu,\"variant\":\"%s\",\"variant_from\":\"%s\",\"side\":\"%s\"",
+			(unsigned long long)e->pos, dt_variant_name(e->variant),
+			e->flags & (1U << 8) ? "measured" : "dax_flags",
+			dt_side_name(e->side));
+		json_hex(f, "addr", e->addr);
+		json_hex(f, "user_addr", e->user_addr);
+		if (e->flags & DT_F_DA_LINKED) {
+			fprintf(f, ",\"direct_access\":{\"pgoff\":%llu,\"ret\":%lld",
+				(unsigned long long)e->da_pgoff, (long long)e->da_ret);
+			json_hex(f, "kaddr", e->kaddr);
+			fputc('}', f);
+		} else {
+			fputs(",\"direct_access\":null", f);
+		}
+		break;
+	case DT_OP_FAULT:
+		fprintf(f, ",\"size\":\"%s\",\"fallback\":%s,\"ino\":%llu",
+			dt_fault_size_name(e->fault_size),
+			e->flags & DT_F_FALLBACK ? "true" : "false",
+			(unsigned long long)e->ino);
+		break;
+	}
+	fputs("}\n", f);
+}
+
+void dt_event_print(const struct dt_out *o, const struct dt_event *e)
+{
+	if (o->json)
+		event_json(o, e);
+	else
+		event_text(o, e);
+}
+
+/* ---- summaries -------------------------------------------------------- */
+
+static void errors_json(FILE *f, const struct dt_snapshot *s, __u32 dev, __u32 op)
+{
+	char eb[48];
+	int i, n = 0;
+
+	fputc('{', f);
+	for (i = 0; i < s->nerrs; i++) {
+		if (s->errs[i].key.dev != dev || s->errs[i].key.op != op)
+			continue;
+		fprintf(f, "%s", n++ ? "," : "");
+		dt_json_str(f, dt_errno_name(op, s->errs[i].key.err, eb, sizeof(eb)));
+		fprintf(f, ":%llu", (unsigned long long)s->errs[i].n);
+	}
+	fputc('}', f);
+}
+
+static void hist_json(FILE *f, const char *key, const __u64 *slots)
+{
+	int i, n = 0;
+
+	fprintf(f, ",\"%s\":[", key);
+	for (i = 0; i < DT_HIST_SLOTS; i++) {
+		if (!slots[i])
+			continue;
+		fprintf(f, "%s[%llu,%llu]", n++ ? "," : "",
+			(unsigned long long)(i ? 1ULL << i : 0),
+			(unsigned long long)slots[i]);
+	}
+	fputc(']', f);
+}
+
+static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	FILE *f = o->f;
+	char db[24];
+	int i, v;
+
+	for (i = 0; i < s->nstats; i++) {
+		const struct dt_stat_ent *e = &s->stats[i];
+		const struct dt_stats *st = &e->st;
+
+		fputs("{\"type\":\"summary\",\"device\":", f);
+		dt_json_str(f, dt_dev_label(o->names, e->key.dev, db, sizeof(db)));
+		fprintf(f, ",\"op\":\"%s\",\"calls\":%llu,\"bytes_requested\":%llu,"
+			"\"bytes_done\":%llu,\"short\":%llu,\"errors\":",
+			dt_op_name(e->key.op), (unsigned long long)st->calls,
+			(unsigned long long)st->bytes_req,
+			(unsigned long long)st->bytes_done,
+			(unsigned long long)st->shorts);
+		errors_json(f, s, e->key.dev, e->key.op);
+		fprintf(f, ",\"latency_ns_total\":%llu", (unsigned long long)st->lat_sum_ns);
+		if (e->key.op == DT_OP_FAULT)
+			fprintf(f, ",\"pte\":%llu,\"pmd\":%llu,\"pud\":%llu,\"fallback\":%llu",
+				(unsigned long long)st->faults[DT_FAULT_PTE],
+				(unsigned long long)st->faults[DT_FAULT_PMD],
+				(unsigned long long)st->faults[DT_FAULT_PUD],
+				(unsigned long long)st->fallbacks);
+		if (is_copy(e->key.op)) {
+			int n = 0;
+
+			fputs(",\"variants\":{", f);
+			for (v = 1; v < DT_VAR_MAX; v++) {
+				if (st->variant[v])
+					fprintf(f, "%s\"%s\":%llu", n++ ? "," : "",
+						dt_variant_name(v),
+						(unsigned long long)st->variant[v]);
+			}
+			fprintf(f, "},\"short_side\":{\"user\":%llu,\"source\":%llu,\"unknown\":%llu}",
+				(unsigned long long)st->short_side[DT_SIDE_USER],
+				(unsigned long long)st->short_side[DT_SIDE_SOURCE],
+				(unsigned long long)st->short_side[DT_SIDE_UNKNOWN]);
+		}
+		hist_json(f, "len_hist", st->len_hist);
+		hist_json(f, "lat_hist_ns", st->lat_hist);
+		fputs("}\n", f);
+	}
+	for (i = 0; i < s->nchks; i++) {
+		const struct dt_chk_ent *c = &s->chks[i];
+
+		fputs("{\"type\":\"check\",\"device\":", f);
+		dt_json_str(f, dt_dev_label(o->names, c->key.dev, db, sizeof(db)));
+		fprintf(f, ",\"check\":\"%s\",\"pass\":%llu,\"fail\":%llu,\"na\":%llu}\n",
+			dt_check_name(c->key.check), (unsigned long long)c->v.n[DT_PASS],
+			(unsigned long long)c->v.n[DT_FAIL],
+			(unsigned long long)c->v.n[DT_NA]);
+	}
+	for (i = 0; i < s->nmedia; i++) {
+		fputs("{\"type\":\"media_error\",\"device\":", f);
+		dt_json_str(f, dt_dev_label(o->names, s->media[i].key.dev, db, sizeof(db)));
+		fprintf(f, ",\"pgoff\":%llu,\"offset\":%llu,\"count\":%llu}\n",
+			(unsigned long long)s->media[i].key.pgoff,
+			(unsigned long long)s->media[i].key.pgoff << 12,
+			(unsigned long long)s->media[i].n);
+	}
+	fprintf(f, "{\"type\":\"stats\",\"events\":%llu,\"ringbuf_dropped\":%llu,"
+		"\"map_full\":%llu}\n", (unsigned long long)s->events,
+		(unsigned long long)s->bpf.rb_dropped,
+		(unsigned long long)s->bpf.map_full);
+}
+
+static void errors_text(FILE *f, const struct dt_snapshot *s, __u32 dev, __u32 op)
+{
+	char eb[48];
+	int i, n = 0;
+
+	for (i = 0; i < s->nerrs; i++) {
+		if (s->errs[i].key.dev != dev || s->errs[i].key.op != op)
+			continue;
+		fprintf(f, "%s%s=%llu", n++ ? " " : " errors: ",
+			dt_errno_name(op, s->errs[i].key.err, eb, sizeof(eb)),
+			(unsigned long long)s->errs[i].n);
+	}
+}
+
+static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	__u32 dev = 0;
+	FILE *f = o->f;
+	char db[24];
+	int i, v;
+
+	for (i = 0; i < s->nstats; i++) {
+		const struct dt_stat_ent *e = &s->stats[i];
+		const struct dt_stats *st = &e->st;
+
+		if (!i || e->key.dev != dev) {
+			dev = e->key.dev;
+			fprintf(f, "\nDevice %s\n  %-14s %9s %12s %12s %7s %10s\n",
+				dt_dev_label(o->names, dev, db, sizeof(db)), "OP",
+				"CALLS", "BYTES_ASKED", "BYTES_DONE", "SHORT", "AVG_LAT_us");
+		}
+		fprintf(f, "  %-14s %9llu %12llu %12llu %7llu %10.1f",
+			dt_op_name(e->key.op), (unsigned long long)st->calls,
+			(unsigned long long)st->bytes_req,
+			(unsigned long long)st->bytes_done,
+			(unsigned long long)st->shorts,
+			st->calls ? st->lat_sum_ns / 1000.0 / st->calls : 0.0);
+		errors_text(f, s, e->key.dev, e->key.op);
+		if (e->key.op == DT_OP_FAULT)
+			fprintf(f, " pte=%llu pmd=%llu pud=%llu fallback=%llu",
+				(unsigned long long)st->faults[0],
+				(unsigned long long)st->faults[1],
+				(unsigned long long)st->faults[2],
+				(unsigned long long)st->fallbacks);
+		if (is_copy(e->key.op)) {
+			for (v = 1; v < DT_VAR_MAX; v++) {
+				if (st->variant[v])
+					fprintf(f, " %s=%llu", dt_variant_name(v),
+						(unsigned long long)st->variant[v]);
+			}
+			if (st->shorts)
+				fprintf(f, " short: user=%llu source=%llu",
+					(unsigned long long)st->short_side[DT_SIDE_USER],
+					(unsigned long long)st->short_side[DT_SIDE_SOURCE]);
+		}
+		fputc('\n', f);
+		if (o->hist) {
+			dt_hist_text(f, st->len_hist, DT_HIST_SLOTS, "bytes");
+			dt_hist_text(f, st->lat_hist, DT_HIST_SLOTS, "nsecs");
+		}
+	}
+	if (s->nchks)
+		fprintf(f, "\nChecks\n  %-9s %-27s %7s %7s %7s  %s\n", "DEVICE",
+			"CHECK", "PASS", "FAIL", "N/A", "EXPECTS");
+	for (i = 0; i < s->nchks; i++) {
+		const struct dt_chk_ent *c = &s->chks[i];
+
+		fprintf(f, "  %-9s %-27s %7llu %7llu %7llu  %s%s\n",
+			dt_dev_label(o->names, c->key.dev, db, sizeof(db)),
+			dt_check_name(c->key.check),
+			(unsigned long long)c->v.n[DT_PASS],
+			(unsigned long long)c->v.n[DT_FAIL],
+			(unsigned long long)c->v.n[DT_NA],
+			c->key.check < DT_CHK_MAX ? check_expect[c->key.check] : "",
+			c->v.n[DT_FAIL] ? "  <-- BROKEN" : "");
+	}
+	if (s->nmedia)
+		fprintf(f, "\nMedia errors\n  %-9s %18s %8s\n", "DEVICE", "OFFSET", "COUNT");
+	for (i = 0; i < s->nmedia; i++)
+		fprintf(f, "  %-9s %#18llx %8llu\n",
+			dt_dev_label(o->names, s->media[i].key.dev, db, sizeof(db)),
+			(unsigned long long)s->media[i].key.pgoff << 12,
+			(unsigned long long)s->media[i].n);
+	fprintf(f, "\n%llu events, %llu lost (ring buffer full), %llu map-full\n",
+		(unsigned long long)s->events, (unsigned long long)s->bpf.rb_dropped,
+		(unsigned long long)s->bpf.map_full);
+}
+
+void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	if (o->json)
+		summary_json(o, s);
+	else
+		summary_text(o, s);
+	fflush(o->f);
+}

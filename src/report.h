@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* All of daxtrace's output: live event lines, summaries, checks, JSON. */
+#ifndef __DT_REPORT_H
+#define __DT_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "daxtrace.h"
+#include "devices.h"
+
+struct dt_stat_ent {
+	struct dt_key key;
+	struct dt_stats st;
+};
+
+struct dt_err_ent {
+	struct dt_err_key key;
+	__u64 n;
+};
+
+struct dt_chk_ent {
+	struct dt_chk_key key;
+	struct dt_chk_val v;
+};
+
+struct dt_media_ent {
+	struct dt_media_key key;
+	__u64 n;
+};
+
+/* A copy of the kernel maps at one moment. */
+struct dt_snapshot {
+	struct dt_stat_ent *stats;
+	int nstats;
+	struct dt_err_ent *errs;
+	int nerrs;
+	struct dt_chk_ent *chks;
+	int nchks;
+	struct dt_media_ent *media;
+	int nmedia;
+	struct dt_bpf_stats bpf;
+	__u64 events;		/* ring-buffer records received */
+};
+
+struct dt_names {
+	const struct dt_dev *devs;
+	int n;
+};
+
+struct dt_out {
+	FILE *f;
+	bool json;
+	bool timestamps;	/* -T */
+	bool hist;		/* histograms in the text summary */
+	__s64 boot_to_epoch_ns;	/* added to bpf_ktime_get_ns() for -T */
+	const struct dt_names *names;
+};
+
+const char *dt_op_name(__u32 op);
+const char *dt_check_name(__u32 check);
+const char *dt_variant_name(__u32 variant);
+const char *dt_side_name(__u32 side);
+const char *dt_fault_size_name(__u32 size);
+const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
+const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
+			 size_t len);
+
+void dt_json_str(FILE *f, const char *s);
+void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
+
+void dt_snapshot_sort(struct dt_snapshot *s);
+void dt_snapshot_free(struct dt_snapshot *s);
+
+void dt_event_header(const struct dt_out *o);
+void dt_event_print(const struct dt_out *o, const struct dt_event *e);
+void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s);
+
+#endif /* __DT_REPORT_H */

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Device-name resolution against a fake /dev + sysfs tree. */
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "devices.h"
+#include "unit.h"
+
+static char root[] = "/tmp/dt-unit-devices.XXXXXX";
+
+static void put(const char *rel, const char *content)
+{
+	char path[512], cmd[600];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
+	if (system(cmd))
+		exit(2);
+	f = fopen(path, "w");
+	if (!f)
+		exit(2);
+	fputs(content, f);
+	fclose(f);
+}
+
+static void make_tree(void)
+{
+	if (!mkdtemp(root))
+		exit(2);
+	put("sys/bus/dax/devices/dax0.0/dev", "252:0\n");
+	put("sys/class/block/pmem0.1/dev", "259:1\n");
+	put("sys/class/block/pmem0.1/queue/dax", "1\n");
+	put("sys/class/block/sda/dev", "8:0\n");
+	put("sys/class/block/sda/queue/dax", "0\n");
+	put("sys/class/block/garbled/dev", "x:y\n");
+	put("sys/class/block/garbled/queue/dax", "1\n");
+	put("tmp/regular", "not a device\n");
+}
+
+static int resolve(const char *arg, struct dt_dev *d, char *err)
+{
+	return dt_dev_resolve(root, arg, d, err, 256);
+}
+
+int main(void)
+{
+	struct dt_dev d, list[8];
+	char err[256], cmd[600], path[300];
+	int n;
+
+	make_tree();
+
+	EXPECT_EQ(resolve("dax0.0", &d, err), 0);
+	EXPECT_EQ(d.kind, DT_DEV_DEVDAX);
+	EXPECT_EQ(d.kdev, (252u << 20) | 0);
+	EXPECT_STR(d.name, "dax0.0");
+
+	EXPECT_EQ(resolve("/dev/dax0.0", &d, err), 0);
+	EXPECT_STR(d.name, "dax0.0");
+
+	EXPECT_EQ(resolve("pmem0.1", &d, err), 0);
+	EXPECT_EQ(d.kind, DT_DEV_FSDAX);
+	EXPECT_EQ(d.kdev, (259u << 20) | 1);
+	EXPECT_EQ(resolve("/dev/pmem0.1", &d, err), 0);
+	EXPECT_EQ(d.minor, 1);
+
+	EXPECT_EQ(resolve("sda", &d, err), -ENOTSUP);
+	EXPECT_CONTAINS(err, "without DAX support");
+	EXPECT_EQ(resolve("dax9.9", &d, err), -ENODEV);
+	EXPECT_CONTAINS(err, "no such device 'dax9.9'");
+	EXPECT_EQ(resolve("garbled", &d, err), -EINVAL);
+	EXPECT_CONTAINS(err, "bad dev number");
+
+	EXPECT_EQ(resolve("", &d, err), -EINVAL);
+	EXPECT_CONTAINS(err, "empty");
+	EXPECT_EQ(resolve("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", &d, err), -ENAMETOOLONG);
+	EXPECT_EQ(resolve("dax\x01", &d, err), -EINVAL);
+	EXPECT_CONTAINS(err, "0x01");
+	EXPECT_EQ(resolve("../dax0.0", &d, err), -EINVAL);
+	EXPECT_EQ(resolve(".hidden", &d, err), -EINVAL);
+	EXPECT_EQ(resolve("dax 0.0", &d, err), -EINVAL);
+
+	EXPECT(resolve("/tmp/regular", &d, err) < 0);
+	EXPECT_CONTAINS(err, "regular file");
+	EXPECT(resolve("/tmp", &d, err) < 0);
+	EXPECT_CONTAINS(err, "directory");
+	EXPECT(resolve("/tmp/missing", &d, err) < 0);
+	EXPECT_CONTAINS(err, "cannot access");
+
+	n = dt_dev_list(root, list, 8);
+	EXPECT_EQ(n, 2);
+	EXPECT_STR(list[0].name, "dax0.0");
+	EXPECT_STR(list[1].name, "pmem0.1");
+	EXPECT_EQ(dt_dev_list(root, list, 1), 1);
+
+	snprintf(path, sizeof(path), "%s", root);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
+	if (system(cmd))
+		return 2;
+	return unit_done("test_devices");
+}

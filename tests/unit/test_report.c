@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The check predicates (the same code the BPF programs run), histogram
+ * buckets, names and the text/JSON output, fed constructed records.
+ */
+#include <stdlib.h>
+#include "report.h"
+#include "dax_checks.h"
+#include "unit.h"
+
+#define POB	0xffff888000000000ULL
+
+static const struct dt_dev devs[] = {
+	{ .name = "dax0.0", .kdev = (252u << 20) | 0 },
+	{ .name = "pmem0.1", .kdev = (259u << 20) | 1 },
+};
+static const struct dt_names names = { devs, 2 };
+
+/* Run fn into a memory stream and hand back the text. */
+static char *capture(bool json, void (*fn)(const struct dt_out *, const void *),
+		     const void *arg)
+{
+	struct dt_out o = { .json = json, .names = &names, .hist = true };
+	char *buf = NULL;
+	size_t len = 0;
+
+	o.f = open_memstream(&buf, &len);
+	fn(&o, arg);
+	fclose(o.f);
+	return buf;
+}
+
+static void do_event(const struct dt_out *o, const void *e)
+{
+	dt_event_print(o, e);
+}
+
+static void do_summary(const struct dt_out *o, const void *s)
+{
+	dt_summary_print(o, s);
+}
+
+static void test_checks(void)
+{
+	int eof;
+
+	EXPECT_EQ(dt_check_ret_range(1, 4), DT_PASS);
+	EXPECT_EQ(dt_check_ret_range(4, 4), DT_PASS);
+	EXPECT_EQ(dt_check_ret_range(5, 4), DT_FAIL);
+	EXPECT_EQ(dt_check_ret_range(0, 4), DT_FAIL);
+	EXPECT_EQ(dt_check_ret_range(-5, 4), DT_PASS);	/* EIO */
+	EXPECT_EQ(dt_check_ret_range(-133, 4), DT_PASS);	/* EHWPOISON */
+	EXPECT_EQ(dt_check_ret_range(-999, 4), DT_FAIL);
+
+	/* the RFC: a physical address handed back as kaddr */
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, 0x240000000ULL), DT_FAIL);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, POB + 0x240000000ULL), DT_PASS);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, -5, 0), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_kernel(0, 2, 0), DT_NA);
+
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000, 0x1234), DT_PASS);
+	/* pfn_t flag bits (PFN_DEV|PFN_MAP) do not change the pfn */
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000,
+				     0x1234 | (3ULL << 62)), DT_PASS);
+	/* the multi-range bug: kaddr off by the gap between ranges */
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000 + (1 << 28), 0x1234),
+		  DT_FAIL);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, 0xffffc90000000000ULL, 0x1234), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, 0x1234000, 0x1234), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_pfn(0, POB, 0), DT_NA);
+
+	EXPECT_EQ(dt_check_rw(1, 0, 8192, 8192, 16384, &eof), DT_PASS);
+	EXPECT_EQ(eof, 0);
+	EXPECT_EQ(dt_check_rw(1, 0, 8192, 4096, 16384, &eof), DT_FAIL);
+	EXPECT_EQ(dt_check_rw(1, 12288, 8192, 4096, 16384, &eof), DT_PASS);
+	EXPECT_EQ(eof, 1);
+	EXPECT_EQ(dt_check_rw(1, 16384, 4096, 0, 16384, &eof), DT_PASS);
+	EXPECT_EQ(dt_check_rw(0, 12288, 8192, 4096, 16384, &eof), DT_FAIL);
+	EXPECT_EQ(dt_check_rw(1, 0, 4096, -5, 16384, &eof), DT_NA);
+
+	EXPECT_EQ(dt_check_progress(4096), DT_PASS);
+	EXPECT_EQ(dt_check_progress(0), DT_FAIL);
+	EXPECT_EQ(dt_check_progress(-5), DT_NA);
+	EXPECT_EQ(dt_check_copy(8192, 8192), DT_PASS);
+	EXPECT_EQ(dt_check_copy(8192, 4096), DT_FAIL);
+}
+
+static void test_buckets_and_names(void)
+{
+	char buf[64];
+
+	EXPECT_EQ(dt_log2_slot(0), 0);
+	EXPECT_EQ(dt_log2_slot(1), 0);
+	EXPECT_EQ(dt_log2_slot(2), 1);
+	EXPECT_EQ(dt_log2_slot(3), 1);
+	EXPECT_EQ(dt_log2_slot(4096), 12);
+	EXPECT_EQ(dt_log2_slot(8191), 12);
+	EXPECT_EQ(dt_log2_slot(1ULL << 39), 39);
+	EXPECT_EQ(dt_log2_slot(~0ULL), DT_HIST_SLOTS - 1);
+
+	EXPECT_STR(dt_errno_name(DT_OP_READ, 5, buf, sizeof(buf)), "EIO");
+	EXPECT_STR(dt_errno_name(DT_OP_DIRECT_ACCESS, 133, buf, sizeof(buf)), "EHWPOISON");
+	EXPECT_STR(dt_errno_name(DT_OP_READ, 999, buf, sizeof(buf)), "E999");
+	EXPECT_STR(dt_errno_name(DT_OP_FAULT, 2, buf, sizeof(buf)), "VM_FAULT_SIGBUS");
+	EXPECT_STR(dt_errno_name(DT_OP_FAULT, 0x12, buf, sizeof(buf)),
+		   "VM_FAULT_SIGBUS|VM_FAULT_HWPOISON");
+	EXPECT_STR(dt_op_name(DT_OP_COPY_TO_ITER), "copy_to_iter");
+	EXPECT_STR(dt_op_name(99), "?");
+	EXPECT_STR(dt_check_name(DT_CHK_DA_KADDR_KERNEL), "direct_access.kaddr_kernel");
+	EXPECT_STR(dt_variant_name(DT_VAR_COPY_MC_TO_ITER), "_copy_mc_to_iter");
+	EXPECT_STR(dt_dev_label(&names, (259u << 20) | 1, buf, sizeof(buf)), "pmem0.1");
+	EXPECT_STR(dt_dev_label(&names, (8u << 20) | 3, buf, sizeof(buf)), "8:3");
+}
+
+static void test_json_str(void)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	dt_json_str(f, "a\"b\\c\n\x01\xff");
+	fclose(f);
+	EXPECT_STR(buf, "\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\"");
+	free(buf);
+}
+
+static void test_hist(void)
+{
+	__u64 slots[DT_HIST_SLOTS] = {};
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	slots[12] = 10;
+	slots[13] = 5;
+	dt_hist_text(f, slots, DT_HIST_SLOTS, "bytes");
+	fclose(f);
+	EXPECT_CONTAINS(buf, "4096 -> 8191       : 10       |******************************|");
+	EXPECT_CONTAINS(buf, "8192 -> 16383      : 5        |***************               |");
+	free(buf);
+}
+
+/* The RFC's failure as daxtrace must show it: a copy that declined. */
+static void test_short_copy_event(void)
+{
+	struct dt_event e = {
+		.kind = DT_REC_EVENT, .op = DT_OP_COPY_TO_ITER, .pid = 42,
+		.tid = 42, .comm = "famfs", .dev = (252u << 20),
+		.why = DT_EV_SHORT | DT_EV_CHECK,
+		.check_fail = 1U << DT_CHK_COPY_COMPLETE,
+		.flags = DT_F_DA_LINKED, .pos = 0x10, .asked = 8192, .ret = 0,
+		.da_pgoff = 0x10, .da_ret = 2, .kaddr = 0x240010000ULL,
+		.addr = 0x240010000ULL, .variant = DT_VAR_COPY_MC_TO_ITER,
+		.side = DT_SIDE_SOURCE, .user_addr = 0x7f0000001000ULL,
+	};
+	char *out;
+
+	out = capture(false, do_event, &e);
+	EXPECT_CONTAINS(out, "famfs        42      dax0.0    copy_to_iter");
+	EXPECT_CONTAINS(out, "copy.complete FAIL");
+	EXPECT_CONTAINS(out, "copy_to_iter copied 0 of 8192 via _copy_mc_to_iter (from dax flags); source-side");
+	EXPECT_CONTAINS(out, "kaddr 0x240010000 came from direct_access(pgoff 0x10) = 2 pages -- kaddr is NOT a kernel address");
+	free(out);
+
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "{\"type\":\"event\",");
+	EXPECT_CONTAINS(out, "\"device\":\"dax0.0\",\"op\":\"copy_to_iter\",\"why\":[\"short\",\"check\"],\"offset\":65536,\"asked\":8192,\"got\":0,\"errno\":null,\"checks_failed\":[\"copy.complete\"]");
+	EXPECT_CONTAINS(out, "\"variant\":\"_copy_mc_to_iter\",\"variant_from\":\"dax_flags\",\"side\":\"source\"");
+	EXPECT_CONTAINS(out, "\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\"}");
+	EXPECT(out[strlen(out) - 1] == '\n');
+	free(out);
+
+	e.op = DT_OP_DIRECT_ACCESS;
+	e.why = DT_EV_CHECK;
+	e.check_fail = 1U << DT_CHK_DA_KADDR_KERNEL;
+	e.asked = 2;
+	e.ret = 2;
+	out = capture(false, do_event, &e);
+	EXPECT_CONTAINS(out, "direct_access.kaddr_kernel FAIL");
+	EXPECT_CONTAINS(out, "kaddr 0x240010000 (NOT a kernel address)");
+	free(out);
+
+	e.op = DT_OP_READ;
+	e.why = DT_EV_ERROR;
+	e.check_fail = 0;
+	e.ret = -5;
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "\"errno\":\"EIO\"");
+	free(out);
+}
+
+static void test_summary(void)
+{
+	struct dt_stat_ent st[2] = {};
+	struct dt_err_ent er[1] = {};
+	struct dt_chk_ent ck[1] = {};
+	struct dt_media_ent md[1] = {};
+	struct dt_snapshot s = {
+		.stats = st, .nstats = 2, .errs = er, .nerrs = 1,
+		.chks = ck, .nchks = 1, .media = md, .nmedia = 1, .events = 7,
+	};
+	char *out;
+
+	/* unsorted on purpose: output is ordered by device, then op */
+	st[0].key = (struct dt_key){ (259u << 20) | 1, DT_OP_READ };
+	st[0].st.calls = 3;
+	st[0].st.bytes_req = 12288;
+	st[0].st.bytes_done = 8192;
+	st[0].st.shorts = 0;
+	st[0].st.errors = 1;
+	st[0].st.len_hist[12] = 2;
+	st[1].key = (struct dt_key){ 252u << 20, DT_OP_FAULT };
+	st[1].st.calls = 3;
+	st[1].st.faults[DT_FAULT_PMD] = 2;
+	st[1].st.fallbacks = 1;
+	er[0].key = (struct dt_err_key){ (259u << 20) | 1, DT_OP_READ, 5, 0 };
+	er[0].n = 1;
+	ck[0].key = (struct dt_chk_key){ (259u << 20) | 1, DT_CHK_RW_COMPLETE };
+	ck[0].v.n[DT_PASS] = 2;
+	md[0].key = (struct dt_media_key){ (259u << 20) | 1, 0, 0x2a };
+	md[0].n = 1;
+	dt_snapshot_sort(&s);
+	EXPECT_EQ(s.stats[0].key.op, DT_OP_FAULT);
+
+	out = capture(true, do_summary, &s);
+	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"dax0.0\",\"op\":\"fault\",\"calls\":3,\"bytes_requested\":0,\"bytes_done\":0,\"short\":0,\"errors\":{},\"latency_ns_total\":0,\"pte\":0,\"pmd\":2,\"pud\":0,\"fallback\":1,\"len_hist\":[],\"lat_hist_ns\":[]}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"pmem0.1\",\"op\":\"read\",\"calls\":3,\"bytes_requested\":12288,\"bytes_done\":8192,\"short\":0,\"errors\":{\"EIO\":1},\"latency_ns_total\":0,\"len_hist\":[[4096,2]],\"lat_hist_ns\":[]}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"check\",\"device\":\"pmem0.1\",\"check\":\"rw.complete\",\"pass\":2,\"fail\":0,\"na\":0}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"media_error\",\"device\":\"pmem0.1\",\"pgoff\":42,\"offset\":172032,\"count\":1}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0}\n");
+	free(out);
+
+	out = capture(false, do_summary, &s);
+	EXPECT_CONTAINS(out, "Device pmem0.1");
+	EXPECT_CONTAINS(out, "errors: EIO=1");
+	EXPECT_CONTAINS(out, "pte=0 pmd=2 pud=0 fallback=1");
+	EXPECT_CONTAINS(out, "rw.complete                       2       0       0");
+	EXPECT_CONTAINS(out, "0x2a000");
+	EXPECT_CONTAINS(out, "7 events, 0 lost");
+	free(out);
+}
+
+int main(void)
+{
+	test_checks();
+	test_buckets_and_names();
+	test_json_str();
+	test_hist();
+	test_short_copy_event();
+	test_summary();
+	return unit_done("test_report");
+}
