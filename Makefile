@@ -39,11 +39,16 @@ LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices
 
-.PHONY: all clean test unit e2e demo deps vmlinux
+# The guest's kernel: the one Debian's linux-image-amd64 points at.
+KVER		?= $(shell apt-cache depends linux-image-amd64 2>/dev/null | \
+		     sed -n 's/^ *Depends: linux-image-\([0-9].*\)$$/\1/p' | head -n 1)
+KDIR		?= /lib/modules/$(KVER)/build
+
+.PHONY: all clean test unit e2e demo deps deps-check vmlinux kmod
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/daxtrace $(OUT)/daxload $(UNIT_TESTS)
+all: $(OUT)/daxtrace $(OUT)/daxload $(UNIT_TESTS) kmod
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -72,6 +77,15 @@ $(OUT)/daxload: tests/daxload.c | $(OUT)
 $(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) -o $@
+
+# The fault-injecting dax driver, built for the guest's kernel.
+kmod: $(OUT)/daxfault.ko
+
+$(OUT)/daxfault.ko: tests/kmod/daxfault.c tests/kmod/Kbuild | $(OUT)
+	$(call msg,KMOD,$@)
+	$(Q)test -d $(KDIR) || { echo "no $(KDIR): run 'make deps' (linux-headers-$(KVER))"; exit 1; }
+	$(Q)$(MAKE) --no-print-directory -C $(KDIR) M=$(CURDIR)/tests/kmod modules >/dev/null
+	$(Q)cp tests/kmod/daxfault.ko $@
 
 # Regenerate from the running kernel's BTF (committed: CO-RE makes it portable).
 vmlinux:
@@ -102,13 +116,16 @@ DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS)
+	k=$$(apt-cache depends linux-image-amd64 | sed -n 's/^ *Depends: linux-image-\([0-9].*\)$$/\1/p' | head -n 1); \
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-headers-$$k
 
 # Install only when something is missing, so `make test` works on a
 # fresh Debian machine and costs nothing on a prepared one.
 deps-check:
 	$(Q)for c in $(DEP_CMDS); do command -v $$c >/dev/null || { \
 		$(MAKE) --no-print-directory deps; break; }; done
-	$(Q)test -f /usr/include/bpf/libbpf.h || $(MAKE) --no-print-directory deps
+	$(Q)test -f /usr/include/bpf/libbpf.h -a -d $(KDIR) || $(MAKE) --no-print-directory deps
 
 clean:
 	rm -rf build
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod clean >/dev/null 2>&1 || true

@@ -659,9 +659,8 @@ static __always_inline int da_exit(__s64 ret)
 			else
 				bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
 		}
-	} else if (ret < ts->da_nr) {
-		why |= DT_EV_SHORT;
 	}
+	/* fewer pages than asked is normal (end of a range): counted, not shown */
 	if (chk)
 		why |= DT_EV_CHECK;
 
@@ -1000,12 +999,20 @@ static __always_inline int var_exit(__u32 variant, __s64 ret)
 	return 0;
 }
 
+/*
+ * copy_mc_to_user runs only under _copy_mc_to_iter for user iterators:
+ * where _copy_mc_to_iter itself cannot be probed (6.1: notrace), it still
+ * proves which variant ran, and its return is what it declined.
+ */
 static __always_inline int mcu_exit(__s64 left)
 {
 	struct tstate *ts = ts_get();
 
-	if (ts && ts->c_active)
-		ts->v_mcu_left += left;
+	if (!ts || !ts->c_active)
+		return 0;
+	ts->v_mcu_left += left;
+	if (!ts->v_measured)
+		ts->v_measured = DT_VAR_COPY_MC_TO_ITER;
 	return 0;
 }
 

@@ -517,6 +517,7 @@ int main(int argc, char **argv)
 	__u8 one = 1;
 	int err, i;
 
+	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;

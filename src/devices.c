@@ -5,6 +5,7 @@
  * is looked up under a root prefix so unit tests can use a fake tree.
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -73,7 +74,71 @@ static int parse_majmin(const char *s, unsigned int *maj, unsigned int *min)
 	return 0;
 }
 
-/* A name known to sysfs as a dax bus device or a DAX-capable disk. */
+/* The "dax" character major from /proc/devices, -1 if none. */
+static int dax_major(const char *root)
+{
+	char path[PATH_MAX], line[128], name[64];
+	bool chars = false;
+	int major = -1, m;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/proc/devices", root);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Character", 9))
+			chars = true;
+		else if (!strncmp(line, "Block", 5))
+			chars = false;
+		else if (chars && sscanf(line, "%d %63s", &m, name) == 2 &&
+			 !strcmp(name, "dax"))
+			major = m;
+	}
+	fclose(f);
+	return major;
+}
+
+/*
+ * A character device on the dax major that is not on the dax bus: a
+ * dax_device's own cdev registered by some other driver (famfs-style
+ * or a test driver). Finds its "M:m" in /sys/dev/char by name.
+ */
+static int find_dax_char(const char *root, const char *name, char *majmin,
+			 size_t len)
+{
+	char path[PATH_MAX], link[PATH_MAX];
+	unsigned int maj, min;
+	struct dirent *de;
+	int dmaj = dax_major(root), ret = -ENODEV;
+	ssize_t n;
+	DIR *d;
+
+	if (dmaj < 0)
+		return -ENODEV;
+	snprintf(path, sizeof(path), "%s/sys/dev/char", root);
+	d = opendir(path);
+	if (!d)
+		return -ENODEV;
+	while ((de = readdir(d))) {
+		if (parse_majmin(de->d_name, &maj, &min) || (int)maj != dmaj)
+			continue;
+		snprintf(path, sizeof(path), "%s/sys/dev/char/%s", root, de->d_name);
+		n = readlink(path, link, sizeof(link) - 1);
+		if (n < 0)
+			continue;
+		link[n] = '\0';
+		if (!strcmp(basename(link), name)) {
+			snprintf(majmin, len, "%u:%u", maj, min);
+			ret = 0;
+			break;
+		}
+	}
+	closedir(d);
+	return ret;
+}
+
+/* A name known to sysfs as a dax device or a DAX-capable disk. */
 static int classify(const char *root, const char *name, struct dt_dev *out,
 		    char *err, size_t errlen)
 {
@@ -81,6 +146,10 @@ static int classify(const char *root, const char *name, struct dt_dev *out,
 
 	snprintf(path, sizeof(path), "%s/sys/bus/dax/devices/%s/dev", root, name);
 	if (!read_line(path, buf, sizeof(buf))) {
+		out->kind = DT_DEV_DEVDAX;
+		goto found;
+	}
+	if (!find_dax_char(root, name, buf, sizeof(buf))) {
 		out->kind = DT_DEV_DEVDAX;
 		goto found;
 	}
@@ -187,10 +256,49 @@ static int list_dir(const char *root, const char *dir, struct dt_dev *devs,
 	return n;
 }
 
-/* Every DAX device on the system: devdax first, then DAX-capable disks. */
+/* dax_device cdevs outside the dax bus, by their sysfs names. */
+static int list_dax_chars(const char *root, struct dt_dev *devs, int n, int max)
+{
+	char path[PATH_MAX], link[PATH_MAX], err[128];
+	unsigned int maj, min;
+	int dmaj = dax_major(root), i;
+	struct dirent *de;
+	ssize_t len;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/sys/dev/char", root);
+	d = dmaj < 0 ? NULL : opendir(path);
+	if (!d)
+		return n;
+	while (n < max && (de = readdir(d))) {
+		if (parse_majmin(de->d_name, &maj, &min) || (int)maj != dmaj)
+			continue;
+		for (i = 0; i < n && devs[i].kdev != dt_kdev(maj, min); i++)
+			;
+		snprintf(path, sizeof(path), "%s/sys/dev/char/%s", root, de->d_name);
+		len = readlink(path, link, sizeof(link) - 1);
+		if (i < n || len < 0)
+			continue;
+		link[len] = '\0';
+		if (dt_dev_name_check(basename(link), err, sizeof(err)))
+			continue;
+		memset(&devs[n], 0, sizeof(devs[n]));
+		snprintf(devs[n].name, sizeof(devs[n].name), "%s", basename(link));
+		devs[n].major = maj;
+		devs[n].minor = min;
+		devs[n].kdev = dt_kdev(maj, min);
+		devs[n].kind = DT_DEV_DEVDAX;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/* Every DAX device on the system: devdax, other dax cdevs, DAX disks. */
 int dt_dev_list(const char *root, struct dt_dev *devs, int max)
 {
 	int n = list_dir(root, "/sys/bus/dax/devices", devs, 0, max);
 
+	n = list_dax_chars(root, devs, n, max);
 	return list_dir(root, "/sys/class/block", devs, n, max);
 }

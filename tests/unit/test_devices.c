@@ -25,6 +25,18 @@ static void put(const char *rel, const char *content)
 	fclose(f);
 }
 
+/* /sys/dev/char/M:m -> ../../devices/virtual/<class>/<name> */
+static void link_dev(const char *majmin, const char *name)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -p '%s/sys/dev/char' && ln -s ../../devices/virtual/x/%s '%s/sys/dev/char/%s'",
+		 root, name, root, majmin);
+	if (system(cmd))
+		exit(2);
+}
+
 static void make_tree(void)
 {
 	if (!mkdtemp(root))
@@ -37,6 +49,11 @@ static void make_tree(void)
 	put("sys/class/block/garbled/dev", "x:y\n");
 	put("sys/class/block/garbled/queue/dax", "1\n");
 	put("tmp/regular", "not a device\n");
+	put("proc/devices", "Character devices:\n  1 mem\n252 dax\n\nBlock devices:\n259 blkext\n");
+	put("sys/devices/virtual/daxfault/daxfault0/dev", "252:7\n");
+	put("sys/devices/virtual/misc/other/dev", "10:1\n");
+	link_dev("252:7", "daxfault0");
+	link_dev("10:1", "other");
 }
 
 static int resolve(const char *arg, struct dt_dev *d, char *err)
@@ -89,10 +106,18 @@ int main(void)
 	EXPECT(resolve("/tmp/missing", &d, err) < 0);
 	EXPECT_CONTAINS(err, "cannot access");
 
+	/* a dax_device cdev outside the dax bus, found by name */
+	EXPECT_EQ(resolve("daxfault0", &d, err), 0);
+	EXPECT_EQ(d.kind, DT_DEV_DEVDAX);
+	EXPECT_EQ(d.kdev, (252u << 20) | 7);
+	/* a char device on another major is not a DAX device */
+	EXPECT_EQ(resolve("other", &d, err), -ENODEV);
+
 	n = dt_dev_list(root, list, 8);
-	EXPECT_EQ(n, 2);
+	EXPECT_EQ(n, 3);
 	EXPECT_STR(list[0].name, "dax0.0");
-	EXPECT_STR(list[1].name, "pmem0.1");
+	EXPECT_STR(list[1].name, "daxfault0");
+	EXPECT_STR(list[2].name, "pmem0.1");
 	EXPECT_EQ(dt_dev_list(root, list, 1), 1);
 
 	snprintf(path, sizeof(path), "%s", root);

@@ -1,0 +1,526 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""daxtrace end-to-end tests. Run inside the daxvm guest (tests/e2e/run).
+
+Every case starts daxtrace, waits for its "probes" record (printed only
+once everything is attached), runs one daxload case, stops daxtrace with
+SIGINT and compares its JSON with daxload's own ground truth, exactly.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+DAXTRACE = os.path.join(ROOT, "build", "daxtrace")
+DAXLOAD = os.path.join(ROOT, "build", "daxload")
+DEVDAX = os.environ.get("DAXVM_DEVDAX", "dax0.0")
+PMEM = os.environ.get("DAXVM_PMEM", "pmem0.1")
+FS = os.environ.get("DAXVM_FS", "ext4")
+
+failures = []
+passes = 0
+
+
+def check(cond, what):
+    global passes
+    if cond:
+        passes += 1
+    else:
+        failures.append(what)
+        print("  FAIL: " + what, flush=True)
+
+
+def eq(got, want, what):
+    check(got == want, "%s: got %r, want %r" % (what, got, want))
+
+
+class Trace:
+    """One daxtrace run, parsed."""
+
+    def __init__(self, args):
+        self.args = args
+        self.records = []
+        self.stderr = ""
+        self.rc = None
+        self.proc = None
+        self.startup = None
+
+    def start(self):
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen([DAXTRACE, "-j"] + self.args,
+                                     stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline()
+        if not line:
+            self.rc = self.proc.wait()
+            self.stderr = self.proc.stderr.read()
+            raise RuntimeError("daxtrace %s exited %d before attaching: %s" %
+                               (" ".join(self.args), self.rc, self.stderr.strip()))
+        self.startup = time.monotonic() - t0
+        self.records.append(json.loads(line))
+        return self
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGINT)
+        out, err = self.proc.communicate(timeout=120)
+        self.rc = self.proc.returncode
+        self.stderr = err
+        for line in out.splitlines():
+            self.records.append(json.loads(line))
+        return self
+
+    def of(self, typ):
+        return [r for r in self.records if r["type"] == typ]
+
+    def summary(self, dev, op):
+        for r in self.of("summary"):
+            if r["device"] == dev and r["op"] == op:
+                return r
+        return None
+
+    def checks(self, dev):
+        return {r["check"]: r for r in self.of("check") if r["device"] == dev}
+
+    def events(self, op=None):
+        return [r for r in self.of("event") if op is None or r["op"] == op]
+
+
+def daxload(*cases):
+    p = subprocess.run([DAXLOAD] + list(cases), stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("daxload %s failed (%d): %s" % (cases, p.returncode, p.stderr))
+    return [json.loads(l) for l in p.stdout.splitlines()]
+
+
+def traced(cases, args=None):
+    t = Trace((args or ["-c", "daxload"])).start()
+    try:
+        truth = daxload(*cases)
+    finally:
+        t.stop()
+    eq(t.rc, 0, "daxtrace exit status")
+    st = t.of("stats")
+    check(len(st) == 1 and st[0]["ringbuf_dropped"] == 0 and st[0]["map_full"] == 0,
+          "no ring-buffer drops or full maps: %r" % st)
+    return t, truth
+
+
+def op_truth(truth, op):
+    calls = req = done = short = 0
+    errors = {}
+    for c in truth:
+        for o in c["ops"]:
+            if o["op"] != op:
+                continue
+            calls += o["calls"]
+            req += o["bytes_requested"]
+            done += o["bytes_done"]
+            short += o["short"]
+            for k, v in o["errors"].items():
+                errors[k] = errors.get(k, 0) + v
+    return dict(calls=calls, bytes_requested=req, bytes_done=done, short=short,
+                errors=errors)
+
+
+def compare_rw(t, truth, case):
+    for op in ("read", "write"):
+        want = op_truth(truth, op)
+        got = t.summary(PMEM, op)
+        if want["calls"] == 0:
+            check(got is None, "%s: no %s summary expected, got %r" % (case, op, got))
+            continue
+        if got is None:
+            check(False, "%s: no %s summary for %s" % (case, op, PMEM))
+            continue
+        for k in ("calls", "bytes_requested", "bytes_done", "short", "errors"):
+            eq(got[k], want[k], "%s: %s %s" % (case, op, k))
+
+
+def no_failed_checks(t, case, allowed=()):
+    for name, c in t.checks(PMEM).items():
+        if name not in allowed:
+            eq(c["fail"], 0, "%s: check %s fail count" % (case, name))
+
+
+def test_list_probes():
+    print("list-probes", flush=True)
+    p = subprocess.run([DAXTRACE, "--list-probes", "-j"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, "--list-probes exit status")
+    rec = json.loads(p.stdout.splitlines()[0])
+    t = {x["target"]: x for x in rec["targets"]}
+    for name in ("dax_iomap_rw", "dax_direct_access", "pmem_dax_direct_access",
+                 "dax_copy_to_iter", "dax_copy_from_iter", "dax_iomap_fault",
+                 "dev_dax_huge_fault"):
+        check(t[name]["attached"] and t[name]["method"] == "fentry",
+              "%s attached by fentry: %r" % (name, t[name]))
+    if rec["kernel"].startswith("6.1."):
+        eq(t["dax_iomap_iter"]["method"], "absent", "dax_iomap_iter on 6.1")
+        eq(t["dax_iomap_iter"]["attached"], False, "dax_iomap_iter attached on 6.1")
+    for name in ("_copy_to_iter", "_copy_mc_to_iter", "copy_mc_to_user"):
+        eq(t[name]["method"], "off", "%s without --deep" % name)
+
+
+def test_rw_cases():
+    for case in ("seq-read-4k", "seq-write-4k", "seq-read-1m", "seq-write-1m",
+                 "rand-read-4k", "rand-write-4k", "rand-read-1m", "rand-write-1m",
+                 "readv", "writev", "mt-mix"):
+        print(case, flush=True)
+        t, truth = traced([case])
+        compare_rw(t, truth, case)
+        rd = op_truth(truth, "read")
+        wr = op_truth(truth, "write")
+        cti = t.summary(PMEM, "copy_to_iter")
+        cfi = t.summary(PMEM, "copy_from_iter")
+        if rd["calls"]:
+            eq(cti and cti["bytes_done"], rd["bytes_done"], case + ": copy_to_iter bytes")
+            if truth[0].get("read_extents") is not None:
+                eq(cti and cti["calls"], sum(c["read_extents"] for c in truth),
+                   case + ": copy_to_iter calls == extents read")
+            eq(cti and cti["variants"], {"_copy_mc_to_iter": cti and cti["calls"]},
+               case + ": pmem copies use _copy_mc_to_iter (DAXDEV_NOMC)")
+        eq(cfi and cfi["bytes_done"], wr["bytes_done"], case + ": copy_from_iter bytes")
+        da = t.summary(PMEM, "direct_access")
+        eq(da and da["errors"], {}, case + ": direct_access errors")
+        no_failed_checks(t, case)
+        ck = t.checks(PMEM)
+        eq(ck["rw.complete"]["pass"], rd["calls"] + wr["calls"], case + ": rw.complete pass")
+        eq(ck["direct_access.kaddr_kernel"]["pass"], da["calls"],
+           case + ": kaddr_kernel pass == direct_access calls")
+        eq(t.events(), [], case + ": no anomaly events")
+
+
+def test_short_copy():
+    case = "short-copy"
+    print(case, flush=True)
+    t, truth = traced([case])
+    compare_rw(t, truth, case)
+    ev = truth[0]["events"][0]
+    asked, got = ev["asked"], ev["got"]
+    reads = t.events("read")
+    eq(len(reads), 1, case + ": one read event")
+    r = reads[0]
+    eq((r["asked"], r["got"], r["checks_failed"], r["eof"]),
+       (asked, got, ["rw.complete"], False), case + ": read event")
+    copies = [e for e in t.events("copy_to_iter") if e["seq"] == r["seq"]]
+    check(len(copies) >= 1, case + ": copy events tied to the read")
+    # The first copy is asked the whole read and stops at the fault...
+    eq((copies[0]["asked"], copies[0]["got"]), (asked, got), case + ": first copy")
+    # ...every later retry starts at the faulting byte and copies nothing.
+    for c in copies[1:]:
+        eq((c["asked"], c["got"]), (asked - got, 0), case + ": retried copy")
+    eq(sum(c["got"] for c in copies), got, case + ": copies sum to the read")
+    for c in copies:
+        eq(c["side"], "user", case + ": short copy is user-side")
+        check(c["direct_access"] is not None, case + ": copy tied to its direct_access")
+        eq(c["variant"], "_copy_mc_to_iter", case + ": copy variant")
+    uaddrs = {c["user_addr"] for c in copies}
+    eq(len(uaddrs), 1, case + ": every copy stopped at the same user byte")
+    ck = t.checks(PMEM)
+    eq(ck["copy.complete"]["fail"], len(copies), case + ": copy.complete fails")
+    eq(ck["rw.complete"]["fail"], 1, case + ": rw.complete fails")
+    cti = t.summary(PMEM, "copy_to_iter")
+    eq(cti["short_side"], {"user": len(copies), "source": 0, "unknown": 0},
+       case + ": short sides")
+
+
+def test_media_error():
+    case = "media-error"
+    print(case, flush=True)
+    t, truth = traced([case])
+    compare_rw(t, truth, case)
+    ev = truth[0]["events"][0]
+    phys = ev["phys"]
+    me = t.of("media_error")
+    eq([(m["device"], m["offset"], m["count"]) for m in me], [(PMEM, phys, 1)],
+       case + ": media error at the file's physical offset")
+    da = t.summary(PMEM, "direct_access")
+    eq(sum(da["errors"].values()), 1, case + ": one direct_access error")
+    reads = [e for e in t.events("read") if e["errno"]]
+    eq([(e["offset"], e["errno"]) for e in reads], [(ev["off"], ev["errno"])],
+       case + ": the failed read, as the workload saw it")
+    das = [e for e in t.events("direct_access") if e["errno"]]
+    eq([e["offset"] for e in das], [phys], case + ": failed direct_access offset")
+    eq(t.checks(PMEM)["direct_access.ret_range"]["fail"], 0, case + ": errno is a known code")
+
+
+def test_faults():
+    for case in ("mmap-read", "mmap-write", "devdax-mmap"):
+        print(case, flush=True)
+        t, truth = traced([case])
+        compare_rw(t, truth, case)
+        dev = DEVDAX if case == "devdax-mmap" else PMEM
+        f = t.summary(dev, "fault")
+        want = truth[0]["faults"]
+        check(f is not None, case + ": fault summary on " + dev)
+        if f:
+            eq((f["pte"], f["pmd"]), (want["pte"], want["pmd"]), case + ": faults")
+            eq(f["errors"], {}, case + ": fault errors")
+        other = PMEM if dev == DEVDAX else DEVDAX
+        eq(t.summary(other, "fault"), None, case + ": no faults on " + other)
+        if case != "devdax-mmap":
+            ck = t.checks(PMEM)
+            eq(ck["direct_access.kaddr_pfn"]["fail"], 0, case + ": kaddr_pfn fails")
+            check(ck["direct_access.kaddr_pfn"]["pass"] >= want["pte"],
+                  case + ": kaddr_pfn checked on every fault")
+
+
+def test_filter():
+    print("-d filtering", flush=True)
+    for dev, other in ((DEVDAX, PMEM), (PMEM, DEVDAX), ("/dev/" + PMEM, DEVDAX)):
+        t, truth = traced(["seq-read-4k", "devdax-mmap"], ["-d", dev, "-c", "daxload"])
+        name = dev.replace("/dev/", "")
+        devices = {r["device"] for r in t.of("summary")}
+        eq(devices, {name}, "-d %s: only %s in the summaries" % (dev, name))
+        if name == PMEM:
+            eq(t.summary(PMEM, "read")["calls"], op_truth(truth, "read")["calls"],
+               "-d %s: reads" % dev)
+        else:
+            eq(t.summary(DEVDAX, "fault")["pmd"], 2, "-d %s: devdax faults" % dev)
+
+
+def test_methods():
+    print("kprobe and tracepoint fallbacks", flush=True)
+    force = []
+    for target in ("dax_iomap_rw", "dax_direct_access", "pmem_dax_direct_access",
+                   "dax_copy_to_iter", "dax_copy_from_iter", "dev_dax_huge_fault"):
+        force += ["--method", target + "=kprobe"]
+    force += ["--method", "dax_iomap_fault=tracepoint"]
+    t, truth = traced(["seq-read-4k", "short-copy", "mmap-read"], force + ["-c", "daxload"])
+    meth = {x["target"]: x["method"] for x in t.of("probes")[0]["targets"]}
+    eq(meth["dax_iomap_rw"], "kprobe", "forced kprobe")
+    eq(meth["dax_iomap_fault"], "tracepoint", "forced tracepoint")
+    compare_rw(t, truth, "kprobe")
+    f = t.summary(PMEM, "fault")
+    eq(f and f["pte"], 256, "tracepoint fallback: pte faults")
+    ck = t.checks(PMEM)
+    eq(ck["copy.complete"]["fail"], 2, "kprobe: short copies")
+    eq([e["side"] for e in t.events("copy_to_iter")], ["user", "user"],
+       "kprobe: short copies are user-side")
+
+
+def test_deep():
+    print("--deep", flush=True)
+    t, truth = traced(["seq-read-4k", "short-copy"], ["--deep", "-c", "daxload"])
+    meth = {x["target"]: x for x in t.of("probes")[0]["targets"]}
+    eq(meth["dax_iomap_iter"]["method"] in ("fentry", "kprobe", "tracepoint"), True,
+       "--deep traces iterations")
+    it = t.summary(PMEM, "iter")
+    rd = op_truth(truth, "read")
+    extents = sum(c["read_extents"] for c in truth)
+    check(it is not None and it["calls"] >= extents, "--deep: iterations >= extents read")
+    ck = t.checks(PMEM)
+    # the short read's second iteration returns -EFAULT: n/a, not a fail
+    eq(ck["iter.progress"]["fail"], 0, "--deep: iter.progress fails")
+    copies = t.events("copy_to_iter")
+    check(copies and all(c["variant_from"] == "measured" for c in copies),
+          "--deep: copy variant measured: %r" % [c.get("variant_from") for c in copies])
+    eq(rd["calls"], t.summary(PMEM, "read")["calls"], "--deep: reads")
+
+
+def test_bad_input():
+    print("bad input", flush=True)
+    bad = [["-d", "nosuchdev0"], ["-d", "/dev/null"], ["-d", "/etc/passwd"],
+           ["-d", ""], ["-d", "x" * 100], ["-d", "dax\x01"], ["-p", "0"],
+           ["-p", "-1"], ["-p", "abc"], ["-p", "99999999999"], ["-c", ""],
+           ["-c", "x" * 40], ["0"], ["abc"], ["1", "0"], ["1", "1", "1"],
+           ["--method", "nosuch=fentry"], ["--method", "dax_iomap_rw=warp"],
+           ["--btf", "/nonexistent"], ["--bogus"]]
+    for args in bad:
+        p = subprocess.run([DAXTRACE] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        lines = p.stderr.strip().splitlines()
+        eq(p.returncode, 2, "exit status for %r" % args)
+        check(len(lines) >= 1 and lines[0].startswith("daxtrace: ") or "--bogus" in args,
+              "one-line error for %r: %r" % (args, p.stderr))
+        eq(p.stdout, "", "nothing on stdout for %r" % args)
+    progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
+                           text=True).stdout
+    for name in ("fe_rw", "fx_da", "fe_cti", "probe_fentry"):
+        check(name not in progs, "no BPF program %s left after bad input" % name)
+
+
+def test_clean_exit():
+    print("clean detach", flush=True)
+    t = Trace(["-c", "daxload"]).start()
+    t.proc.send_signal(signal.SIGTERM)
+    out, err = t.proc.communicate(timeout=60)
+    eq(t.proc.returncode, 0, "SIGTERM exit status")
+    check('"type":"stats"' in out, "SIGTERM prints the final summary")
+    progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
+                           text=True).stdout
+    check("fe_rw" not in progs and "fx_cti" not in progs,
+          "no BPF program left after SIGTERM")
+    print("  start-up to attached: %.2f s" % t.startup, flush=True)
+
+
+KMOD = os.path.join(ROOT, "build", "daxfault.ko")
+KPARAM = "/sys/module/daxfault/parameters/"
+KDEV = "/dev/daxfault0"
+KSIZE = 2 << 20
+RANGE = 1 << 20       # first range: device bytes [0, 1 MiB)
+
+
+def pattern(off, n):
+    return bytes(((off + i) * 7 + 3) & 255 for i in range(n))
+
+
+def kset(name, value):
+    with open(KPARAM + name, "w") as f:
+        f.write(str(value))
+
+
+def kmod_run(mode, snoop=False):
+    """Ground truth of a fixed I/O mix on /dev/daxfault0 in one fault mode."""
+    kset("mode", "none")
+    fd = os.open(KDEV, os.O_RDWR)
+    os.pwrite(fd, pattern(0, KSIZE), 0)
+    kset("mode", mode)
+    args = ["-d", "daxfault0", "-p", str(os.getpid())] + (["-s"] if snoop else [])
+    t = Trace(args).start()
+    truth = {}
+    try:
+        for name, off in (("head", 0), ("cross", RANGE - 4096)):
+            try:
+                b = os.pread(fd, 8192, off)
+                truth[name] = (len(b), b == pattern(off, len(b)))
+            except OSError as e:
+                truth[name] = (-e.errno, None)
+        try:
+            truth["write"] = os.pwrite(fd, pattern(4096, 4096), 4096)
+        except OSError as e:
+            truth["write"] = -e.errno
+        if mode not in ("short_len", "errno"):   # those make the fault SIGBUS
+            m = mmap.mmap(fd, KSIZE)
+            truth["mmap"] = [m[o] == pattern(o, 1)[0] for o in (8, 300 * 4096 + 8)]
+            m.close()
+    finally:
+        os.close(fd)
+        t.stop()
+    eq(t.rc, 0, mode + ": daxtrace exit status")
+    eq({r["device"] for r in t.of("summary")}, {"daxfault0"}, mode + ": -d daxfault0 only")
+    return t, truth
+
+
+def test_kmod():
+    print("fault-injecting driver", flush=True)
+    global mmap
+    import mmap
+    subprocess.run(["rmmod", "daxfault"], stderr=subprocess.DEVNULL)
+    p = subprocess.run(["insmod", KMOD], stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, "insmod daxfault.ko: " + p.stderr.strip())
+    try:
+        with open(KPARAM + "mode", "w") as f:
+            f.write("bogus")
+        check(False, "bad mode name accepted")
+    except OSError as e:
+        eq(e.errno, 22, "bad mode name -> EINVAL")
+    p = subprocess.run([DAXTRACE, "-j", "--list-probes", "-d", "daxfault0"],
+                       stdout=subprocess.PIPE, text=True)
+    tg = {x["target"]: x for x in json.loads(p.stdout)["targets"]}
+    check(tg["dev_dax_direct_access"]["attached"],
+          "the module's dev_dax_direct_access is probed: %r" % tg["dev_dax_direct_access"])
+
+    # none: everything right, counts exact
+    t, truth = kmod_run("none")
+    eq(truth, {"head": (8192, True), "cross": (8192, True), "write": 4096,
+               "mmap": [True, True]}, "none: I/O results")
+    rd = t.summary("daxfault0", "read")
+    eq((rd["calls"], rd["bytes_requested"], rd["bytes_done"]), (2, 16384, 16384), "none: reads")
+    wr = t.summary("daxfault0", "write")
+    eq((wr["calls"], wr["bytes_done"]), (1, 4096), "none: writes")
+    da = t.summary("daxfault0", "direct_access")
+    # head: 1 call; cross: one per range; write: 1; two faults: 1 each
+    eq(da["calls"], 6, "none: direct_access calls")
+    cti = t.summary("daxfault0", "copy_to_iter")
+    eq((cti["calls"], cti["bytes_done"]), (3, 16384), "none: copy_to_iter")
+    eq(cti["variants"], {"_copy_mc_to_iter": 3}, "none: NOMC device copies with _copy_mc_to_iter")
+    eq(t.summary("daxfault0", "copy_from_iter")["variants"],
+       {"_copy_from_iter_flushcache": 1}, "none: NOCACHE device writes with flushcache")
+    for name, c in t.checks("daxfault0").items():
+        eq(c["fail"], 0, "none: %s fail" % name)
+    eq(t.checks("daxfault0")["direct_access.kaddr_pfn"]["pass"], 2, "none: kaddr_pfn on faults")
+    eq(t.events(), [], "none: no anomalies")
+
+    # phys_kaddr: the RFC. mmap works, read() and write() fail.
+    t, truth = kmod_run("phys_kaddr")
+    eq(truth, {"head": (-14, None), "cross": (-14, None), "write": -14,
+               "mmap": [True, True]}, "phys_kaddr: what the kernel returns")
+    da = t.summary("daxfault0", "direct_access")
+    ck = t.checks("daxfault0")["direct_access.kaddr_kernel"]
+    eq((ck["fail"], ck["pass"]), (da["calls"], 0), "phys_kaddr: every kaddr is not a kernel address")
+    copies = t.events("copy_to_iter") + t.events("copy_from_iter")
+    eq(len(copies), 3, "phys_kaddr: three declined copies (two reads, one write)")
+    for c in copies:
+        eq((c["got"], c["side"]), (0, "source"), "phys_kaddr: copy declined source-side")
+        check(c["direct_access"] is not None and
+              int(c["direct_access"]["kaddr"], 16) == int(c["addr"], 16) and
+              int(c["addr"], 16) < 0xffff800000000000,
+              "phys_kaddr: copy tied to the direct_access that gave its kaddr: %r" % c)
+    eq([c["variant"] for c in t.events("copy_to_iter")], ["_copy_mc_to_iter"] * 2,
+       "phys_kaddr: which copy variant declined")
+    eq(sorted(e["errno"] for e in t.events("read") + t.events("write")),
+       ["EFAULT"] * 3, "phys_kaddr: read/write errors as the workload saw them")
+
+    # wrong_offset: kaddr off by the hole on the second range
+    t, truth = kmod_run("wrong_offset")
+    eq(truth, {"head": (8192, True), "cross": (8192, False), "write": 4096,
+               "mmap": [True, True]}, "wrong_offset: the cross-range read is corrupt")
+    ck = t.checks("daxfault0")["direct_access.kaddr_pfn"]
+    eq((ck["pass"], ck["fail"]), (1, 1), "wrong_offset: kaddr_pfn fails on the second range")
+    bad = [e for e in t.events("direct_access") if "direct_access.kaddr_pfn" in e["checks_failed"]]
+    eq([e["offset"] for e in bad], [300 * 4096], "wrong_offset: the failing page")
+
+    # short_len: "no pages available" becomes -ERANGE in dax_direct_access
+    t, truth = kmod_run("short_len")
+    eq(truth, {"head": (-34, None), "cross": (-34, None), "write": -34},
+       "short_len: I/O results")
+    da = t.summary("daxfault0", "direct_access")
+    eq(da["errors"], {"ERANGE": da["calls"]}, "short_len: every direct_access fails ERANGE")
+    eq(da["calls"], 3, "short_len: direct_access calls")
+    eq([e["driver_ret"] for e in t.events("direct_access")], [0, 0, 0],
+       "short_len: the driver returned 0 pages")
+
+    # over_len: clamped by dax_direct_access, but the driver's answer shows
+    t, truth = kmod_run("over_len", snoop=True)
+    eq(truth["cross"], (8192, False), "over_len: copy ran past the range")
+    das = t.events("direct_access")
+    check(das and all(e["driver_ret"] == e["nr_pages"] + 1 for e in das),
+          "over_len: driver returned nr_pages + 1: %r" % [(e["nr_pages"], e["driver_ret"]) for e in das])
+    eq(t.checks("daxfault0")["direct_access.ret_range"]["fail"], 0,
+       "over_len: dax_direct_access clamped it")
+
+    # errno: -EIO on page 0, counted as a media error at offset 0
+    kset("err_pgoff", 0)
+    kset("err_errno", 5)
+    t, truth = kmod_run("errno")
+    eq(truth, {"head": (-5, None), "cross": (8192, True), "write": 4096}, "errno: I/O results")
+    eq(t.summary("daxfault0", "direct_access")["errors"], {"EIO": 1}, "errno: EIO counted")
+    eq([(m["device"], m["offset"], m["count"]) for m in t.of("media_error")],
+       [("daxfault0", 0, 1)], "errno: media error offset")
+    kset("mode", "none")
+    eq(subprocess.run(["rmmod", "daxfault"]).returncode, 0, "rmmod daxfault")
+
+
+def main():
+    tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
+             test_filter, test_methods, test_deep, test_bad_input,
+             test_clean_exit, test_kmod, test_media_error]
+    only = sys.argv[1:]
+    for fn in tests:
+        if only and fn.__name__ not in only:
+            continue
+        try:
+            fn()
+        except Exception as e:  # a crash in one test must not hide the others
+            check(False, "%s raised %s: %s" % (fn.__name__, type(e).__name__, e))
+    print("e2e (%s): %d checks passed, %d failed" % (FS, passes, len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
