@@ -680,7 +680,7 @@ static __always_inline int da_exit(__s64 ret)
 		goto out;
 	e->lat_ns = lat;
 	e->check_fail = chk;
-	e->flags = flags;
+	e->flags = flags | (ts->da_pfnp ? DT_F_PFN : 0);
 	e->pos = ts->da_pgoff;
 	e->asked = ts->da_nr;
 	e->ret = ret;
@@ -915,7 +915,7 @@ static __always_inline int copy_exit(__s64 ret)
 	e->variant = ts->v_measured ? ts->v_measured : variant;
 	e->side = side;
 	if (ts->v_measured)
-		e->flags |= 1U << 8;	/* variant measured, not inferred */
+		e->flags |= DT_F_VAR_MEASURED;
 	e->drv_ret = ts->v_mcu_left;
 	if (ts->l_valid) {
 		e->da_pgoff = ts->l_pgoff;
@@ -1089,8 +1089,10 @@ static __always_inline void fault_account(__u32 dev, __u32 size, __u32 ret,
 		return;
 	st = stats_get(dev, DT_OP_FAULT);
 	if (st) {
+		/* a fallback asks the next smaller size: not bytes asked here */
 		__sync_fetch_and_add(&st->calls, 1);
-		__sync_fetch_and_add(&st->bytes_req, bytes);
+		if (!(ret & VMF_FALLBACK) || err)
+			__sync_fetch_and_add(&st->bytes_req, bytes);
 		__sync_fetch_and_add(&st->lat_sum_ns, lat);
 		hist_add(st->lat_hist, lat);
 		if (err) {

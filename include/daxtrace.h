@@ -82,6 +82,8 @@ enum dt_rec_kind {
 #define DT_F_EOF	(1U << 1)	/* read ended at i_size */
 #define DT_F_FALLBACK	(1U << 2)	/* fault returned VM_FAULT_FALLBACK */
 #define DT_F_NO_CTX	(1U << 3)	/* not inside a traced read/write/fault */
+#define DT_F_PFN	(1U << 4)	/* direct_access was asked for a pfn */
+#define DT_F_VAR_MEASURED (1U << 8)	/* copy variant seen, not inferred */
 
 struct dt_event {
 	__u32 kind;		/* DT_REC_EVENT */

@@ -301,9 +301,10 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 			(unsigned long long)e->pos, (unsigned long long)e->asked,
 			(long long)e->ret);
 		if (e->ret > 0)
-			fprintf(f, ", kaddr %#llx%s, pfn %#llx",
-				(unsigned long long)e->kaddr,
-				e->kaddr < 0xffff800000000000ULL ? " (NOT a kernel address)" : "",
+			fprintf(f, ", kaddr %#llx%s", (unsigned long long)e->kaddr,
+				e->kaddr < 0xffff800000000000ULL ? " (NOT a kernel address)" : "");
+		if (e->ret > 0 && (e->flags & DT_F_PFN))
+			fprintf(f, ", pfn %#llx",
 				(unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
 		if (e->drv_ret && e->drv_ret != e->ret)
 			fprintf(f, ", driver returned %lld", (long long)e->drv_ret);
@@ -312,7 +313,7 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 		fprintf(f, "    -> %s copied %lld of %llu via %s (%s); %s-side",
 			dt_op_name(e->op), (long long)e->ret,
 			(unsigned long long)e->asked, dt_variant_name(e->variant),
-			e->flags & (1U << 8) ? "measured" : "from dax flags",
+			e->flags & DT_F_VAR_MEASURED ? "measured" : "from dax flags",
 			dt_side_name(e->side));
 		if (e->side == DT_SIDE_USER)
 			fprintf(f, ": user byte %#llx not accessible",
@@ -425,13 +426,17 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 			(unsigned long long)e->pos, (unsigned long long)e->asked,
 			(long long)e->drv_ret);
 		json_hex(f, "kaddr", e->kaddr);
-		fprintf(f, ",\"pfn\":%llu", (unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
+		if (e->flags & DT_F_PFN)
+			fprintf(f, ",\"pfn\":%llu",
+				(unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
+		else
+			fputs(",\"pfn\":null", f);
 		break;
 	case DT_OP_COPY_TO_ITER:
 	case DT_OP_COPY_FROM_ITER:
 		fprintf(f, ",\"pgoff\":%llu,\"variant\":\"%s\",\"variant_from\":\"%s\",\"side\":\"%s\"",
 			(unsigned long long)e->pos, dt_variant_name(e->variant),
-			e->flags & (1U << 8) ? "measured" : "dax_flags",
+			e->flags & DT_F_VAR_MEASURED ? "measured" : "dax_flags",
 			dt_side_name(e->side));
 		json_hex(f, "addr", e->addr);
 		json_hex(f, "user_addr", e->user_addr);
