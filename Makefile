@@ -33,9 +33,9 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c
+SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
-LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o
+LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices
 
@@ -44,11 +44,11 @@ KVER		?= $(shell apt-cache depends linux-image-amd64 2>/dev/null | \
 		     sed -n 's/^ *Depends: linux-image-\([0-9].*\)$$/\1/p' | head -n 1)
 KDIR		?= /lib/modules/$(KVER)/build
 
-.PHONY: all clean test unit e2e demo deps deps-check vmlinux kmod
+.PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/daxtrace $(OUT)/daxload $(UNIT_TESTS) kmod
+all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/preadloop $(UNIT_TESTS) kmod
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -74,9 +74,13 @@ $(OUT)/daxload: tests/daxload.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror -pthread $< -o $@
 
+$(OUT)/preadloop: bench/preadloop.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror $< -o $@
+
 $(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
 
 # The fault-injecting dax driver, built for the guest's kernel.
 kmod: $(OUT)/daxfault.ko
@@ -97,10 +101,19 @@ unit: $(UNIT_TESTS)
 e2e: all
 	$(Q)tests/e2e/run
 
+vmtest: all
+	$(Q)tests/vm/selftest
+
+# Figures, not tests: ratios measured side by side in one guest boot.
+bench: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)bench/run
+
 test: deps-check
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory vmtest
 	$(Q)$(MAKE) --no-print-directory e2e
 
 demo: deps-check

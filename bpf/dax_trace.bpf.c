@@ -930,59 +930,34 @@ out:
 	return 0;
 }
 
-SEC("fentry/dax_copy_to_iter")
-int BPF_PROG(fe_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
-	     size_t bytes, struct iov_iter *i)
-{
-	return copy_entry(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
+/* The same four wrappers for both directions. */
+#define COPY_PROGS(sfx, func, op)					\
+SEC("fentry/" #func)							\
+int BPF_PROG(fe_##sfx, struct dax_device *dd, unsigned long pgoff,	\
+	     void *addr, size_t bytes, struct iov_iter *i)		\
+{									\
+	return copy_entry(op, dd, pgoff, addr, bytes, i);		\
+}									\
+SEC("fexit/" #func)							\
+int BPF_PROG(fx_##sfx, struct dax_device *dd, unsigned long pgoff,	\
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)	\
+{									\
+	return copy_exit(ret);						\
+}									\
+SEC("kprobe/" #func)							\
+int BPF_KPROBE(kp_##sfx, struct dax_device *dd, unsigned long pgoff,	\
+	       void *addr, size_t bytes, struct iov_iter *i)		\
+{									\
+	return copy_entry(op, dd, pgoff, addr, bytes, i);		\
+}									\
+SEC("kretprobe/" #func)							\
+int BPF_KRETPROBE(kr_##sfx, long ret)					\
+{									\
+	return copy_exit(ret);						\
 }
 
-SEC("fexit/dax_copy_to_iter")
-int BPF_PROG(fx_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
-	     size_t bytes, struct iov_iter *i, size_t ret)
-{
-	return copy_exit(ret);
-}
-
-SEC("kprobe/dax_copy_to_iter")
-int BPF_KPROBE(kp_cti, struct dax_device *dd, unsigned long pgoff, void *addr,
-	       size_t bytes, struct iov_iter *i)
-{
-	return copy_entry(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
-}
-
-SEC("kretprobe/dax_copy_to_iter")
-int BPF_KRETPROBE(kr_cti, long ret)
-{
-	return copy_exit(ret);
-}
-
-SEC("fentry/dax_copy_from_iter")
-int BPF_PROG(fe_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
-	     size_t bytes, struct iov_iter *i)
-{
-	return copy_entry(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
-}
-
-SEC("fexit/dax_copy_from_iter")
-int BPF_PROG(fx_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
-	     size_t bytes, struct iov_iter *i, size_t ret)
-{
-	return copy_exit(ret);
-}
-
-SEC("kprobe/dax_copy_from_iter")
-int BPF_KPROBE(kp_cfi, struct dax_device *dd, unsigned long pgoff, void *addr,
-	       size_t bytes, struct iov_iter *i)
-{
-	return copy_entry(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
-}
-
-SEC("kretprobe/dax_copy_from_iter")
-int BPF_KRETPROBE(kr_cfi, long ret)
-{
-	return copy_exit(ret);
-}
+COPY_PROGS(cti, dax_copy_to_iter, DT_OP_COPY_TO_ITER)
+COPY_PROGS(cfi, dax_copy_from_iter, DT_OP_COPY_FROM_ITER)
 
 /*
  * --deep: the copy routines. They run for all I/O on the machine, so they
@@ -1164,59 +1139,34 @@ static __always_inline int fault_exit(__u32 ret)
 	return 0;
 }
 
-SEC("fentry/dax_iomap_fault")
-int BPF_PROG(fe_fault, struct vm_fault *vmf, unsigned int pe)
-{
-	return fault_entry(vmf, pe);
+/* dax_iomap_fault (fs-dax) and dev_dax_huge_fault (device-dax) alike. */
+#define FAULT_PROGS(sfx, func)						\
+SEC("fentry/" #func)							\
+int BPF_PROG(fe_##sfx, struct vm_fault *vmf, unsigned int pe)		\
+{									\
+	return fault_entry(vmf, pe);					\
+}									\
+SEC("fexit/" #func)							\
+int BPF_PROG(fx_##sfx)							\
+{									\
+	__u64 ret = 0;							\
+									\
+	bpf_get_func_ret(ctx, &ret);					\
+	return fault_exit(ret);						\
+}									\
+SEC("kprobe/" #func)							\
+int BPF_KPROBE(kp_##sfx, struct vm_fault *vmf, unsigned int pe)		\
+{									\
+	return fault_entry(vmf, pe);					\
+}									\
+SEC("kretprobe/" #func)							\
+int BPF_KRETPROBE(kr_##sfx, unsigned int ret)				\
+{									\
+	return fault_exit(ret);						\
 }
 
-SEC("fexit/dax_iomap_fault")
-int BPF_PROG(fx_fault)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	return fault_exit(ret);
-}
-
-SEC("kprobe/dax_iomap_fault")
-int BPF_KPROBE(kp_fault, struct vm_fault *vmf, unsigned int pe)
-{
-	return fault_entry(vmf, pe);
-}
-
-SEC("kretprobe/dax_iomap_fault")
-int BPF_KRETPROBE(kr_fault, unsigned int ret)
-{
-	return fault_exit(ret);
-}
-
-SEC("fentry/dev_dax_huge_fault")
-int BPF_PROG(fe_devfault, struct vm_fault *vmf, unsigned int pe)
-{
-	return fault_entry(vmf, pe);
-}
-
-SEC("fexit/dev_dax_huge_fault")
-int BPF_PROG(fx_devfault)
-{
-	__u64 ret = 0;
-
-	bpf_get_func_ret(ctx, &ret);
-	return fault_exit(ret);
-}
-
-SEC("kprobe/dev_dax_huge_fault")
-int BPF_KPROBE(kp_devfault, struct vm_fault *vmf, unsigned int pe)
-{
-	return fault_entry(vmf, pe);
-}
-
-SEC("kretprobe/dev_dax_huge_fault")
-int BPF_KRETPROBE(kr_devfault, unsigned int ret)
-{
-	return fault_exit(ret);
-}
+FAULT_PROGS(fault, dax_iomap_fault)
+FAULT_PROGS(devfault, dev_dax_huge_fault)
 
 /*
  * Tracepoint fallback for fs-dax faults where dax_iomap_fault cannot be

@@ -25,12 +25,18 @@
 #include "daxtrace.h"
 #include "dax_trace.skel.h"
 #include "devices.h"
+#include "ftrace.h"
 #include "probe.h"
 #include "report.h"
 
-#define DT_VERSION	"0.1.0"
 #define EXIT_USAGE	2
 #define MAX_FORCE	16
+
+enum backend {
+	BK_AUTO,
+	BK_BPF,
+	BK_FTRACE,
+};
 
 static struct env {
 	struct dt_dev devs[DT_MAX_DEVS];
@@ -47,6 +53,7 @@ static struct env {
 	bool list_probes;
 	bool verbose;
 	bool no_hist;
+	enum backend backend;
 	unsigned long interval;	/* seconds, 0: only at exit */
 	unsigned long count;	/* intervals, 0: forever */
 } env;
@@ -60,7 +67,8 @@ const char argp_program_doc[] =
 "and DAX faults; check the driver's answers against what the path expects.\n"
 "\n"
 "USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s] [--deep] [-j] [-T]\n"
-"                [--list-probes] [-v] [INTERVAL [COUNT]]\n"
+"                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
+"                [INTERVAL [COUNT]]\n"
 "\n"
 "EXAMPLES:\n"
 "    daxtrace -d dax0.0          # anomalies live, summary at Ctrl-C\n"
@@ -74,6 +82,7 @@ enum {
 	OPT_METHOD,
 	OPT_BTF,
 	OPT_NO_HIST,
+	OPT_BACKEND,
 };
 
 static const struct argp_option opts[] = {
@@ -91,6 +100,8 @@ static const struct argp_option opts[] = {
 	  "Force fentry|kprobe|tracepoint|off for one target (testing)", 0 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF to use instead of /sys/kernel/btf/vmlinux", 0 },
 	{ "no-hist", OPT_NO_HIST, NULL, 0, "No histograms in the text summary", 0 },
+	{ "backend", OPT_BACKEND, "auto|bpf|ftrace", 0,
+	  "BPF programs, or tracefs kprobe events (default auto: BPF where it can attach)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -181,8 +192,22 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_NO_HIST:
 		env.no_hist = true;
 		break;
+	case OPT_BACKEND:
+		if (!strcmp(arg, "auto"))
+			env.backend = BK_AUTO;
+		else if (!strcmp(arg, "bpf"))
+			env.backend = BK_BPF;
+		else if (!strcmp(arg, "ftrace"))
+			env.backend = BK_FTRACE;
+		else
+			usage_error(state, "invalid --backend '%s' (want auto, bpf or ftrace)", arg);
+		break;
 	case 'v':
 		env.verbose = true;
+		break;
+	case ARGP_KEY_END:
+		if (env.backend == BK_FTRACE && (env.deep || env.nforce))
+			usage_error(state, "--deep and --method need the bpf backend");
 		break;
 	case ARGP_KEY_ARG:
 		if (pos_args == 0) {
@@ -369,45 +394,6 @@ static void detach_all(void)
 	}
 }
 
-static void print_probes(FILE *f, bool table)
-{
-	struct utsname u;
-	int i, n[DT_M_TRACEPOINT + 1] = {};
-
-	uname(&u);
-	if (env.json) {
-		fprintf(f, "{\"type\":\"probes\",\"backend\":\"bpf\",\"version\":\"%s\",\"kernel\":",
-			DT_VERSION);
-		dt_json_str(f, u.release);
-		fprintf(f, ",\"deep\":%s,\"targets\":[", env.deep ? "true" : "false");
-		for (i = 0; i < dt_ntargets; i++) {
-			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
-				i ? "," : "", dt_targets[i].func,
-				dt_method_name(dt_targets[i].method),
-				dt_targets[i].attached ? "true" : "false");
-			dt_json_str(f, dt_targets[i].note);
-			fputc('}', f);
-		}
-		fputs("]}\n", f);
-		fflush(f);
-		return;
-	}
-	for (i = 0; i < dt_ntargets; i++)
-		n[dt_targets[i].method]++;
-	if (table) {
-		fprintf(f, "Kernel %s, backend bpf%s\n", u.release, env.deep ? ", --deep" : "");
-		fprintf(f, "%-26s %-11s %-9s %s\n", "TARGET", "METHOD", "ATTACHED", "NOTE");
-		for (i = 0; i < dt_ntargets; i++)
-			fprintf(f, "%-26s %-11s %-9s %s\n", dt_targets[i].func,
-				dt_method_name(dt_targets[i].method),
-				dt_targets[i].attached ? "yes" : "no", dt_targets[i].note);
-		return;
-	}
-	fprintf(f, "Probes: %d fentry, %d kprobe, %d tracepoint, %d off, %d absent (--list-probes for details)\n",
-		n[DT_M_FENTRY], n[DT_M_KPROBE], n[DT_M_TRACEPOINT], n[DT_M_OFF],
-		n[DT_M_ABSENT]);
-}
-
 /* Copy one hash map into an array of {key, value} entries. */
 static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 		    int *cnt)
@@ -479,23 +465,17 @@ static __s64 boot_to_epoch(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static void header(const struct dt_out *o)
+static int run_ftrace(struct dt_out *out)
 {
-	int i;
+	struct dt_ftrace_cfg cfg = {
+		.devs = env.devs, .ndevs = env.ndevs, .pid = env.pid,
+		.comm = env.comm, .snoop = env.snoop, .list_probes = env.list_probes,
+		.interval = env.interval, .count = env.count,
+	};
 
-	if (o->json) {
-		print_probes(stdout, false);
-		return;
-	}
-	print_probes(stdout, false);
-	printf("Tracing DAX I/O on ");
-	if (!env.ndevs)
-		printf("all DAX devices");
-	for (i = 0; i < env.ndevs; i++)
-		printf("%s%s", i ? ", " : "", env.devs[i].name);
-	printf("%s... Ctrl-C to end.\n", env.snoop ? " (every op)" : " (anomalies)");
-	dt_event_header(o);
-	fflush(stdout);
+	signal(SIGINT, sig_handler);
+	signal(SIGTERM, sig_handler);
+	return dt_ftrace_main(&cfg, out, &exiting);
 }
 
 int main(int argc, char **argv)
@@ -541,11 +521,21 @@ int main(int argc, char **argv)
 	out.names = &names;
 	out.boot_to_epoch_ns = boot_to_epoch();
 
-	err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg, sizeof(err_msg));
-	if (err) {
-		fprintf(stderr, "daxtrace: %s\n", err_msg);
-		return err == -EINVAL ? EXIT_USAGE : 1;
+	out.targets = dt_targets;
+	out.ntargets = dt_ntargets;
+	if (env.backend != BK_FTRACE) {
+		err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg,
+				       sizeof(err_msg));
+		if (err == -EINVAL || (err && env.backend == BK_BPF)) {
+			fprintf(stderr, "daxtrace: %s\n", err_msg);
+			return err == -EINVAL ? EXIT_USAGE : 1;
+		}
+		/* auto: without BPF on the read path, ftrace does better */
+		if (env.backend == BK_AUTO && (err || dt_targets[0].method < DT_M_FENTRY))
+			env.backend = BK_FTRACE;
 	}
+	if (env.backend == BK_FTRACE)
+		return run_ftrace(&out);
 
 	open_opts.btf_custom_path = env.btf_path;
 	skel = dax_trace_bpf__open_opts(&open_opts);
@@ -593,7 +583,7 @@ int main(int argc, char **argv)
 	}
 
 	if (env.list_probes) {
-		print_probes(stdout, !env.json);
+		dt_print_probes(&out, "bpf", env.deep, !env.json);
 		goto cleanup;
 	}
 
@@ -607,7 +597,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, sig_handler);
 
 	/* Everything is attached: only now may a script start its workload. */
-	header(&out);
+	dt_print_header(&out, "bpf", env.deep, env.devs, env.ndevs, env.snoop);
 	if (env.interval)
 		next = time(NULL) + env.interval;
 	while (!exiting) {

@@ -6,7 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <time.h>
+#include "probe.h"
 #include "report.h"
 
 static const char *const op_names[DT_OP_MAX] = {
@@ -339,6 +341,70 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 			(unsigned long long)e->asked, (unsigned long long)e->pos,
 			(unsigned long long)e->isize);
 	}
+}
+
+/* The "probes" record / --list-probes table: printed once all is attached. */
+void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
+		     bool table)
+{
+	const struct dt_target *t = o->targets;
+	int i, n[DT_M_TRACEPOINT + 1] = {};
+	struct utsname u;
+	FILE *f = o->f;
+
+	uname(&u);
+	if (o->json) {
+		fprintf(f, "{\"type\":\"probes\",\"backend\":\"%s\",\"version\":\"%s\",\"kernel\":",
+			backend, DT_VERSION);
+		dt_json_str(f, u.release);
+		fprintf(f, ",\"deep\":%s,\"targets\":[", deep ? "true" : "false");
+		for (i = 0; i < o->ntargets; i++) {
+			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
+				i ? "," : "", t[i].func, dt_method_name(t[i].method),
+				t[i].attached ? "true" : "false");
+			dt_json_str(f, t[i].note);
+			fputc('}', f);
+		}
+		fputs("]}\n", f);
+		fflush(f);
+		return;
+	}
+	if (table) {
+		fprintf(f, "Kernel %s, backend %s%s\n", u.release, backend,
+			deep ? ", --deep" : "");
+		fprintf(f, "%-26s %-11s %-9s %s\n", "TARGET", "METHOD", "ATTACHED", "NOTE");
+		for (i = 0; i < o->ntargets; i++)
+			fprintf(f, "%-26s %-11s %-9s %s\n", t[i].func,
+				dt_method_name(t[i].method), t[i].attached ? "yes" : "no",
+				t[i].note);
+		fflush(f);
+		return;
+	}
+	for (i = 0; i < o->ntargets; i++)
+		if (t[i].method <= DT_M_TRACEPOINT)
+			n[t[i].method]++;
+	fprintf(f, "Probes (%s): %d fentry, %d kprobe, %d tracepoint, %d off, %d absent (--list-probes for details)\n",
+		backend, n[DT_M_FENTRY], n[DT_M_KPROBE], n[DT_M_TRACEPOINT],
+		n[DT_M_OFF], n[DT_M_ABSENT]);
+}
+
+/* The ready signal: a script may start its workload once it sees this. */
+void dt_print_header(const struct dt_out *o, const char *backend, bool deep,
+		     const struct dt_dev *devs, int ndevs, bool snoop)
+{
+	int i;
+
+	dt_print_probes(o, backend, deep, false);
+	if (o->json)
+		return;
+	fprintf(o->f, "Tracing DAX I/O on ");
+	if (!ndevs)
+		fprintf(o->f, "all DAX devices");
+	for (i = 0; i < ndevs; i++)
+		fprintf(o->f, "%s%s", i ? ", " : "", devs[i].name);
+	fprintf(o->f, "%s... Ctrl-C to end.\n", snoop ? " (every op)" : " (anomalies)");
+	dt_event_header(o);
+	fflush(o->f);
 }
 
 void dt_event_header(const struct dt_out *o)

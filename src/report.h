@@ -50,6 +50,8 @@ struct dt_names {
 
 struct dt_out {
 	FILE *f;
+	const struct dt_target *targets;	/* for the probes record */
+	int ntargets;
 	bool json;
 	bool timestamps;	/* -T */
 	bool hist;		/* histograms in the text summary */
@@ -72,6 +74,12 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);
 
+struct dt_target;
+
+void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
+		     bool table);
+void dt_print_header(const struct dt_out *o, const char *backend, bool deep,
+		     const struct dt_dev *devs, int ndevs, bool snoop);
 void dt_event_header(const struct dt_out *o);
 void dt_event_print(const struct dt_out *o, const struct dt_event *e);
 void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s);

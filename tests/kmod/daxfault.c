@@ -94,6 +94,19 @@ MODULE_PARM_DESC(err_pgoff, "page that fails in errno mode");
 module_param(err_errno, int, 0644);
 MODULE_PARM_DESC(err_errno, "positive errno returned in errno mode (EIO, EHWPOISON, ...)");
 
+/* Lets the rig's self-test prove that a kernel WARN fails a test. */
+static int warn_set(const char *val, const struct kernel_param *kp)
+{
+	WARN(1, "daxfault: warning requested through the warn parameter\n");
+	return 0;
+}
+
+static const struct kernel_param_ops warn_ops = {
+	.set = warn_set,
+};
+module_param_cb(warn, &warn_ops, NULL, 0200);
+MODULE_PARM_DESC(warn, "write anything: trigger a kernel WARN (rig self-test)");
+
 /* Where device page pgoff really is: ranges are 2 * RANGE apart. */
 static phys_addr_t dxf_phys(pgoff_t pgoff)
 {

@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""daxtrace overhead benchmark. Runs in the daxvm guest (bench/run).
+
+Every figure is a ratio measured side by side in this one boot: the
+configurations alternate (A B C ... then reversed) over ROUNDS rounds and
+the median and spread of each are reported. No figure is compared with a
+fixed threshold here: targets are judged by reading the table.
+"""
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+B = os.path.join(ROOT, "build")
+DAXTRACE = os.path.join(B, "daxtrace")
+LOOP = os.path.join(B, "preadloop")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+OPS4K = int(os.environ.get("BENCH_OPS", "20000"))
+MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
+
+# The hooks daxtrace uses in default mode on the read path.
+HOOKS = ["dax_iomap_rw", "dax_direct_access", "dax_copy_to_iter", "dax_copy_from_iter",
+         "dax_iomap_fault"]
+
+BT_EMPTY = " ".join("kfunc:%s {} kretfunc:%s {}" % (h, h) for h in HOOKS)
+
+# Same hooks, same aggregation as daxtrace's summary: calls, bytes, short,
+# log2 histograms of returned length and latency, per op.
+BT_EQUIV = """
+kfunc:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = args->iter->count; }
+kretfunc:dax_iomap_rw /@rs[tid]/ {
+    @rw_calls = count(); @rw_bytes = sum(retval > 0 ? retval : 0);
+    if (retval < @rasked[tid]) { @rw_short = count(); }
+    @rw_len = hist(retval); @rw_lat = hist(nsecs - @rs[tid]);
+    delete(@rs[tid]); delete(@rasked[tid]);
+}
+kfunc:dax_direct_access { @ds[tid] = nsecs; }
+kretfunc:dax_direct_access /@ds[tid]/ {
+    @da_calls = count(); @da_len = hist(retval); @da_lat = hist(nsecs - @ds[tid]);
+    delete(@ds[tid]);
+}
+kfunc:dax_copy_to_iter { @cs[tid] = nsecs; }
+kretfunc:dax_copy_to_iter /@cs[tid]/ {
+    @c_calls = count(); @c_bytes = sum(retval);
+    if (retval < args->bytes) { @c_short = count(); }
+    @c_len = hist(retval); @c_lat = hist(nsecs - @cs[tid]);
+    delete(@cs[tid]);
+}
+kfunc:dax_copy_from_iter { @ws[tid] = nsecs; }
+kretfunc:dax_copy_from_iter /@ws[tid]/ { @w_len = hist(retval); @w_lat = hist(nsecs - @ws[tid]); delete(@ws[tid]); }
+kfunc:dax_iomap_fault { @fs[tid] = nsecs; }
+kretfunc:dax_iomap_fault /@fs[tid]/ { @f_lat = hist(nsecs - @fs[tid]); delete(@fs[tid]); }
+"""
+
+
+def tracing_progs():
+    out = subprocess.run(["bpftool", "prog", "list", "-j"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    return [p for p in json.loads(out or "[]") if p.get("type") == "tracing"]
+
+
+class Tracer:
+    """A tracer process, started and known to be attached."""
+
+    def __init__(self, kind, args):
+        self.kind, self.args, self.p, self.startup = kind, args, None, None
+
+    def start(self):
+        before = len(tracing_progs())
+        t0 = time.monotonic()
+        if self.kind == "daxtrace":
+            self.p = subprocess.Popen([DAXTRACE] + self.args, stdout=subprocess.PIPE,
+                                      stderr=subprocess.DEVNULL, text=True)
+            line = self.p.stdout.readline()       # printed once all is attached
+            if not line:
+                raise RuntimeError("daxtrace did not start")
+            # keep the pipe drained so --snoop never blocks on it
+            self.drain = subprocess.Popen(["cat"], stdin=self.p.stdout,
+                                          stdout=subprocess.DEVNULL)
+        else:
+            self.p = subprocess.Popen(["bpftrace", "-e", self.args], stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            # bpftrace says "Attaching" before it is attached: wait for the
+            # programs themselves to appear instead.
+            want = 2 * len(HOOKS)
+            while len(tracing_progs()) < before + want:
+                if self.p.poll() is not None:
+                    raise RuntimeError("bpftrace exited: %d" % self.p.returncode)
+                time.sleep(0.05)
+        self.startup = time.monotonic() - t0
+        return self
+
+    def stop(self):
+        rss = peak_rss(self.p.pid)
+        self.p.send_signal(signal.SIGINT)
+        self.p.wait(timeout=300)
+        if self.kind == "daxtrace":
+            self.drain.wait(timeout=60)
+        return rss
+
+
+def peak_rss(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            m = re.search(r"VmHWM:\s+(\d+) kB", f.read())
+            return int(m.group(1)) if m else None
+    except OSError:
+        return None
+
+
+def loop(path, bs, ops):
+    out = subprocess.run([LOOP, path, str(bs), str(ops)], stdout=subprocess.PIPE,
+                         text=True, check=True).stdout
+    return json.loads(out)["ns_per_op"]
+
+
+def make_file(path, size):
+    with open(path, "wb") as f:
+        chunk = bytes(range(256)) * 4096
+        for _ in range(size // len(chunk)):
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def run_configs(configs, path, bs, ops):
+    res = {name: [] for name, _ in configs}
+    order = list(configs)
+    for r in range(ROUNDS):
+        for name, tracer in (order if r % 2 == 0 else order[::-1]):
+            t = tracer() if tracer else None
+            if t:
+                t.start()
+            loop(path, bs, max(ops // 20, 10))      # warm up
+            res[name].append(loop(path, bs, ops))
+            if t:
+                t.stop()
+    return res
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def spread(xs):
+    m = med(xs)
+    return 100.0 * (max(xs) - min(xs)) / m if m else 0.0
+
+
+def table(title, res, base="a untraced"):
+    b = med(res[base])
+    print("\n%s (median of %d rounds, alternating)" % (title, ROUNDS))
+    print("  %-30s %12s %8s %10s" % ("configuration", "ns/op", "spread", "overhead"))
+    for name, xs in res.items():
+        print("  %-30s %12.0f %7.1f%% %+9.1f%%" % (name, med(xs), spread(xs),
+                                                   100.0 * (med(xs) - b) / b))
+    return {k: med(v) for k, v in res.items()}
+
+
+def main():
+    print("kernel %s, %s, %d rounds" % (os.uname().release,
+                                        os.environ.get("DAXVM_FS", "?"), ROUNDS))
+    daxfile = os.path.join(MNT, "bench.dat")
+    make_file(daxfile, 64 << 20)
+    dt = lambda *a: lambda: Tracer("daxtrace", ["-j"] + list(a))
+    bt = lambda s: lambda: Tracer("bpftrace", s)
+    configs = [("a untraced", None),
+               ("b empty BPF programs (floor)", bt(BT_EMPTY)),
+               ("c daxtrace (default)", dt()),
+               ("d daxtrace --snoop", dt("-s")),
+               ("e daxtrace --deep", dt("--deep")),
+               ("f bpftrace equivalent", bt(BT_EQUIV)),
+               ("g daxtrace --backend ftrace", dt("--backend", "ftrace"))]
+    figures = {}
+    for bs, ops in ((4096, OPS4K), (1 << 20, max(OPS4K // 100, 50))):
+        m = table("1. DAX pread loop, %d bytes, %d ops" % (bs, ops),
+                  run_configs(configs, daxfile, bs, ops))
+        a = m["a untraced"]
+        ov = {k: (v - a) / a for k, v in m.items()}
+        figures[bs] = ov
+        print("  daxtrace default overhead / empty-program overhead: %s" %
+              ("%.2fx" % (ov["c daxtrace (default)"] / ov["b empty BPF programs (floor)"])
+               if ov["b empty BPF programs (floor)"] > 0 else "n/a (floor not measurable)"))
+        print("  daxtrace default overhead / bpftrace overhead:      %s" %
+              ("%.2fx" % (ov["c daxtrace (default)"] / ov["f bpftrace equivalent"])
+               if ov["f bpftrace equivalent"] > 0 else "n/a"))
+
+    # 2. non-DAX I/O: daxtrace default must not fire there at all
+    tmpf = "/tmp/bench.dat"
+    make_file(tmpf, 16 << 20)
+    subprocess.run(["modprobe", "loop"], check=False)
+    img, mnt = "/tmp/ext4.img", "/tmp/ext4nodax"
+    os.makedirs(mnt, exist_ok=True)
+    subprocess.run(["truncate", "-s", "64M", img], check=True)
+    subprocess.run(["mkfs.ext4", "-q", "-F", img], check=True)
+    subprocess.run(["mount", "-o", "loop", img, mnt], check=True)
+    extf = os.path.join(mnt, "bench.dat")
+    make_file(extf, 16 << 20)
+    for label, path in (("tmpfs", tmpf), ("ext4 without dax", extf)):
+        table("2. non-DAX pread loop on %s, 4096 bytes, %d ops" % (label, OPS4K),
+              run_configs([("a untraced", None), ("c daxtrace (default)", dt())],
+                          path, 4096, OPS4K))
+    subprocess.run(["umount", mnt], check=False)
+
+    # 3. event capacity: --snoop at full speed; drops must be counted exactly
+    t = Tracer("daxtrace", ["-j", "-s", "-c", "preadloop"])
+    t.p = subprocess.Popen([DAXTRACE] + t.args, stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, text=True)
+    t.p.stdout.readline()
+    n = OPS4K * 5
+    ns = loop(daxfile, 4096, n)
+    t.p.send_signal(signal.SIGINT)
+    out, _ = t.p.communicate(timeout=600)
+    recs = [json.loads(l) for l in out.splitlines()]
+    got = sum(1 for r in recs if r["type"] == "event" and r["op"] == "read")
+    st = [r for r in recs if r["type"] == "stats"][0]
+    print("\n3. --snoop event capacity: %d reads at %.0f ops/s -> %d read events, "
+          "%d records dropped (counted by the BPF side)" % (n, 1e9 / ns, got, st["ringbuf_dropped"]))
+    # each 4 KiB read inside one block makes 3 records: read, direct_access, copy
+    made = sum(1 for r in recs if r["type"] == "event")
+    print("   records received + dropped = %d; records made by %d reads (3 each) = %d: %s" %
+          (made + st["ringbuf_dropped"], n, 3 * n,
+           "exact" if made + st["ringbuf_dropped"] == 3 * n else "MISMATCH"))
+
+    # 4. start-up and 5. memory
+    ts = []
+    for kind, arg in (("daxtrace", ["-j"]), ("bpftrace", BT_EQUIV)):
+        x = [Tracer(kind, arg).start() for _ in range(1)][0]
+        rss = x.stop()
+        ts.append((kind, x.startup, rss))
+    print("\n4. start-up, exec to attached: daxtrace %.2f s, bpftrace %.2f s (ratio %.2f)" %
+          (ts[0][1], ts[1][1], ts[0][1] / ts[1][1]))
+    print("5. peak RSS: daxtrace %s KiB, bpftrace %s KiB" % (ts[0][2], ts[1][2]))
+    x = Tracer("daxtrace", ["-j"]).start()
+    maps = json.loads(subprocess.run(["bpftool", "map", "list", "-j"],
+                                     stdout=subprocess.PIPE, text=True).stdout)
+    mine = [m for m in maps if m.get("name", "") in
+            ("tstates", "stats", "errors", "checks", "media_errors", "dev_filter",
+             "daxdev_dev", "events", "dax_tra.bss", "dax_tra.rodata")]
+    x.stop()
+    print("   daxtrace BPF maps: %d maps, %d KiB memlock (all fixed max_entries)" %
+          (len(mine), sum(m.get("bytes_memlock", 0) for m in mine) // 1024))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * preadloop FILE BS COUNT: COUNT sequential preads of BS bytes (wrapping
+ * at the file's end), timed with CLOCK_MONOTONIC. Prints one JSON line:
+ * {"bs":BS,"count":COUNT,"ns":TOTAL,"ns_per_op":X}. The file must exist
+ * and hold at least BS bytes; the caller makes it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static int parse(const char *s, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return errno || *end || *v <= 0 ? -1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	long long bs, count, i, off = 0, t0, t1;
+	struct stat st;
+	char *buf;
+	int fd;
+
+	if (argc != 4 || parse(argv[2], &bs) || parse(argv[3], &count)) {
+		fprintf(stderr, "usage: preadloop FILE BS COUNT\n");
+		return 2;
+	}
+	fd = open(argv[1], O_RDONLY);
+	if (fd < 0 || fstat(fd, &st) || st.st_size < bs) {
+		fprintf(stderr, "preadloop: %s: unusable (%s)\n", argv[1], strerror(errno));
+		return 1;
+	}
+	buf = malloc(bs);
+	if (!buf)
+		return 1;
+	t0 = now_ns();
+	for (i = 0; i < count; i++) {
+		if (off + bs > st.st_size)
+			off = 0;
+		if (pread(fd, buf, bs, off) != bs) {
+			fprintf(stderr, "preadloop: short pread at %lld\n", off);
+			return 1;
+		}
+		off += bs;
+	}
+	t1 = now_ns();
+	printf("{\"bs\":%lld,\"count\":%lld,\"ns\":%lld,\"ns_per_op\":%.1f}\n",
+	       bs, count, t1 - t0, (double)(t1 - t0) / count);
+	free(buf);
+	close(fd);
+	return 0;
+}
