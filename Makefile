@@ -37,7 +37,7 @@ SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
-UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices
+UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace
 
 # The guest's kernel: the one Debian's linux-image-amd64 points at.
 KVER		?= $(shell apt-cache depends linux-image-amd64 2>/dev/null | \

@@ -372,7 +372,8 @@ def test_bad_input():
            ["-p", "-1"], ["-p", "abc"], ["-p", "99999999999"], ["-c", ""],
            ["-c", "x" * 40], ["0"], ["abc"], ["1", "0"], ["1", "1", "1"],
            ["--method", "nosuch=fentry"], ["--method", "dax_iomap_rw=warp"],
-           ["--btf", "/nonexistent"], ["--bogus"]]
+           ["--btf", "/nonexistent"], ["--backend", "warp"],
+           ["--backend", "ftrace", "--deep"], ["--bogus"]]
     for args in bad:
         p = subprocess.run([DAXTRACE] + args, stdout=subprocess.PIPE,
                            stderr=subprocess.PIPE, text=True)
