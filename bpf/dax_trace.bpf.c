@@ -66,7 +66,7 @@ struct tstate {
 	__u64 da_kaddrp;
 	__u64 da_pfnp;
 	__u32 da_active;
-	__u32 drv_active;
+	__u32 pad1;
 	__s64 drv_ret;
 	/* the last direct_access: ties the next copy to its kaddr */
 	__u64 l_pgoff;
@@ -95,6 +95,11 @@ struct tstate {
 	__u64 it_len;
 };
 
+/*
+ * Per-thread state stays in the LRU map between operations: deleting and
+ * re-creating it on every read doubled the cost of the hot path. The LRU
+ * bounds it at DT_MAX_THREADS whatever the run length.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, DT_MAX_THREADS);
@@ -212,16 +217,6 @@ static __always_inline struct tstate *ts_get_or_new(void)
 		return ts;
 	bpf_map_update_elem(&tstates, &tid, &zero_ts, BPF_NOEXIST);
 	return bpf_map_lookup_elem(&tstates, &tid);
-}
-
-/* Forget the thread once nothing of it is in flight: keeps the map small. */
-static __always_inline void ts_put(struct tstate *ts)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!ts->rw_active && !ts->f_active && !ts->da_active &&
-	    !ts->c_active && !ts->drv_active)
-		bpf_map_delete_elem(&tstates, &tid);
 }
 
 static __always_inline struct dt_stats *stats_get(__u32 dev, __u32 op)
@@ -415,7 +410,6 @@ static __always_inline int rw_exit(__s64 ret)
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
 out:
-	ts_put(ts);
 	return 0;
 }
 
@@ -692,7 +686,6 @@ static __always_inline int da_exit(__s64 ret)
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
 out:
-	ts_put(ts);
 	return 0;
 }
 
@@ -741,32 +734,18 @@ int BPF_KRETPROBE(kr_da, long ret)
  * return shows what dax_direct_access clamped. Three slots, each pointed
  * at a driver (pmem, fsdev, device-dax) by user space.
  */
-static __always_inline int drv_entry(void)
-{
-	struct tstate *ts = ts_get();
-
-	if (ts && ts->da_active)
-		ts->drv_active = 1;
-	return 0;
-}
-
 static __always_inline int drv_exit(__s64 ret)
 {
 	struct tstate *ts = ts_get();
 
-	if (ts && ts->drv_active) {
-		ts->drv_active = 0;
+	/* only a driver call made by a traced dax_direct_access counts */
+	if (ts && ts->da_active)
 		ts->drv_ret = ret;
-	}
 	return 0;
 }
 
+/* Only the return matters: no entry program, one less on every call. */
 #define DRV_SLOT(n)							\
-SEC("fentry")								\
-int BPF_PROG(fe_drv##n)							\
-{									\
-	return drv_entry();						\
-}									\
 SEC("fexit")								\
 int BPF_PROG(fx_drv##n)							\
 {									\
@@ -774,11 +753,6 @@ int BPF_PROG(fx_drv##n)							\
 									\
 	bpf_get_func_ret(ctx, &ret);					\
 	return drv_exit((long)ret);					\
-}									\
-SEC("kprobe")								\
-int BPF_KPROBE(kp_drv##n)						\
-{									\
-	return drv_entry();						\
 }									\
 SEC("kretprobe")							\
 int BPF_KRETPROBE(kr_drv##n, long ret)					\
@@ -926,7 +900,6 @@ static __always_inline int copy_exit(__s64 ret)
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
 out:
-	ts_put(ts);
 	return 0;
 }
 
@@ -1135,7 +1108,6 @@ static __always_inline int fault_exit(__u32 ret)
 	ts->f_active = 0;
 	fault_account(ts->f_dev, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
 		      bpf_ktime_get_ns() - ts->f_start, ts->seq);
-	ts_put(ts);
 	return 0;
 }
 

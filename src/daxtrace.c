@@ -308,10 +308,8 @@ static int select_programs(struct dax_trace_bpf *skel)
 			set_autoload(obj, t->fe, true);
 			set_autoload(obj, t->fx, true);
 			if (t->flags & DT_T_DRIVER) {
-				p = bpf_object__find_program_by_name(obj, t->fe);
-				err = bpf_program__set_attach_target(p, 0, t->func);
 				p = bpf_object__find_program_by_name(obj, t->fx);
-				err = err ?: bpf_program__set_attach_target(p, 0, t->func);
+				err = bpf_program__set_attach_target(p, 0, t->func);
 				if (err)
 					return err;
 			}

@@ -401,6 +401,11 @@ static int setup(const struct dt_ftrace_cfg *cfg, const struct koffs *k,
 				 "not in kallsyms (inlined, not built or module not loaded)");
 			continue;
 		}
+		if (access(TRACEFS "/kprobe_events", W_OK) && strcmp(t->func, "dax_iomap_fault")) {
+			t->method = DT_M_ABSENT;
+			snprintf(t->note, sizeof(t->note), "no kprobe_events in tracefs (kernel without kprobes)");
+			continue;
+		}
 		err2 = define_target(t, k);
 		if (!err2) {
 			t->method = DT_M_KPROBE;

@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.skel.h"
 #include "probe.h"
@@ -20,11 +23,11 @@ struct dt_target dt_targets[] = {
 	{ "dax_iomap_iter", "fe_iter", "fx_iter", "kp_iter", "kr_iter",
 	  { "rt_iomap_iter", NULL }, { "raw:iomap_iter", NULL }, DT_T_TP_DEEP },
 	{ "dax_direct_access", "fe_da", "fx_da", "kp_da", "kr_da", NO_TP, NO_TP, 0 },
-	{ "pmem_dax_direct_access", "fe_drv0", "fx_drv0", "kp_drv0", "kr_drv0",
+	{ "pmem_dax_direct_access", NULL, "fx_drv0", NULL, "kr_drv0",
 	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "fsdev_dax_direct_access", "fe_drv1", "fx_drv1", "kp_drv1", "kr_drv1",
+	{ "fsdev_dax_direct_access", NULL, "fx_drv1", NULL, "kr_drv1",
 	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "dev_dax_direct_access", "fe_drv2", "fx_drv2", "kp_drv2", "kr_drv2",
+	{ "dev_dax_direct_access", NULL, "fx_drv2", NULL, "kr_drv2",
 	  NO_TP, NO_TP, DT_T_DRIVER },
 	{ "dax_copy_to_iter", "fe_cti", "fx_cti", "kp_cti", "kr_cti", NO_TP, NO_TP, 0 },
 	{ "dax_copy_from_iter", "fe_cfi", "fx_cfi", "kp_cfi", "kr_cfi", NO_TP, NO_TP, 0 },
@@ -99,29 +102,96 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/*
+ * Kernel BTF, parsed once: vmlinux, then each module's split BTF with the
+ * fd of its kernel object (what a fentry program's attach_btf_obj_fd
+ * names). Parsing per probe cost seconds of start-up under emulation.
+ */
+#define MAX_KBTF	128
+
+static struct {
+	struct btf *btf;
+	int fd;		/* 0 for vmlinux */
+} kbtf[MAX_KBTF];
+static int nkbtf = -1;
+
+static void kbtf_load(void)
+{
+	struct bpf_btf_info info;
+	__u32 id = 0, len;
+	char name[64];
+	int fd;
+
+	nkbtf = 0;
+	kbtf[0].btf = btf__load_vmlinux_btf();
+	if (!kbtf[0].btf)
+		return;
+	kbtf[nkbtf++].fd = 0;
+	while (nkbtf < MAX_KBTF && !bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(name, "vmlinux")) {
+			close(fd);
+			continue;
+		}
+		kbtf[nkbtf].btf = btf__load_from_kernel_by_id_split(id, kbtf[0].btf);
+		if (!kbtf[nkbtf].btf) {
+			close(fd);
+			continue;
+		}
+		kbtf[nkbtf++].fd = fd;
+	}
+}
+
+static void kbtf_free(void)
+{
+	int i;
+
+	for (i = nkbtf - 1; i >= 0; i--) {
+		btf__free(kbtf[i].btf);
+		if (kbtf[i].fd)
+			close(kbtf[i].fd);
+	}
+	nkbtf = -1;
+}
+
+/* fentry needs the function in vmlinux or module BTF, and an attach. */
 static bool fentry_ok(const char *func)
 {
-	struct probe_bpf *p = probe_bpf__open();
-	struct bpf_link *l;
-	bool ok = false;
+	/* r0 = 0; exit */
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_FENTRY);
+	int i, id = -1, pfd, lfd;
 
-	if (!p)
-		return false;
-	bpf_program__set_autoload(p->progs.probe_kprobe, false);
-	bpf_program__set_autoload(p->progs.probe_tp, false);
-	bpf_program__set_autoload(p->progs.probe_raw_tp, false);
-	if (bpf_program__set_attach_target(p->progs.probe_fentry, 0, func))
-		goto out;
-	if (probe_bpf__load(p))
-		goto out;
-	l = bpf_program__attach(p->progs.probe_fentry);
-	if (l) {
-		ok = true;
-		bpf_link__destroy(l);
+	if (nkbtf < 0)
+		kbtf_load();
+	for (i = 0; i < nkbtf && id <= 0; i++) {
+		id = btf__find_by_name_kind(kbtf[i].btf, func, BTF_KIND_FUNC);
+		if (id > 0) {
+			opts.attach_btf_id = id;
+			opts.attach_btf_obj_fd = kbtf[i].fd;
+		}
 	}
-out:
-	probe_bpf__destroy(p);
-	return ok;
+	if (id <= 0)
+		return false;
+	pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
+	if (pfd < 0)
+		return false;
+	lfd = bpf_link_create(pfd, 0, BPF_TRACE_FENTRY, NULL);
+	if (lfd >= 0)
+		close(lfd);
+	close(pfd);
+	return lfd >= 0;
 }
 
 /* kprobe, tracepoint and raw_tp tests share one loaded probe object. */
@@ -136,7 +206,6 @@ static struct probe_bpf *shared_probe(void)
 	shared = probe_bpf__open();
 	if (!shared)
 		return NULL;
-	bpf_program__set_autoload(shared->progs.probe_fentry, false);
 	if (probe_bpf__load(shared)) {
 		probe_bpf__destroy(shared);
 		shared = NULL;
@@ -305,6 +374,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	libbpf_set_print(old);
 	shared_probe_free();
+	kbtf_free();
 	if (!usable) {
 		snprintf(err, errlen,
 			 "no DAX function or tracepoint can be traced here (need root, BTF and fentry, kprobes or tracepoints)");
