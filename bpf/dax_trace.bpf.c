@@ -121,13 +121,6 @@ struct {
 	__type(value, __u64);
 } errors SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DT_MAX_DEVS * DT_CHK_MAX);
-	__type(key, struct dt_chk_key);
-	__type(value, struct dt_chk_val);
-} checks SEC(".maps");
-
 /* Media errors by device and page offset (LRU: bounded on a bad DIMM). */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -161,7 +154,6 @@ struct dt_bpf_stats bpf_stats;
 
 static const struct tstate zero_ts;
 static const struct dt_stats zero_stats;
-static const struct dt_chk_val zero_chk;
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -253,23 +245,14 @@ static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
 	}
 }
 
-static __always_inline void verdict(__u32 dev, __u32 check, __u32 v)
+/*
+ * Check verdicts live in the op's own stats entry, already looked up:
+ * a map of their own cost five more hash lookups on every read.
+ */
+static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
 {
-	struct dt_chk_key key = { .dev = dev, .check = check };
-	struct dt_chk_val *val;
-
-	if (v >= DT_VERDICT_MAX)
-		return;
-	val = bpf_map_lookup_elem(&checks, &key);
-	if (!val) {
-		bpf_map_update_elem(&checks, &key, &zero_chk, BPF_NOEXIST);
-		val = bpf_map_lookup_elem(&checks, &key);
-	}
-	if (!val) {
-		__sync_fetch_and_add(&bpf_stats.map_full, 1);
-		return;
-	}
-	__sync_fetch_and_add(&val->n[v], 1);
+	if (st && check < DT_CHK_MAX && v < DT_VERDICT_MAX)
+		__sync_fetch_and_add(&st->chk[check][v], 1);
 }
 
 static __always_inline void account(struct dt_stats *st, __u64 asked,
@@ -390,7 +373,7 @@ static __always_inline int rw_exit(__s64 ret)
 		why |= DT_EV_SHORT | DT_EV_CHECK;
 		chk |= 1U << DT_CHK_RW_COMPLETE;
 	}
-	verdict(ts->rw_dev, DT_CHK_RW_COMPLETE, v);
+	verdict(st, DT_CHK_RW_COMPLETE, v);
 
 	if (snoop)
 		why |= DT_EV_SNOOP;
@@ -459,7 +442,7 @@ static __always_inline void iter_done(struct tstate *ts, __u64 asked,
 		why = DT_EV_ERROR;
 		count_error(ts->rw_dev, DT_OP_ITER, -progress);
 	}
-	verdict(ts->rw_dev, DT_CHK_ITER_PROGRESS, v);
+	verdict(st, DT_CHK_ITER_PROGRESS, v);
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
@@ -624,13 +607,13 @@ static __always_inline int da_exit(__s64 ret)
 	v = dt_check_ret_range(ret, ts->da_nr);
 	if (v == DT_FAIL)
 		chk |= 1U << DT_CHK_DA_RET_RANGE;
-	verdict(dev, DT_CHK_DA_RET_RANGE, v);
+	verdict(st, DT_CHK_DA_RET_RANGE, v);
 
 	/* the RFC's driver returned a physical address as kaddr */
 	v = dt_check_kaddr_kernel(ts->da_kaddrp != 0, ret, kaddr);
 	if (v == DT_FAIL)
 		chk |= 1U << DT_CHK_DA_KADDR_KERNEL;
-	verdict(dev, DT_CHK_DA_KADDR_KERNEL, v);
+	verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
 
 	/* direct_access.kaddr_pfn */
 	v = DT_NA;
@@ -639,7 +622,7 @@ static __always_inline int da_exit(__s64 ret)
 		if (v == DT_FAIL)
 			chk |= 1U << DT_CHK_DA_KADDR_PFN;
 	}
-	verdict(dev, DT_CHK_DA_KADDR_PFN, v);
+	verdict(st, DT_CHK_DA_KADDR_PFN, v);
 
 	if (ret < 0) {
 		count_error(dev, DT_OP_DIRECT_ACCESS, -ret);
@@ -869,7 +852,7 @@ static __always_inline int copy_exit(__s64 ret)
 		if (side && side < 4)
 			__sync_fetch_and_add(&st->short_side[side], 1);
 	}
-	verdict(dev, DT_CHK_COPY_COMPLETE, dt_check_copy(ts->c_bytes, ret));
+	verdict(st, DT_CHK_COPY_COMPLETE, dt_check_copy(ts->c_bytes, ret));
 
 	if (snoop)
 		why |= DT_EV_SNOOP;

@@ -133,6 +133,7 @@ struct dt_stats {
 	__u64 fallbacks;		/* fault: VM_FAULT_FALLBACK */
 	__u64 variant[DT_VAR_MAX];	/* copy: routine chosen */
 	__u64 short_side[4];		/* copy: enum dt_side of shorts */
+	__u64 chk[DT_CHK_MAX][DT_VERDICT_MAX];	/* verdicts of this op's checks */
 	__u64 len_hist[DT_HIST_SLOTS];	/* log2 of returned length */
 	__u64 lat_hist[DT_HIST_SLOTS];	/* log2 of latency in ns */
 };

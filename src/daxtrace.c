@@ -428,13 +428,11 @@ static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		       offsetof(struct dt_stat_ent, st), &s->nstats);
 	err = err ?: dump_map(skel->maps.errors, (void **)&s->errs, sizeof(*s->errs),
 			      offsetof(struct dt_err_ent, n), &s->nerrs);
-	err = err ?: dump_map(skel->maps.checks, (void **)&s->chks, sizeof(*s->chks),
-			      offsetof(struct dt_chk_ent, v), &s->nchks);
 	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,
 			      sizeof(*s->media), offsetof(struct dt_media_ent, n),
 			      &s->nmedia);
-	if (err)
-		return err;
+	if (err || dt_snapshot_checks(s))
+		return err ?: -ENOMEM;
 	s->bpf = skel->bss->bpf_stats;
 	s->events = nevents;
 	dt_snapshot_sort(s);
@@ -461,6 +459,24 @@ static __s64 boot_to_epoch(void)
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
+}
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* -v: where start-up time goes (probing, loading, attaching). */
+static void phase(const char *what, double *t)
+{
+	double n = now_ms();
+
+	if (env.verbose)
+		fprintf(stderr, "daxtrace: %s took %.0f ms\n", what, n - *t);
+	*t = n;
 }
 
 static int run_ftrace(struct dt_out *out)
@@ -492,6 +508,7 @@ int main(int argc, char **argv)
 	unsigned long printed = 0;
 	char err_msg[256];
 	time_t next = 0;
+	double t0;
 	__u8 one = 1;
 	int err, i;
 
@@ -521,6 +538,7 @@ int main(int argc, char **argv)
 
 	out.targets = dt_targets;
 	out.ntargets = dt_ntargets;
+	t0 = now_ms();
 	if (env.backend != BK_FTRACE) {
 		err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg,
 				       sizeof(err_msg));
@@ -534,6 +552,7 @@ int main(int argc, char **argv)
 	}
 	if (env.backend == BK_FTRACE)
 		return run_ftrace(&out);
+	phase("probing the kernel", &t0);
 
 	open_opts.btf_custom_path = env.btf_path;
 	skel = dax_trace_bpf__open_opts(&open_opts);
@@ -554,7 +573,9 @@ int main(int argc, char **argv)
 			strerror(-err));
 		goto cleanup;
 	}
+	phase("opening the BPF object", &t0);
 	err = dax_trace_bpf__load(skel);
+	phase("loading (CO-RE + verifier)", &t0);
 	if (err) {
 		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (run with -v for the verifier log)\n",
 			strerror(-err));
@@ -580,6 +601,7 @@ int main(int argc, char **argv)
 		}
 	}
 
+	phase("attaching", &t0);
 	if (env.list_probes) {
 		dt_print_probes(&out, "bpf", env.deep, !env.json);
 		goto cleanup;

@@ -229,6 +229,41 @@ static int cmp_media(const void *a, const void *b)
 	return x->key.pgoff < y->key.pgoff ? -1 : x->key.pgoff > y->key.pgoff;
 }
 
+/* The per-device checks table, summed from the verdicts in each op's stats. */
+int dt_snapshot_checks(struct dt_snapshot *s)
+{
+	int i, j, c, v;
+
+	free(s->chks);
+	s->nchks = 0;
+	s->chks = calloc((size_t)s->nstats * DT_CHK_MAX + 1, sizeof(*s->chks));
+	if (!s->chks)
+		return -1;
+	for (i = 0; i < s->nstats; i++) {
+		const struct dt_stat_ent *e = &s->stats[i];
+
+		for (c = 0; c < DT_CHK_MAX; c++) {
+			__u64 sum = 0;
+
+			for (v = 0; v < DT_VERDICT_MAX; v++)
+				sum += e->st.chk[c][v];
+			if (!sum)
+				continue;
+			for (j = 0; j < s->nchks; j++)
+				if (s->chks[j].key.dev == e->key.dev && s->chks[j].key.check == (__u32)c)
+					break;
+			if (j == s->nchks) {
+				s->chks[j].key.dev = e->key.dev;
+				s->chks[j].key.check = c;
+				s->nchks++;
+			}
+			for (v = 0; v < DT_VERDICT_MAX; v++)
+				s->chks[j].v.n[v] += e->st.chk[c][v];
+		}
+	}
+	return 0;
+}
+
 void dt_snapshot_sort(struct dt_snapshot *s)
 {
 	if (s->nstats)

@@ -71,6 +71,7 @@ const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
 void dt_json_str(FILE *f, const char *s);
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 
+int dt_snapshot_checks(struct dt_snapshot *s);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);
 

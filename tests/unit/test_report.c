@@ -240,8 +240,38 @@ static void test_summary(void)
 	free(out);
 }
 
+/* The checks table is summed per device from every op's verdicts. */
+static void test_checks_from_stats(void)
+{
+	struct dt_stat_ent st[3] = {};
+	struct dt_snapshot s = { .stats = st, .nstats = 3 };
+
+	st[0].key = (struct dt_key){ 7, DT_OP_DIRECT_ACCESS };
+	st[0].st.chk[DT_CHK_DA_RET_RANGE][DT_PASS] = 3;
+	st[0].st.chk[DT_CHK_DA_KADDR_PFN][DT_NA] = 3;
+	st[1].key = (struct dt_key){ 7, DT_OP_COPY_TO_ITER };
+	st[1].st.chk[DT_CHK_COPY_COMPLETE][DT_PASS] = 2;
+	st[1].st.chk[DT_CHK_COPY_COMPLETE][DT_FAIL] = 1;
+	st[2].key = (struct dt_key){ 9, DT_OP_DIRECT_ACCESS };
+	st[2].st.chk[DT_CHK_DA_RET_RANGE][DT_FAIL] = 4;
+	EXPECT_EQ(dt_snapshot_checks(&s), 0);
+	dt_snapshot_sort(&s);
+	EXPECT_EQ(s.nchks, 4);
+	EXPECT_EQ(s.chks[0].key.dev, 7);
+	EXPECT_EQ(s.chks[0].key.check, DT_CHK_DA_RET_RANGE);
+	EXPECT_EQ(s.chks[0].v.n[DT_PASS], 3);
+	EXPECT_EQ(s.chks[1].key.check, DT_CHK_DA_KADDR_PFN);
+	EXPECT_EQ(s.chks[1].v.n[DT_NA], 3);
+	EXPECT_EQ(s.chks[2].key.check, DT_CHK_COPY_COMPLETE);
+	EXPECT_EQ(s.chks[2].v.n[DT_FAIL], 1);
+	EXPECT_EQ(s.chks[3].key.dev, 9);
+	EXPECT_EQ(s.chks[3].v.n[DT_FAIL], 4);
+	free(s.chks);
+}
+
 int main(void)
 {
+	test_checks_from_stats();
 	test_checks();
 	test_buckets_and_names();
 	test_json_str();
