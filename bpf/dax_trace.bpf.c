@@ -96,14 +96,14 @@ struct tstate {
 };
 
 /*
- * Per-thread state stays in the LRU map between operations: deleting and
- * re-creating it on every read doubled the cost of the hot path. The LRU
- * bounds it at DT_MAX_THREADS whatever the run length.
+ * Per-thread state in task local storage: found without hashing on every
+ * hook, and freed by the kernel when the thread exits, so it stays
+ * bounded by the live threads whatever the run length.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, DT_MAX_THREADS);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct tstate);
 } tstates SEC(".maps");
 
@@ -152,7 +152,6 @@ struct {
 
 struct dt_bpf_stats bpf_stats;
 
-static const struct tstate zero_ts;
 static const struct dt_stats zero_stats;
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -194,21 +193,13 @@ static __always_inline bool dev_wanted(__u32 dev)
 
 static __always_inline struct tstate *ts_get(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	return bpf_map_lookup_elem(&tstates, &tid);
+	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 }
 
 static __always_inline struct tstate *ts_get_or_new(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct tstate *ts;
-
-	ts = bpf_map_lookup_elem(&tstates, &tid);
-	if (ts)
-		return ts;
-	bpf_map_update_elem(&tstates, &tid, &zero_ts, BPF_NOEXIST);
-	return bpf_map_lookup_elem(&tstates, &tid);
+	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
+				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
 static __always_inline struct dt_stats *stats_get(__u32 dev, __u32 op)
