@@ -11,7 +11,6 @@
 #define DT_COMM_LEN	16
 #define DT_HIST_SLOTS	40	/* log2 buckets: 2^39 ns ~ 9 min */
 #define DT_MAX_DEVS	64	/* -d filter entries */
-#define DT_MAX_THREADS	16384	/* in-flight per-thread state (LRU) */
 
 enum dt_op {
 	DT_OP_READ,
