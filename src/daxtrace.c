@@ -508,6 +508,7 @@ int main(int argc, char **argv)
 	unsigned long printed = 0;
 	char err_msg[256];
 	time_t next = 0;
+	bool auto_backend;
 	double t0;
 	__u8 one = 1;
 	int err, i;
@@ -538,6 +539,7 @@ int main(int argc, char **argv)
 
 	out.targets = dt_targets;
 	out.ntargets = dt_ntargets;
+	auto_backend = env.backend == BK_AUTO;
 	t0 = now_ms();
 	if (env.backend != BK_FTRACE) {
 		err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg,
@@ -576,8 +578,15 @@ int main(int argc, char **argv)
 	phase("opening the BPF object", &t0);
 	err = dax_trace_bpf__load(skel);
 	phase("loading (CO-RE + verifier)", &t0);
+	if (err && auto_backend) {
+		/* e.g. a lockdown that refuses BPF: ftrace still sees the path */
+		fprintf(stderr, "daxtrace: BPF programs refused (%s): using the ftrace backend\n",
+			strerror(-err));
+		dax_trace_bpf__destroy(skel);
+		return run_ftrace(&out);
+	}
 	if (err) {
-		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (run with -v for the verifier log)\n",
+		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (-v shows the verifier log; --backend ftrace needs no BPF)\n",
 			strerror(-err));
 		goto cleanup;
 	}
