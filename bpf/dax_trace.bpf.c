@@ -938,31 +938,22 @@ static __always_inline int mcu_exit(__s64 left)
 	return 0;
 }
 
-SEC("fexit/_copy_to_iter")
-int BPF_PROG(fx_v_cti, const void *addr, size_t bytes, struct iov_iter *i,
-	     size_t ret)
-{
-	return var_exit(DT_VAR_COPY_TO_ITER, ret);
+/* fexit or kretprobe on a copy routine: only its return is needed. */
+#define VAR_PROGS(sfx, func, variant)					\
+SEC("fexit/" #func)							\
+int BPF_PROG(fx_v_##sfx, const void *addr, size_t bytes,		\
+	     struct iov_iter *i, size_t ret)				\
+{									\
+	return var_exit(variant, ret);					\
+}									\
+SEC("kretprobe/" #func)							\
+int BPF_KRETPROBE(kr_v_##sfx, long ret)					\
+{									\
+	return var_exit(variant, ret);					\
 }
 
-SEC("kretprobe/_copy_to_iter")
-int BPF_KRETPROBE(kr_v_cti, long ret)
-{
-	return var_exit(DT_VAR_COPY_TO_ITER, ret);
-}
-
-SEC("fexit/_copy_mc_to_iter")
-int BPF_PROG(fx_v_cmti, const void *addr, size_t bytes, struct iov_iter *i,
-	     size_t ret)
-{
-	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
-}
-
-SEC("kretprobe/_copy_mc_to_iter")
-int BPF_KRETPROBE(kr_v_cmti, long ret)
-{
-	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
-}
+VAR_PROGS(cti, _copy_to_iter, DT_VAR_COPY_TO_ITER)
+VAR_PROGS(cmti, _copy_mc_to_iter, DT_VAR_COPY_MC_TO_ITER)
 
 SEC("fexit/copy_mc_to_user")
 int BPF_PROG(fx_v_mcu, void *to, const void *from, unsigned int len,

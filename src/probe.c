@@ -76,90 +76,85 @@ int dt_method_parse(const char *s, enum dt_method *m)
 }
 
 /*
- * The symbols daxtrace asks about, read in one pass of /proc/kallsyms:
- * a pass per target cost seconds of start-up under emulation.
+ * The symbols daxtrace asks about (the targets, then page_offset_base),
+ * each list read in one pass: a pass per target cost seconds of start-up
+ * under emulation.
  */
-static const char *const extra_syms[] = { "page_offset_base" };
-static unsigned long sym_addr[sizeof(dt_targets) / sizeof(dt_targets[0]) + 1];
-static bool syms_read;
-static bool in_ftrace[sizeof(dt_targets) / sizeof(dt_targets[0])];
-static bool ftrace_read, have_ftrace_list;
+#define NSYMS	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
+
+static unsigned long sym_addr[NSYMS];	/* from /proc/kallsyms */
+static unsigned long in_ftrace[NSYMS];	/* listed as an ftrace site */
+static bool syms_read, ftrace_read, have_ftrace_list;
+
+static const char *sym_name(int i)
+{
+	return i < dt_ntargets ? dt_targets[i].func : "page_offset_base";
+}
+
+/* Mark in out[] every symbol the file names: its address, or 1. */
+static bool scan_syms(const char *path, bool kallsyms, unsigned long *out)
+{
+	char line[512], name[256], type;
+	unsigned long addr = 1;
+	int i, n = dt_ntargets + 1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (kallsyms ? sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 :
+			       sscanf(line, "%255s", name) != 1)
+			continue;
+		for (i = 0; i < n; i++)
+			if (!out[i] && !strcmp(name, sym_name(i)))
+				out[i] = addr;
+	}
+	fclose(f);
+	return true;
+}
+
+static int sym_index(const char *sym)
+{
+	int i;
+
+	for (i = 0; i < dt_ntargets + 1; i++)
+		if (!strcmp(sym, sym_name(i)))
+			return i;
+	return -1;
+}
+
+/* Address of a kernel symbol, 0 if absent (or hidden by kptr_restrict). */
+unsigned long dt_kallsyms_addr(const char *sym)
+{
+	int i = sym_index(sym);
+
+	if (!syms_read) {
+		syms_read = true;
+		scan_syms("/proc/kallsyms", true, sym_addr);
+	}
+	return i < 0 ? 0 : sym_addr[i];
+}
 
 /*
  * available_filter_functions lists what has an ftrace site: a fentry
  * trampoline can only attach there, so this replaces a test attach (whose
  * detach waits for an RCU-tasks grace period: seconds under emulation).
  */
-static void read_ftrace_funcs(void)
-{
-	char line[512], name[256];
-	int i;
-	FILE *f = fopen("/sys/kernel/tracing/available_filter_functions", "r");
-
-	ftrace_read = true;
-	if (!f)
-		f = fopen("/sys/kernel/debug/tracing/available_filter_functions", "r");
-	if (!f)
-		return;
-	have_ftrace_list = true;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%255s", name) != 1)
-			continue;
-		for (i = 0; i < dt_ntargets; i++)
-			if (!in_ftrace[i] && !strcmp(name, dt_targets[i].func))
-				in_ftrace[i] = true;
-	}
-	fclose(f);
-}
-
 static bool ftrace_site(const char *func)
 {
-	int i;
+	int i = sym_index(func);
 
-	if (!ftrace_read)
-		read_ftrace_funcs();
+	if (!ftrace_read) {
+		ftrace_read = true;
+		have_ftrace_list =
+			scan_syms("/sys/kernel/tracing/available_filter_functions",
+				  false, in_ftrace) ||
+			scan_syms("/sys/kernel/debug/tracing/available_filter_functions",
+				  false, in_ftrace);
+	}
 	if (!have_ftrace_list)
 		return true;	/* cannot tell: let the load decide */
-	for (i = 0; i < dt_ntargets; i++)
-		if (!strcmp(func, dt_targets[i].func))
-			return in_ftrace[i];
-	return false;
-}
-
-static void read_kallsyms(void)
-{
-	char line[512], name[256], type;
-	unsigned long addr;
-	int i, n = dt_ntargets;
-	FILE *f = fopen("/proc/kallsyms", "r");
-
-	syms_read = true;
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (!sym_addr[i] && !strcmp(name, dt_targets[i].func))
-				sym_addr[i] = addr;
-		}
-		if (!sym_addr[n] && !strcmp(name, extra_syms[0]))
-			sym_addr[n] = addr;
-	}
-	fclose(f);
-}
-
-/* Address of a kernel symbol, 0 if absent (or hidden by kptr_restrict). */
-unsigned long dt_kallsyms_addr(const char *sym)
-{
-	int i;
-
-	if (!syms_read)
-		read_kallsyms();
-	for (i = 0; i < dt_ntargets; i++)
-		if (!strcmp(sym, dt_targets[i].func))
-			return sym_addr[i];
-	return strcmp(sym, extra_syms[0]) ? 0 : sym_addr[dt_ntargets];
+	return i >= 0 && in_ftrace[i];
 }
 
 static int silent_print(enum libbpf_print_level level, const char *fmt,
