@@ -523,6 +523,76 @@ static void mmap_case(struct result *r, int write)
 	close_case(&f);
 }
 
+/*
+ * A 2 MiB file chunk can be mapped by one PMD fault only if one extent
+ * backs all of it at a 2 MiB-aligned device offset: FIEMAP tells which.
+ */
+static int chunk_pmd_ok(const struct dfile *f, long long start)
+{
+	const struct fiemap_extent *e;
+	unsigned int i;
+
+	for (i = 0; i < f->next; i++) {
+		e = &f->ext[i];
+		if (e->fe_logical > (unsigned long long)start ||
+		    e->fe_logical + e->fe_length < (unsigned long long)start + PMD_SIZE)
+			continue;
+		return !(e->fe_flags & FIEMAP_EXTENT_UNWRITTEN) &&
+		       (e->fe_physical + (start - e->fe_logical)) % PMD_SIZE == 0;
+	}
+	return 0;
+}
+
+/*
+ * 4 MiB of a DAX file mapped at a 2 MiB-aligned address, one byte loaded
+ * per page: per 2 MiB chunk, one PMD fault where the extent allows it,
+ * else 512 PTE faults.
+ */
+static void c_mmap_pmd(struct result *r)
+{
+	const long len = 4 * MiB;
+	volatile unsigned char *p;
+	struct fsxattr fsx;
+	unsigned char *resv;
+	struct dfile f;
+	uintptr_t a;
+	long off;
+
+	open_case(&f, r->name, &r->t, -1);
+	/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
+	if (!ioctl(f.fd, FS_IOC_FSGETXATTR, &fsx)) {
+		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fsx.fsx_extsize = PMD_SIZE;
+		ioctl(f.fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
+	}
+	setup_file(&f, len, MiB);
+	map_file(&f);
+	if (f.mapped < 0)
+		die("%s: mmap-pmd needs FIEMAP to know the extents' alignment", f.path);
+	/* reserve, then map the file over the aligned part of the reservation */
+	resv = mmap(NULL, len + PMD_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (resv == MAP_FAILED)
+		sys_fail("mmap", "(address reservation)");
+	a = ((uintptr_t)resv + PMD_SIZE - 1) & ~(uintptr_t)(PMD_SIZE - 1);
+	p = mmap((void *)a, len, PROT_READ, MAP_SHARED | MAP_FIXED, f.fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", f.path);
+	for (off = 0; off < len; off += PMD_SIZE) {
+		if (chunk_pmd_ok(&f, off))
+			r->pmd++;
+		else
+			r->pte += PMD_SIZE / PG;
+	}
+	for (off = 0; off < len; off += PG) {
+		if (p[off] != pat(off, f.salt))
+			die("%s: mapped byte at %ld is 0x%02x, want 0x%02x",
+			    f.path, off, p[off], pat(off, f.salt));
+	}
+	if (munmap(resv, len + PMD_SIZE))
+		sys_fail("munmap", f.path);
+	close_case(&f);
+}
+
 static void c_mmap_read(struct result *r) { mmap_case(r, 0); }
 static void c_mmap_write(struct result *r) { mmap_case(r, 1); }
 
@@ -657,6 +727,8 @@ static const struct dcase cases[] = {
 	  c_media_error, F_DIR | F_PMEM | F_NOALL },
 	{ "mmap-read", "1 MiB MAP_SHARED, load one byte per page", c_mmap_read, F_DIR },
 	{ "mmap-write", "1 MiB MAP_SHARED, store one byte per page", c_mmap_write, F_DIR },
+	{ "mmap-pmd", "4 MiB MAP_SHARED at a 2 MiB-aligned address: PMD faults where extents allow",
+	  c_mmap_pmd, F_DIR },
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
