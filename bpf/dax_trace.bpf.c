@@ -71,7 +71,6 @@ struct tstate {
 	/* the last direct_access: ties the next copy to its kaddr */
 	__u64 l_pgoff;
 	__s64 l_ret;
-	__s64 l_drv_ret;
 	__u64 l_kaddr;
 	__u64 l_pfn;
 	__u32 l_valid;
@@ -86,8 +85,6 @@ struct tstate {
 	__u32 c_op;
 	/* --deep: what the copy routine itself did */
 	__u32 v_measured;
-	__s64 v_ret;
-	__s64 v_mcu_left;
 	/* dax_iomap_iter (entry stash) */
 	__u64 it_start;
 	__u64 it_iomi;
@@ -196,8 +193,11 @@ static __always_inline struct tstate *ts_get(void)
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 }
 
-static __always_inline struct tstate *ts_get_or_new(void)
+/* Entering a traced operation: the thread's state, if -p/-c want it. */
+static __always_inline struct tstate *ts_enter(void)
 {
+	if (!task_wanted())
+		return NULL;
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
@@ -313,9 +313,7 @@ static __always_inline int rw_entry(struct kiocb *iocb, struct iov_iter *iter)
 	struct inode *inode;
 	struct tstate *ts;
 
-	if (!task_wanted())
-		return 0;
-	ts = ts_get_or_new();
+	ts = ts_enter();
 	if (!ts)
 		return 0;
 	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
@@ -541,9 +539,7 @@ static __always_inline int da_entry(struct dax_device *dd, __u64 pgoff,
 {
 	struct tstate *ts;
 
-	if (!task_wanted())
-		return 0;
-	ts = ts_get_or_new();
+	ts = ts_enter();
 	if (!ts)
 		return 0;
 	ts->da_active = 1;
@@ -635,7 +631,6 @@ static __always_inline int da_exit(__s64 ret)
 	ts->l_valid = ret > 0;
 	ts->l_pgoff = ts->da_pgoff;
 	ts->l_ret = ret;
-	ts->l_drv_ret = ts->drv_ret;
 	ts->l_kaddr = kaddr;
 	ts->l_pfn = pfn;
 
@@ -746,9 +741,7 @@ static __always_inline int copy_entry(__u32 op, struct dax_device *dd,
 {
 	struct tstate *ts;
 
-	if (!task_wanted())
-		return 0;
-	ts = ts_get_or_new();
+	ts = ts_enter();
 	if (!ts)
 		return 0;
 	ts->c_active = 1;
@@ -759,8 +752,6 @@ static __always_inline int copy_entry(__u32 op, struct dax_device *dd,
 	ts->c_bytes = bytes;
 	ts->c_iter = (__u64)iter;
 	ts->v_measured = 0;
-	ts->v_ret = 0;
-	ts->v_mcu_left = 0;
 	ts->c_start = bpf_ktime_get_ns();
 	return 0;
 }
@@ -864,7 +855,6 @@ static __always_inline int copy_exit(__s64 ret)
 	e->side = side;
 	if (ts->v_measured)
 		e->flags |= DT_F_VAR_MEASURED;
-	e->drv_ret = ts->v_mcu_left;
 	if (ts->l_valid) {
 		e->da_pgoff = ts->l_pgoff;
 		e->da_ret = ts->l_ret;
@@ -914,26 +904,21 @@ static __always_inline int var_exit(__u32 variant, __s64 ret)
 {
 	struct tstate *ts = ts_get();
 
-	if (!ts || !ts->c_active)
-		return 0;
-	ts->v_measured = variant;
-	ts->v_ret = ret;
+	if (ts && ts->c_active)
+		ts->v_measured = variant;
 	return 0;
 }
 
 /*
  * copy_mc_to_user runs only under _copy_mc_to_iter for user iterators:
  * where _copy_mc_to_iter itself cannot be probed (6.1: notrace), it still
- * proves which variant ran, and its return is what it declined.
+ * proves which variant ran.
  */
 static __always_inline int mcu_exit(__s64 left)
 {
 	struct tstate *ts = ts_get();
 
-	if (!ts || !ts->c_active)
-		return 0;
-	ts->v_mcu_left += left;
-	if (!ts->v_measured)
+	if (ts && ts->c_active && !ts->v_measured)
 		ts->v_measured = DT_VAR_COPY_MC_TO_ITER;
 	return 0;
 }
@@ -1048,9 +1033,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	struct inode *inode;
 	struct tstate *ts;
 
-	if (!task_wanted())
-		return 0;
-	ts = ts_get_or_new();
+	ts = ts_enter();
 	if (!ts)
 		return 0;
 	inode = BPF_CORE_READ(vmf, vma, vm_file, f_inode);

@@ -163,7 +163,6 @@ struct dt_media_key {
 /* Where the BPF side tells user space about its own losses. */
 struct dt_bpf_stats {
 	__u64 rb_dropped;	/* ring buffer full */
-	__u64 ctx_missing;	/* exit without a matching entry */
 	__u64 map_full;		/* stats/errors/checks update failed */
 };
 

@@ -567,7 +567,7 @@ struct fstate {
 	__s64 da_nr, drv_ret;
 	__u32 l_valid;
 	__u64 l_pgoff;
-	__s64 l_ret, l_drv_ret;
+	__s64 l_ret;
 	__u32 c_active, c_op, c_dev, c_variant;
 	__u64 c_start, c_pgoff, c_addr, c_bytes, c_uaddr;
 };
@@ -578,7 +578,7 @@ static struct dt_err_ent err_tab[1024];
 static struct dt_chk_ent chk_tab[DT_MAX_DEVS * DT_CHK_MAX];
 static struct dt_media_ent media_tab[4096];
 static int nst, nerr, nchk, nmedia;
-static __u64 nevents, ndropped;
+static __u64 nevents;
 
 static const struct dt_ftrace_cfg *fcfg;
 static struct dt_out *fout;
@@ -842,7 +842,6 @@ static void on_da(struct fstate *s, const struct dt_tline *t, int kind)
 	s->l_valid = ret > 0;
 	s->l_pgoff = s->da_pgoff;
 	s->l_ret = ret;
-	s->l_drv_ret = s->drv_ret;
 	e.lat_ns = t->ts_ns - s->da_start;
 	e.flags = flags;
 	e.pos = e.da_pgoff = s->da_pgoff;
@@ -1122,7 +1121,7 @@ static void summary(void)
 		.events = nevents,
 	};
 
-	s.bpf.rb_dropped = overruns() + ndropped;
+	s.bpf.rb_dropped = overruns();
 	dt_snapshot_sort(&s);
 	nst = s.nstats;
 	dt_summary_print(fout, &s);
