@@ -33,11 +33,16 @@ Q := @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c
+SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
+		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
+		   src/offline_report.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
-LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o
+LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
+		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \
+		   $(OUT)/telemetry.o $(OUT)/offline_report.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
-UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace
+UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
+		   $(OUT)/test_telemetry
 
 # The guest's kernel: the one Debian's linux-image-amd64 points at.
 KVER		?= $(shell apt-cache depends linux-image-amd64 2>/dev/null | \
@@ -122,9 +127,9 @@ demo: deps-check
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
-	e2fsprogs cpio kmod util-linux python3 libc6-dev bc
+	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2
 DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
-	bpftrace mkfs.xfs cpio python3 bc
+	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip
 
 deps:
 	apt-get update -qq

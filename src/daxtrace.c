@@ -26,8 +26,10 @@
 #include "dax_trace.skel.h"
 #include "devices.h"
 #include "ftrace.h"
+#include "offline_report.h"
 #include "probe.h"
 #include "report.h"
+#include "telemetry.h"
 
 #define EXIT_USAGE	2
 #define MAX_FORCE	16
@@ -56,7 +58,19 @@ static struct env {
 	enum backend backend;
 	unsigned long interval;	/* seconds, 0: only at exit */
 	unsigned long count;	/* intervals, 0: forever */
-} env;
+	const char *metrics_addr;
+	const char *textfile;
+	const char *capture;
+	unsigned long long rotate_size;
+	int rotate_keep;
+	bool rotate_given;
+} env = {
+	.rotate_size = 64ULL << 20,
+	.rotate_keep = 4,
+};
+
+/* 512 KiB of client slots: static, so idle memory never moves. */
+static struct dt_telemetry tel;
 
 static volatile sig_atomic_t exiting;
 static __u64 nevents;
@@ -67,14 +81,20 @@ const char argp_program_doc[] =
 "and DAX faults; check the driver's answers against what the path expects.\n"
 "\n"
 "USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s] [--deep] [-j] [-T]\n"
+"                [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
+"                [-o FILE [--rotate-size SIZE] [--rotate-keep N]]\n"
 "                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
 "                [INTERVAL [COUNT]]\n"
+"       daxtrace report [-j] [--no-hist] FILE...\n"
 "\n"
 "EXAMPLES:\n"
 "    daxtrace -d dax0.0          # anomalies live, summary at Ctrl-C\n"
 "    daxtrace -d pmem0.1 -s      # every DAX op on pmem0.1\n"
 "    daxtrace -j 5               # JSON lines, a summary every 5 s\n"
-"    daxtrace --list-probes      # how each target is traced here\n";
+"    daxtrace --list-probes      # how each target is traced here\n"
+"    daxtrace --metrics 9479     # Prometheus /metrics on 127.0.0.1:9479\n"
+"    daxtrace -o /var/log/daxtrace.json 60   # rotated capture, summary/min\n"
+"    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n";
 
 enum {
 	OPT_DEEP = 0x100,
@@ -83,6 +103,10 @@ enum {
 	OPT_BTF,
 	OPT_NO_HIST,
 	OPT_BACKEND,
+	OPT_METRICS,
+	OPT_TEXTFILE,
+	OPT_ROTATE_SIZE,
+	OPT_ROTATE_KEEP,
 };
 
 static const struct argp_option opts[] = {
@@ -102,6 +126,14 @@ static const struct argp_option opts[] = {
 	{ "no-hist", OPT_NO_HIST, NULL, 0, "No histograms in the text summary", 0 },
 	{ "backend", OPT_BACKEND, "auto|bpf|ftrace", 0,
 	  "BPF programs, or tracefs kprobe events (default auto: BPF where it can attach)", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus/OpenMetrics /metrics (ADDR defaults to 127.0.0.1)", 0 },
+	{ "metrics-textfile", OPT_TEXTFILE, "PATH", 0,
+	  "Write the metrics to PATH atomically every INTERVAL (default 15 s) and at exit", 0 },
+	{ "output", 'o', "FILE", 0, "Capture JSON lines to FILE (appends; implies -j)", 0 },
+	{ "rotate-size", OPT_ROTATE_SIZE, "SIZE", 0,
+	  "Rotate the -o capture past SIZE bytes (K/M/G suffixes; default 64M)", 0 },
+	{ "rotate-keep", OPT_ROTATE_KEEP, "N", 0, "Rotated captures kept: FILE.1..FILE.N (default 4)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -134,6 +166,53 @@ static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
 	if (errno || *end || *out > max)
 		return -ERANGE;
 	return 0;
+}
+
+/* "64M", "1048576", "512K": bytes, at least 4 KiB. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end && !end[1]) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ULL << 10; break;
+		case 'm': case 'M': mul = 1ULL << 20; break;
+		case 'g': case 'G': mul = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+	} else if (*end) {
+		return -EINVAL;
+	}
+	if (v > (1ULL << 40) / mul || v * mul < 4096)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+/* The directory of PATH must exist and be writable (textfile, capture). */
+static int dir_writable(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!*path || strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return access(dir, W_OK) ? -errno : 0;
 }
 
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
@@ -202,12 +281,47 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		else
 			usage_error(state, "invalid --backend '%s' (want auto, bpf or ftrace)", arg);
 		break;
+	case OPT_METRICS: {
+		char h[256], p[8];
+
+		if (dt_http_parse_addr(arg, h, sizeof(h), p, sizeof(p), err, sizeof(err)))
+			usage_error(state, "--metrics %s: %s", arg, err);
+		env.metrics_addr = arg;
+		break;
+	}
+	case OPT_TEXTFILE:
+		if (dir_writable(arg))
+			usage_error(state, "--metrics-textfile %s: directory not writable: %s",
+				    arg, strerror(errno));
+		env.textfile = arg;
+		break;
+	case 'o':
+		if (dir_writable(arg) || (!access(arg, F_OK) && access(arg, W_OK)))
+			usage_error(state, "-o %s: not writable: %s", arg, strerror(errno));
+		env.capture = arg;
+		env.json = true;
+		break;
+	case OPT_ROTATE_SIZE:
+		if (parse_size(arg, &env.rotate_size))
+			usage_error(state, "invalid --rotate-size '%s' (want 4K..1T, e.g. 64M)", arg);
+		env.rotate_given = true;
+		break;
+	case OPT_ROTATE_KEEP:
+		if (parse_ulong(arg, 1000, &v))
+			usage_error(state, "invalid --rotate-keep '%s' (want 0..1000)", arg);
+		env.rotate_keep = v;
+		env.rotate_given = true;
+		break;
 	case 'v':
 		env.verbose = true;
 		break;
 	case ARGP_KEY_END:
 		if (env.backend == BK_FTRACE && (env.deep || env.nforce))
 			usage_error(state, "--deep and --method need the bpf backend");
+		if (env.list_probes && (env.metrics_addr || env.textfile || env.capture))
+			usage_error(state, "--list-probes exits at once: no --metrics, --metrics-textfile or -o");
+		if (env.rotate_given && !env.capture)
+			usage_error(state, "--rotate-size and --rotate-keep need -o FILE");
 		break;
 	case ARGP_KEY_ARG:
 		if (pos_args == 0) {
@@ -439,6 +553,16 @@ static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 	return 0;
 }
 
+static int bpf_snap(void *ctx, struct dt_snapshot *s)
+{
+	return read_snapshot(ctx, s);
+}
+
+static void bpf_snap_put(void *ctx, struct dt_snapshot *s)
+{
+	dt_snapshot_free(s);
+}
+
 static void print_summary(struct dax_trace_bpf *skel, const struct dt_out *o)
 {
 	struct dt_snapshot s;
@@ -479,12 +603,56 @@ static void phase(const char *what, double *t)
 	*t = n;
 }
 
+/*
+ * Before anything is loaded: a port in use or an unwritable capture is
+ * bad input, and must not cost a BPF load to find out.
+ */
+static int setup_telemetry(struct dt_out *out, char *err, size_t len)
+{
+	int ret;
+
+	if (env.metrics_addr) {
+		ret = dt_tel_open_http(&tel, env.metrics_addr, err, len);
+		if (ret) {
+			char m[512];
+
+			snprintf(m, sizeof(m), "--metrics %s: %s", env.metrics_addr, err);
+			snprintf(err, len, "%.*s", (int)len - 1, m);
+			return ret;
+		}
+	}
+	tel.textfile = env.textfile;
+	tel.tf_interval = env.interval ?: 15;
+	if (env.capture) {
+		tel.cap.path = env.capture;
+		tel.cap.max_bytes = env.rotate_size;
+		tel.cap.keep = env.rotate_keep;
+		ret = dt_capture_open(&tel.cap, &out->f, err, len);
+		if (ret)
+			return ret;
+		tel.cap_on = true;
+	}
+	return 0;
+}
+
+/* Unique per process, so an offline report can tell runs apart. */
+static void make_run_id(char *buf, size_t len)
+{
+	struct timespec ts;
+	char host[64] = "";
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gethostname(host, sizeof(host) - 1);
+	snprintf(buf, len, "%s:%d:%lld.%09ld", host, (int)getpid(),
+		 (long long)ts.tv_sec, ts.tv_nsec);
+}
+
 static int run_ftrace(struct dt_out *out)
 {
 	struct dt_ftrace_cfg cfg = {
 		.devs = env.devs, .ndevs = env.ndevs, .pid = env.pid,
 		.comm = env.comm, .snoop = env.snoop, .list_probes = env.list_probes,
-		.interval = env.interval, .count = env.count,
+		.interval = env.interval, .count = env.count, .tel = &tel,
 	};
 
 	signal(SIGINT, sig_handler);
@@ -506,13 +674,15 @@ int main(int argc, char **argv)
 	struct dax_trace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	unsigned long printed = 0;
-	char err_msg[256];
+	char err_msg[256], run_id[128];
 	time_t next = 0;
 	bool auto_backend;
 	double t0;
 	__u8 one = 1;
 	int err, i;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return dt_offline_report_main(argc - 1, argv + 1);
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
@@ -524,13 +694,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daxtrace: %s\n", err_msg);
 		return EXIT_USAGE;
 	}
+	out.f = stdout;
+	err = setup_telemetry(&out, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "daxtrace: %s\n", err_msg);
+		dt_tel_close(&tel);
+		return EXIT_USAGE;
+	}
+	make_run_id(run_id, sizeof(run_id));
+	out.run_id = run_id;
 
 	/* Names for every DAX device, so any dev_t the kernel reports reads well. */
 	names.n = dt_dev_list("", all, DT_MAX_DEVS);
 	for (i = 0; i < env.ndevs && names.n < DT_MAX_DEVS * 2; i++)
 		all[names.n++] = env.devs[i];
 	names.devs = all;
-	out.f = stdout;
 	out.json = env.json;
 	out.timestamps = env.timestamps;
 	out.hist = !env.no_hist;
@@ -552,8 +730,11 @@ int main(int argc, char **argv)
 		if (env.backend == BK_AUTO && (err || dt_targets[0].method < DT_M_FENTRY))
 			env.backend = BK_FTRACE;
 	}
-	if (env.backend == BK_FTRACE)
-		return run_ftrace(&out);
+	if (env.backend == BK_FTRACE) {
+		err = run_ftrace(&out);
+		dt_tel_close(&tel);
+		return err;
+	}
 	phase("probing the kernel", &t0);
 
 	open_opts.btf_custom_path = env.btf_path;
@@ -583,7 +764,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "daxtrace: BPF programs refused (%s): using the ftrace backend\n",
 			strerror(-err));
 		dax_trace_bpf__destroy(skel);
-		return run_ftrace(&out);
+		err = run_ftrace(&out);
+		dt_tel_close(&tel);
+		return err;
 	}
 	if (err) {
 		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (-v shows the verifier log; --backend ftrace needs no BPF)\n",
@@ -627,16 +810,18 @@ int main(int argc, char **argv)
 
 	/* Everything is attached: only now may a script start its workload. */
 	dt_print_header(&out, "bpf", env.deep, env.devs, env.ndevs, env.snoop);
+	dt_tel_start(&tel, &out, bpf_snap, bpf_snap_put, skel);
 	if (env.interval)
 		next = time(NULL) + env.interval;
 	while (!exiting) {
-		err = ring_buffer__poll(rb, 100);
-		if (err == -EINTR) {
-			err = 0;
-			break;
-		}
+		err = dt_tel_wait(&tel, ring_buffer__epoll_fd(rb), 100);
 		if (err < 0) {
-			fprintf(stderr, "daxtrace: polling ring buffer: %s\n", strerror(-err));
+			fprintf(stderr, "daxtrace: poll: %s\n", strerror(-err));
+			goto cleanup;
+		}
+		err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			fprintf(stderr, "daxtrace: reading ring buffer: %s\n", strerror(-err));
 			goto cleanup;
 		}
 		err = 0;
@@ -650,10 +835,12 @@ int main(int argc, char **argv)
 	/* Whatever is still queued belongs in the final summary. */
 	ring_buffer__consume(rb);
 	print_summary(skel, &out);
+	dt_tel_finish(&tel);
 
 cleanup:
 	ring_buffer__free(rb);
 	detach_all();
 	dax_trace_bpf__destroy(skel);
+	dt_tel_close(&tel);
 	return err < 0 ? -err : 0;
 }

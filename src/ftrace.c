@@ -1113,17 +1113,28 @@ static __u64 overruns(void)
 	return sum;
 }
 
-static void summary(void)
+/* A view of the live tables (sorted in place: lookups are linear). */
+static int snap(void *ctx, struct dt_snapshot *s)
 {
-	struct dt_snapshot s = {
+	*s = (struct dt_snapshot){
 		.stats = st_tab, .nstats = nst, .errs = err_tab, .nerrs = nerr,
 		.chks = chk_tab, .nchks = nchk, .media = media_tab, .nmedia = nmedia,
 		.events = nevents,
 	};
+	s->bpf.rb_dropped = overruns();
+	dt_snapshot_sort(s);
+	return 0;
+}
 
-	s.bpf.rb_dropped = overruns();
-	dt_snapshot_sort(&s);
-	nst = s.nstats;
+static void snap_put(void *ctx, struct dt_snapshot *s)
+{
+}
+
+static void summary(void)
+{
+	struct dt_snapshot s;
+
+	snap(NULL, &s);
 	dt_summary_print(fout, &s);
 }
 
@@ -1203,9 +1214,10 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		coverage(out);
 	if (cfg->interval)
 		next = time(NULL) + cfg->interval;
+	dt_tel_start(cfg->tel, out, snap, snap_put, NULL);
 	ret = 0;
 	while (!*exiting) {
-		i = poll(&pfd, 1, 100);
+		i = dt_tel_wait(cfg->tel, pfd.fd, 100);
 		if (i > 0 && drain(pfd.fd, buf, sizeof(buf), &len) < 0)
 			break;
 		if (cfg->interval && time(NULL) >= next) {
@@ -1220,6 +1232,7 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		;
 	summary();
 out:
+	dt_tel_finish(cfg->tel);
 	close(pfd.fd);
 	teardown();
 	return ret;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include "devices.h"
 #include "report.h"
+#include "telemetry.h"
 
 struct dt_ftrace_cfg {
 	const struct dt_dev *devs;	/* -d filter; ndevs == 0: all */
@@ -18,6 +19,7 @@ struct dt_ftrace_cfg {
 	bool list_probes;
 	unsigned long interval;
 	unsigned long count;
+	struct dt_telemetry *tel;	/* exporters, may be NULL */
 };
 
 /* Parse one trace_pipe line into its parts; exposed for the unit tests. */

@@ -84,6 +84,41 @@ const char *dt_fault_size_name(__u32 size)
 	return NAME_OR(size_names, size, DT_FAULT_SIZES);
 }
 
+static int lookup(const char *const *tab, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (tab[i] && !strcmp(tab[i], name))
+			return i;
+	return -1;
+}
+
+int dt_op_parse(const char *name)
+{
+	return lookup(op_names, DT_OP_MAX, name);
+}
+
+int dt_check_parse(const char *name)
+{
+	return lookup(check_names, DT_CHK_MAX, name);
+}
+
+int dt_variant_parse(const char *name)
+{
+	return lookup(variant_names, DT_VAR_MAX, name);
+}
+
+int dt_side_parse(const char *name)
+{
+	return lookup(side_names, 4, name);
+}
+
+int dt_fault_size_parse(const char *name)
+{
+	return lookup(size_names, DT_FAULT_SIZES, name);
+}
+
 static const struct {
 	int err;
 	const char *name;
@@ -127,6 +162,47 @@ const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len)
 	}
 	snprintf(buf, len, "E%d", err);
 	return buf;
+}
+
+/* The inverse of dt_errno_name(): for reading captures back. */
+int dt_errno_parse(__u32 op, const char *name, __s32 *err)
+{
+	unsigned int bits = 0;
+	const char *p = name;
+	size_t i, n;
+	char *end;
+
+	if (op == DT_OP_FAULT) {
+		if (!strncmp(name, "VM_FAULT_0x", 11)) {
+			bits = strtoul(name + 11, &end, 16);
+			if (*end || end == name + 11)
+				return -1;
+			*err = bits;
+			return 0;
+		}
+		while (*p) {
+			n = strcspn(p, "|");
+			for (i = 0; i < sizeof(vmf_bits) / sizeof(vmf_bits[0]); i++)
+				if (strlen(vmf_bits[i].name) == n && !strncmp(p, vmf_bits[i].name, n))
+					break;
+			if (i == sizeof(vmf_bits) / sizeof(vmf_bits[0]))
+				return -1;
+			bits |= vmf_bits[i].bit;
+			p += n + (p[n] == '|');
+		}
+		*err = bits;
+		return bits ? 0 : -1;
+	}
+	for (i = 0; i < sizeof(errnos) / sizeof(errnos[0]); i++) {
+		if (!strcmp(errnos[i].name, name)) {
+			*err = errnos[i].err;
+			return 0;
+		}
+	}
+	if (name[0] != 'E' || name[1] < '0' || name[1] > '9')
+		return -1;
+	*err = strtol(name + 1, &end, 10);
+	return *end ? -1 : 0;
 }
 
 const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
@@ -392,6 +468,10 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		fprintf(f, "{\"type\":\"probes\",\"backend\":\"%s\",\"version\":\"%s\",\"kernel\":",
 			backend, DT_VERSION);
 		dt_json_str(f, u.release);
+		if (o->run_id) {
+			fputs(",\"run\":", f);
+			dt_json_str(f, o->run_id);
+		}
 		fprintf(f, ",\"deep\":%s,\"targets\":[", deep ? "true" : "false");
 		for (i = 0; i < o->ntargets; i++) {
 			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
@@ -566,6 +646,8 @@ void dt_event_print(const struct dt_out *o, const struct dt_event *e)
 		event_json(o, e);
 	else
 		event_text(o, e);
+	if (o->after_record)
+		o->after_record(o->after_ctx);
 }
 
 /* ---- summaries -------------------------------------------------------- */
@@ -665,9 +747,14 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 			(unsigned long long)s->media[i].n);
 	}
 	fprintf(f, "{\"type\":\"stats\",\"events\":%llu,\"ringbuf_dropped\":%llu,"
-		"\"map_full\":%llu}\n", (unsigned long long)s->events,
+		"\"map_full\":%llu", (unsigned long long)s->events,
 		(unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full);
+	if (o->run_id) {
+		fputs(",\"run\":", f);
+		dt_json_str(f, o->run_id);
+	}
+	fputs("}\n", f);
 }
 
 static void errors_text(FILE *f, const struct dt_snapshot *s, __u32 dev, __u32 op)
@@ -765,4 +852,6 @@ void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s)
 	else
 		summary_text(o, s);
 	fflush(o->f);
+	if (o->after_record)
+		o->after_record(o->after_ctx);
 }

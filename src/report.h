@@ -57,6 +57,10 @@ struct dt_out {
 	bool hist;		/* histograms in the text summary */
 	__s64 boot_to_epoch_ns;	/* added to bpf_ktime_get_ns() for -T */
 	const struct dt_names *names;
+	const char *run_id;	/* JSON: ties a capture's snapshots to one run */
+	/* after each event and each whole summary: -o rotation */
+	void (*after_record)(void *ctx);
+	void *after_ctx;
 };
 
 const char *dt_op_name(__u32 op);
@@ -65,6 +69,12 @@ const char *dt_variant_name(__u32 variant);
 const char *dt_side_name(__u32 side);
 const char *dt_fault_size_name(__u32 size);
 const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
+int dt_op_parse(const char *name);
+int dt_check_parse(const char *name);
+int dt_variant_parse(const char *name);
+int dt_side_parse(const char *name);
+int dt_fault_size_parse(const char *name);
+int dt_errno_parse(__u32 op, const char *name, __s32 *err);
 const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
 			 size_t len);
 

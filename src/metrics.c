@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Prometheus exposition of a snapshot: text format 0.0.4, or
+ * OpenMetrics 1.0.0 when the scraper asks for it. Every counter comes
+ * straight from the kernel-side totals, which only grow, so a scrape
+ * never sees a reset while daxtrace lives.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include "metrics.h"
+#include "probe.h"
+
+enum mtype {
+	M_COUNTER,
+	M_GAUGE,
+	M_HIST,
+	M_INFO,
+};
+
+struct fam {
+	const char *name;	/* without _total */
+	enum mtype type;
+	const char *help;
+};
+
+static void esc_label(struct dt_buf *b, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\')
+			dt_buf_puts(b, "\\\\");
+		else if (*v == '"')
+			dt_buf_puts(b, "\\\"");
+		else if (*v == '\n')
+			dt_buf_puts(b, "\\n");
+		else
+			dt_buf_printf(b, "%c", *v);
+	}
+}
+
+/* HELP and TYPE: OpenMetrics names the family without the _total suffix. */
+static void family(struct dt_buf *b, const struct fam *f, bool om)
+{
+	static const char *const types[] = { "counter", "gauge", "histogram", "info" };
+	const char *sfx = "";
+	enum mtype t = f->type;
+
+	if (!om && t == M_COUNTER)
+		sfx = "_total";
+	if (!om && t == M_INFO) {
+		sfx = "_info";
+		t = M_GAUGE;
+	}
+	dt_buf_printf(b, "# HELP %s%s %s\n", f->name, sfx, f->help);
+	dt_buf_printf(b, "# TYPE %s%s %s\n", f->name, sfx, types[t]);
+}
+
+/*
+ * One sample. labels is a NULL-terminated list of name, value pairs;
+ * suffix is "_total", "_bucket", ...
+ */
+static void sample(struct dt_buf *b, const char *name, const char *suffix,
+		   const char *const *labels, const char *extra_label,
+		   const char *extra_val, const char *value)
+{
+	bool any = false;
+
+	dt_buf_printf(b, "%s%s", name, suffix);
+	for (; labels && labels[0]; labels += 2) {
+		dt_buf_printf(b, "%s%s=\"", any ? "," : "{", labels[0]);
+		esc_label(b, labels[1]);
+		dt_buf_puts(b, "\"");
+		any = true;
+	}
+	if (extra_label) {
+		dt_buf_printf(b, "%s%s=\"%s\"", any ? "," : "{", extra_label, extra_val);
+		any = true;
+	}
+	dt_buf_printf(b, "%s %s\n", any ? "}" : "", value);
+}
+
+static void sample_u64(struct dt_buf *b, const char *name, const char *suffix,
+		       const char *const *labels, __u64 v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)v);
+	sample(b, name, suffix, labels, NULL, NULL, num);
+}
+
+/* Canonical float text; OpenMetrics wants integers written as "N.0". */
+static void fmt_float(char *buf, size_t len, double v, bool om)
+{
+	snprintf(buf, len, "%.12g", v);
+	if (om && !strpbrk(buf, ".eEni"))
+		strncat(buf, ".0", len - strlen(buf) - 1);
+}
+
+/*
+ * A log2 histogram as cumulative buckets. Slot 0 holds 0 and 1, slot i
+ * holds [2^i, 2^(i+1) - 1], the last slot everything above: so bucket i's
+ * inclusive upper bound is 2^(i+1) - 1 and the last one is +Inf.
+ */
+static void histogram(struct dt_buf *b, const char *name, const char *const *labels,
+		      const __u64 *slots, double scale, double sum, bool om)
+{
+	char le[40], num[40];
+	__u64 cum = 0;
+	int i, last = -1;
+
+	for (i = 0; i < DT_HIST_SLOTS; i++)
+		if (slots[i])
+			last = i;
+	/* empty leading/trailing buckets carry nothing; keep the series stable */
+	for (i = 0; i < DT_HIST_SLOTS - 1; i++) {
+		cum += slots[i];
+		if (i > last && i > 0)
+			continue;
+		fmt_float(le, sizeof(le), ((double)(2ULL << i) - 1) * scale, om);
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
+		sample(b, name, "_bucket", labels, "le", le, num);
+	}
+	cum += slots[DT_HIST_SLOTS - 1];
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
+	sample(b, name, "_bucket", labels, "le", "+Inf", num);
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
+	sample(b, name, "_count", labels, NULL, NULL, num);
+	fmt_float(num, sizeof(num), sum, om);
+	sample(b, name, "_sum", labels, NULL, NULL, num);
+}
+
+static bool is_copy(__u32 op)
+{
+	return op == DT_OP_COPY_TO_ITER || op == DT_OP_COPY_FROM_ITER;
+}
+
+static const struct fam
+	f_build = { "daxtrace_build", M_INFO, "daxtrace version and the kernel it traces." },
+	f_probe = { "daxtrace_probe_attached", M_GAUGE,
+		    "1 if the target is attached with this method, 0 if not traced." },
+	f_ops = { "daxtrace_ops", M_COUNTER,
+		  "DAX operations by result: ok, short (returned less than asked), error, fallback (faults)." },
+	f_bytes = { "daxtrace_bytes", M_COUNTER,
+		    "Bytes asked and done by read, write, iter, copy and fault operations." },
+	f_pages = { "daxtrace_direct_access_pages", M_COUNTER,
+		    "Pages asked of and returned by direct_access." },
+	f_errors = { "daxtrace_errors", M_COUNTER,
+		     "Operations that failed, by errno (VM_FAULT_* bits for faults)." },
+	f_shorts = { "daxtrace_short_copies", M_COUNTER,
+		     "Short DAX copies by the side that declined: user, source (kaddr or media) or unknown." },
+	f_variant = { "daxtrace_copy_variant", M_COUNTER,
+		      "DAX copies by the copy routine that served them." },
+	f_faults = { "daxtrace_faults", M_COUNTER, "Completed DAX faults by mapping size." },
+	f_chk = { "daxtrace_checks", M_COUNTER,
+		  "Check verdicts: pass, fail, or na (could not be judged)." },
+	f_chkfail = { "daxtrace_check_failures", M_COUNTER,
+		      "Operations that broke what the DAX path expects." },
+	f_media = { "daxtrace_media_errors", M_COUNTER,
+		    "Media errors (EIO/EHWPOISON) returned by direct_access." },
+	f_len = { "daxtrace_returned_bytes", M_HIST,
+		  "Bytes returned per read, write, iter, copy or completed fault." },
+	f_dalen = { "daxtrace_direct_access_returned_pages", M_HIST,
+		    "Pages returned per direct_access call." },
+	f_lat = { "daxtrace_latency_seconds", M_HIST, "Latency of DAX operations." },
+	f_events = { "daxtrace_events", M_COUNTER, "Event records received from the kernel." },
+	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
+		   "Event records lost because the ring buffer was full." },
+	f_mapfull = { "daxtrace_map_full", M_COUNTER,
+		      "Updates lost because a kernel map was full." };
+
+struct ctx {
+	struct dt_buf *b;
+	const struct dt_snapshot *s;
+	const struct dt_out *o;
+	bool om;
+};
+
+/* device and op labels of a stats entry */
+struct lbl {
+	char dev[32];
+	const char *v[12];
+};
+
+static const char *const *dev_op(struct ctx *c, struct lbl *l, __u32 dev, __u32 op,
+				 const char *k1, const char *v1)
+{
+	int n = 0;
+
+	l->v[n++] = "device";
+	l->v[n++] = dt_dev_label(c->o->names, dev, l->dev, sizeof(l->dev));
+	if (op < DT_OP_MAX) {
+		l->v[n++] = "op";
+		l->v[n++] = dt_op_name(op);
+	}
+	if (k1) {
+		l->v[n++] = k1;
+		l->v[n++] = v1;
+	}
+	l->v[n] = NULL;
+	return l->v;
+}
+
+static void m_build(struct ctx *c)
+{
+	struct utsname u;
+	const char *l[] = { "version", DT_VERSION, "kernel", u.release, NULL };
+
+	uname(&u);
+	family(c->b, &f_build, c->om);
+	sample_u64(c->b, f_build.name, "_info", l, 1);
+}
+
+static void m_probes(struct ctx *c)
+{
+	const struct dt_target *t = c->o->targets;
+	int i;
+
+	family(c->b, &f_probe, c->om);
+	for (i = 0; i < c->o->ntargets; i++) {
+		const char *l[] = { "target", t[i].func, "method",
+				    dt_method_name(t[i].method), NULL };
+
+		if (t[i].flags & DT_T_DETECT)
+			continue;
+		sample_u64(c->b, f_probe.name, "", l, t[i].attached);
+	}
+}
+
+static void m_ops(struct ctx *c)
+{
+	static const char *const res[] = { "ok", "short", "error", "fallback" };
+	struct lbl l;
+	int i, r;
+
+	family(c->b, &f_ops, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+		__u64 v[4] = { 0, e->st.shorts, e->st.errors, e->st.fallbacks };
+
+		v[0] = e->st.calls - v[1] - v[2] - v[3];
+		for (r = 0; r < 4; r++) {
+			if (r == 3 && e->key.op != DT_OP_FAULT)
+				continue;
+			sample_u64(c->b, f_ops.name, "_total",
+				   dev_op(c, &l, e->key.dev, e->key.op, "result", res[r]), v[r]);
+		}
+	}
+}
+
+static void m_bytes(struct ctx *c)
+{
+	struct lbl l;
+	int i;
+
+	family(c->b, &f_bytes, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		if (e->key.op == DT_OP_DIRECT_ACCESS)
+			continue;
+		sample_u64(c->b, f_bytes.name, "_total",
+			   dev_op(c, &l, e->key.dev, e->key.op, "kind", "requested"),
+			   e->st.bytes_req);
+		sample_u64(c->b, f_bytes.name, "_total",
+			   dev_op(c, &l, e->key.dev, e->key.op, "kind", "done"),
+			   e->st.bytes_done);
+	}
+	family(c->b, &f_pages, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		if (e->key.op != DT_OP_DIRECT_ACCESS)
+			continue;
+		sample_u64(c->b, f_pages.name, "_total",
+			   dev_op(c, &l, e->key.dev, DT_OP_MAX, "kind", "requested"),
+			   e->st.bytes_req);
+		sample_u64(c->b, f_pages.name, "_total",
+			   dev_op(c, &l, e->key.dev, DT_OP_MAX, "kind", "done"),
+			   e->st.bytes_done);
+	}
+}
+
+static void m_errors(struct ctx *c)
+{
+	char eb[48];
+	struct lbl l;
+	int i;
+
+	family(c->b, &f_errors, c->om);
+	for (i = 0; i < c->s->nerrs; i++) {
+		const struct dt_err_ent *e = &c->s->errs[i];
+
+		sample_u64(c->b, f_errors.name, "_total",
+			   dev_op(c, &l, e->key.dev, e->key.op, "errno",
+				  dt_errno_name(e->key.op, e->key.err, eb, sizeof(eb))),
+			   e->n);
+	}
+}
+
+/* Shorts of both copy directions per device and side; stats are sorted by dev. */
+static void m_copies(struct ctx *c)
+{
+	static const __u32 sides[] = { DT_SIDE_USER, DT_SIDE_SOURCE, DT_SIDE_UNKNOWN };
+	const struct dt_snapshot *s = c->s;
+	struct lbl l;
+	int i, j, k, v;
+
+	family(c->b, &f_shorts, c->om);
+	for (i = 0; i < s->nstats; i = j) {
+		__u64 n[3] = {};
+		bool any = false;
+
+		for (j = i; j < s->nstats && s->stats[j].key.dev == s->stats[i].key.dev; j++) {
+			if (!is_copy(s->stats[j].key.op))
+				continue;
+			any = true;
+			for (k = 0; k < 3; k++)
+				n[k] += s->stats[j].st.short_side[sides[k]];
+		}
+		for (k = 0; any && k < 3; k++)
+			sample_u64(c->b, f_shorts.name, "_total",
+				   dev_op(c, &l, s->stats[i].key.dev, DT_OP_MAX, "side",
+					  dt_side_name(sides[k])), n[k]);
+	}
+	family(c->b, &f_variant, c->om);
+	for (i = 0; i < s->nstats; i++) {
+		const struct dt_stat_ent *e = &s->stats[i];
+
+		if (!is_copy(e->key.op))
+			continue;
+		for (v = 1; v < DT_VAR_MAX; v++)
+			if (e->st.variant[v])
+				sample_u64(c->b, f_variant.name, "_total",
+					   dev_op(c, &l, e->key.dev, e->key.op, "variant",
+						  dt_variant_name(v)), e->st.variant[v]);
+	}
+}
+
+static void m_faults(struct ctx *c)
+{
+	struct lbl l;
+	int i, k;
+
+	family(c->b, &f_faults, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		if (e->key.op != DT_OP_FAULT)
+			continue;
+		for (k = 0; k < DT_FAULT_SIZES; k++)
+			sample_u64(c->b, f_faults.name, "_total",
+				   dev_op(c, &l, e->key.dev, DT_OP_MAX, "size",
+					  dt_fault_size_name(k)), e->st.faults[k]);
+	}
+}
+
+static void m_checks(struct ctx *c)
+{
+	static const char *const verdicts[DT_VERDICT_MAX] = { "pass", "fail", "na" };
+	struct lbl l;
+	int i, v;
+
+	family(c->b, &f_chk, c->om);
+	for (i = 0; i < c->s->nchks; i++) {
+		const struct dt_chk_ent *e = &c->s->chks[i];
+
+		for (v = 0; v < DT_VERDICT_MAX; v++) {
+			dev_op(c, &l, e->key.dev, DT_OP_MAX, "check",
+			       dt_check_name(e->key.check));
+			l.v[4] = "verdict";
+			l.v[5] = verdicts[v];
+			l.v[6] = NULL;
+			sample_u64(c->b, f_chk.name, "_total", l.v, e->v.n[v]);
+		}
+	}
+	family(c->b, &f_chkfail, c->om);
+	for (i = 0; i < c->s->nchks; i++) {
+		const struct dt_chk_ent *e = &c->s->chks[i];
+
+		sample_u64(c->b, f_chkfail.name, "_total",
+			   dev_op(c, &l, e->key.dev, DT_OP_MAX, "check",
+				  dt_check_name(e->key.check)), e->v.n[DT_FAIL]);
+	}
+}
+
+/* Per device, not per page: offsets are for the JSON report, not labels. */
+static void m_media(struct ctx *c)
+{
+	const struct dt_snapshot *s = c->s;
+	struct lbl l;
+	int i, j;
+
+	family(c->b, &f_media, c->om);
+	for (i = 0; i < s->nmedia; i = j) {
+		__u64 n = 0;
+
+		for (j = i; j < s->nmedia && s->media[j].key.dev == s->media[i].key.dev; j++)
+			n += s->media[j].n;
+		sample_u64(c->b, f_media.name, "_total",
+			   dev_op(c, &l, s->media[i].key.dev, DT_OP_MAX, NULL, NULL), n);
+	}
+}
+
+static void m_hists(struct ctx *c)
+{
+	struct lbl l;
+	int i;
+
+	family(c->b, &f_len, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		if (e->key.op != DT_OP_DIRECT_ACCESS)
+			histogram(c->b, f_len.name, dev_op(c, &l, e->key.dev, e->key.op,
+							    NULL, NULL),
+				  e->st.len_hist, 1, e->st.bytes_done, c->om);
+	}
+	family(c->b, &f_dalen, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		if (e->key.op == DT_OP_DIRECT_ACCESS)
+			histogram(c->b, f_dalen.name, dev_op(c, &l, e->key.dev, DT_OP_MAX,
+							      NULL, NULL),
+				  e->st.len_hist, 1, e->st.bytes_done, c->om);
+	}
+	family(c->b, &f_lat, c->om);
+	for (i = 0; i < c->s->nstats; i++) {
+		const struct dt_stat_ent *e = &c->s->stats[i];
+
+		histogram(c->b, f_lat.name, dev_op(c, &l, e->key.dev, e->key.op, NULL, NULL),
+			  e->st.lat_hist, 1e-9, e->st.lat_sum_ns / 1e9, c->om);
+	}
+}
+
+static void m_self(struct ctx *c)
+{
+	family(c->b, &f_events, c->om);
+	sample_u64(c->b, f_events.name, "_total", NULL, c->s->events);
+	family(c->b, &f_drop, c->om);
+	sample_u64(c->b, f_drop.name, "_total", NULL, c->s->bpf.rb_dropped);
+	family(c->b, &f_mapfull, c->om);
+	sample_u64(c->b, f_mapfull.name, "_total", NULL, c->s->bpf.map_full);
+}
+
+int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,
+		      const struct dt_out *o, bool openmetrics)
+{
+	struct ctx c = { .b = b, .s = s, .o = o, .om = openmetrics };
+
+	m_build(&c);
+	m_probes(&c);
+	m_ops(&c);
+	m_bytes(&c);
+	m_errors(&c);
+	m_copies(&c);
+	m_faults(&c);
+	m_checks(&c);
+	m_media(&c);
+	m_hists(&c);
+	m_self(&c);
+	if (openmetrics)
+		dt_buf_puts(b, "# EOF\n");
+	return b->err;
+}
+
+/* node_exporter's textfile collector must never see a half-written file. */
+int dt_metrics_write_file(const char *path, const struct dt_buf *b)
+{
+	char tmp[4096];
+	ssize_t n;
+	size_t off = 0;
+	int fd, err = 0;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	while (off < b->len) {
+		n = write(fd, b->p + off, b->len - off);
+		if (n < 0) {
+			err = -errno;
+			break;
+		}
+		off += n;
+	}
+	if (!err && fsync(fd))
+		err = -errno;
+	if (close(fd) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+	return err;
+}

@@ -1,0 +1,827 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `daxtrace report FILE...`: read a JSON-lines capture (-o or -j) back
+ * and print the report daxtrace would have printed, on any machine.
+ *
+ * Summaries in a capture are cumulative per run, and every snapshot
+ * ends with a "stats" record naming its run. So a run's totals are its
+ * last complete snapshot, and the totals of a capture are the sum over
+ * its runs: a restarted service or rotated files read back correctly.
+ * Anomaly events are printed again as text, in capture order.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "json.h"
+#include "offline_report.h"
+#include "report.h"
+
+#define LINE_MAX_BYTES	(1 << 20)
+#define MAX_LABELS	1024
+#define MAX_RUNS	4096
+
+struct run {
+	char *id;
+	struct dt_snapshot snap;
+};
+
+struct reader {
+	struct dt_json *j;
+	const char *file;
+	unsigned long line;
+	char err[256];
+	/* device labels interned as fake dev_t values 1..n */
+	struct dt_dev labels[MAX_LABELS];
+	int nlabels;
+	struct dt_names names;
+	struct dt_snapshot pending;
+	bool pending_any;
+	struct run *runs;
+	int nruns;
+	struct dt_out *out;
+	bool events_header;
+	unsigned long long nevents;
+};
+
+static int bad(struct reader *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int bad(struct reader *r, const char *fmt, ...)
+{
+	char msg[192];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(r->err, sizeof(r->err), "%s:%lu: %s", r->file, r->line, msg);
+	return -EINVAL;
+}
+
+static int intern(struct reader *r, const char *label, __u32 *dev)
+{
+	int i;
+
+	if (!*label || strlen(label) > DT_DEV_NAME_MAX)
+		return bad(r, "bad device label");
+	for (i = 0; i < r->nlabels; i++) {
+		if (!strcmp(r->labels[i].name, label)) {
+			*dev = r->labels[i].kdev;
+			return 0;
+		}
+	}
+	if (r->nlabels == MAX_LABELS)
+		return bad(r, "more than %d devices", MAX_LABELS);
+	strcpy(r->labels[r->nlabels].name, label);
+	r->labels[r->nlabels].kdev = r->nlabels + 1;
+	*dev = r->nlabels + 1;
+	r->nlabels++;
+	r->names.n = r->nlabels;
+	return 0;
+}
+
+/* ---- find-or-append in a snapshot's arrays ---------------------------- */
+
+/* n is a power of two or zero exactly when the array must grow */
+static void *grow(void *arr, int n, size_t esz)
+{
+	void *p;
+
+	if (n && (n & (n - 1)))
+		return arr;
+	p = realloc(arr, (n ? 2 * n : 1) * esz);
+	return p;
+}
+
+static struct dt_stats *stat_at(struct dt_snapshot *s, __u32 dev, __u32 op, bool *fresh)
+{
+	struct dt_stat_ent *a;
+	int i;
+
+	*fresh = false;
+	for (i = 0; i < s->nstats; i++)
+		if (s->stats[i].key.dev == dev && s->stats[i].key.op == op)
+			return &s->stats[i].st;
+	a = grow(s->stats, s->nstats, sizeof(*a));
+	if (!a)
+		return NULL;
+	s->stats = a;
+	memset(&a[s->nstats], 0, sizeof(*a));
+	a[s->nstats].key = (struct dt_key){ dev, op };
+	*fresh = true;
+	return &a[s->nstats++].st;
+}
+
+static __u64 *err_at(struct dt_snapshot *s, __u32 dev, __u32 op, __s32 err)
+{
+	struct dt_err_ent *a;
+	int i;
+
+	for (i = 0; i < s->nerrs; i++)
+		if (s->errs[i].key.dev == dev && s->errs[i].key.op == op &&
+		    s->errs[i].key.err == err)
+			return &s->errs[i].n;
+	a = grow(s->errs, s->nerrs, sizeof(*a));
+	if (!a)
+		return NULL;
+	s->errs = a;
+	memset(&a[s->nerrs], 0, sizeof(*a));
+	a[s->nerrs].key = (struct dt_err_key){ .dev = dev, .op = op, .err = err };
+	return &a[s->nerrs++].n;
+}
+
+static struct dt_chk_val *chk_at(struct dt_snapshot *s, __u32 dev, __u32 check)
+{
+	struct dt_chk_ent *a;
+	int i;
+
+	for (i = 0; i < s->nchks; i++)
+		if (s->chks[i].key.dev == dev && s->chks[i].key.check == check)
+			return &s->chks[i].v;
+	a = grow(s->chks, s->nchks, sizeof(*a));
+	if (!a)
+		return NULL;
+	s->chks = a;
+	memset(&a[s->nchks], 0, sizeof(*a));
+	a[s->nchks].key = (struct dt_chk_key){ dev, check };
+	return &a[s->nchks++].v;
+}
+
+static __u64 *media_at(struct dt_snapshot *s, __u32 dev, __u64 pgoff)
+{
+	struct dt_media_ent *a;
+	int i;
+
+	for (i = 0; i < s->nmedia; i++)
+		if (s->media[i].key.dev == dev && s->media[i].key.pgoff == pgoff)
+			return &s->media[i].n;
+	a = grow(s->media, s->nmedia, sizeof(*a));
+	if (!a)
+		return NULL;
+	s->media = a;
+	memset(&a[s->nmedia], 0, sizeof(*a));
+	a[s->nmedia].key = (struct dt_media_key){ .dev = dev, .pgoff = pgoff };
+	return &a[s->nmedia++].n;
+}
+
+/* ---- typed field access with line-numbered errors --------------------- */
+
+static int get_u64(struct reader *r, const struct dt_jnode *o, const char *key,
+		   bool need, __u64 *v)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, key);
+
+	*v = 0;
+	if (!n)
+		return need ? bad(r, "missing \"%s\"", key) : 0;
+	if (dt_json_u64(n, v))
+		return bad(r, "\"%s\" is not a non-negative integer", key);
+	return 0;
+}
+
+static int get_s64(struct reader *r, const struct dt_jnode *o, const char *key,
+		   __s64 *v)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, key);
+
+	*v = 0;
+	if (!n)
+		return 0;
+	if (dt_json_s64(n, v))
+		return bad(r, "\"%s\" is not an integer", key);
+	return 0;
+}
+
+static const char *get_str(struct reader *r, const struct dt_jnode *o,
+			   const char *key, bool need)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, key);
+
+	if (!n && !need)
+		return NULL;
+	if (!n || n->type != DT_J_STR) {
+		bad(r, "\"%s\" %s", key, n ? "is not a string" : "is missing");
+		return NULL;
+	}
+	return n->str;
+}
+
+/* "0x1f" as the capture writes kernel addresses */
+static int get_hex(struct reader *r, const struct dt_jnode *o, const char *key,
+		   __u64 *v)
+{
+	const char *s = get_str(r, o, key, false);
+	char *end;
+
+	*v = 0;
+	if (!s)
+		return r->err[0] ? -EINVAL : 0;
+	errno = 0;
+	*v = strtoull(s, &end, 16);
+	if (errno || *end || end == s)
+		return bad(r, "\"%s\" is not a hex number", key);
+	return 0;
+}
+
+static int get_dev_op(struct reader *r, const struct dt_jnode *o, __u32 *dev,
+		      int *op)
+{
+	const char *d = get_str(r, o, "device", true), *opn;
+
+	if (!d || intern(r, d, dev))
+		return -EINVAL;
+	if (!op)
+		return 0;
+	opn = get_str(r, o, "op", true);
+	if (!opn)
+		return -EINVAL;
+	*op = dt_op_parse(opn);
+	if (*op < 0)
+		return bad(r, "unknown op \"%s\"", opn);
+	return 0;
+}
+
+/* [[lower_bound, count], ...] back into log2 slots */
+static int get_hist(struct reader *r, const struct dt_jnode *o, const char *key,
+		    __u64 *slots)
+{
+	const struct dt_jnode *a = dt_json_get(r->j, o, key), *p, *lo, *cnt;
+	__u64 lb, c;
+	int slot;
+
+	if (!a)
+		return 0;
+	if (a->type != DT_J_ARR)
+		return bad(r, "\"%s\" is not an array", key);
+	for (p = dt_json_child(r->j, a); p; p = dt_json_next(r->j, p)) {
+		lo = dt_json_child(r->j, p);
+		cnt = dt_json_next(r->j, lo);
+		if (p->type != DT_J_ARR || !cnt || dt_json_next(r->j, cnt) ||
+		    dt_json_u64(lo, &lb) || dt_json_u64(cnt, &c))
+			return bad(r, "\"%s\": want [[lower_bound, count], ...]", key);
+		if (lb && (lb & (lb - 1)))
+			return bad(r, "\"%s\": %llu is not a power of two", key,
+				   (unsigned long long)lb);
+		slot = lb ? __builtin_ctzll(lb) : 0;
+		if (slot >= DT_HIST_SLOTS)
+			return bad(r, "\"%s\": bucket %llu out of range", key,
+				   (unsigned long long)lb);
+		slots[slot] += c;
+	}
+	return 0;
+}
+
+static int get_named_counts(struct reader *r, const struct dt_jnode *o,
+			    const char *key, int (*parse)(const char *),
+			    __u64 *out, int max)
+{
+	const struct dt_jnode *m = dt_json_get(r->j, o, key), *k;
+	__u64 v;
+	int i;
+
+	if (!m)
+		return 0;
+	if (m->type != DT_J_OBJ)
+		return bad(r, "\"%s\" is not an object", key);
+	for (k = dt_json_child(r->j, m); k; k = dt_json_next(r->j, k)) {
+		i = parse(k->key);
+		if (i < 0 || i >= max)
+			return bad(r, "\"%s\": unknown name \"%s\"", key, k->key);
+		if (dt_json_u64(k, &v))
+			return bad(r, "\"%s\".\"%s\" is not a count", key, k->key);
+		out[i] = v;
+	}
+	return 0;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+static int rec_summary(struct reader *r, const struct dt_jnode *o)
+{
+	const struct dt_jnode *errs, *k;
+	struct dt_snapshot *s = &r->pending;
+	struct dt_stats *st;
+	__u32 dev;
+	__s32 e;
+	__u64 v, *n;
+	bool fresh;
+	int op;
+
+	if (get_dev_op(r, o, &dev, &op))
+		return -EINVAL;
+	st = stat_at(s, dev, op, &fresh);
+	if (!st)
+		return bad(r, "out of memory");
+	if (!fresh)
+		return bad(r, "second summary for %s %s before the stats record",
+			   r->labels[dev - 1].name, dt_op_name(op));
+	if (get_u64(r, o, "calls", true, &st->calls) ||
+	    get_u64(r, o, "bytes_requested", true, &st->bytes_req) ||
+	    get_u64(r, o, "bytes_done", true, &st->bytes_done) ||
+	    get_u64(r, o, "short", true, &st->shorts) ||
+	    get_u64(r, o, "latency_ns_total", false, &st->lat_sum_ns) ||
+	    get_u64(r, o, "pte", false, &st->faults[DT_FAULT_PTE]) ||
+	    get_u64(r, o, "pmd", false, &st->faults[DT_FAULT_PMD]) ||
+	    get_u64(r, o, "pud", false, &st->faults[DT_FAULT_PUD]) ||
+	    get_u64(r, o, "fallback", false, &st->fallbacks) ||
+	    get_named_counts(r, o, "variants", dt_variant_parse, st->variant, DT_VAR_MAX) ||
+	    get_named_counts(r, o, "short_side", dt_side_parse, st->short_side, 4) ||
+	    get_hist(r, o, "len_hist", st->len_hist) ||
+	    get_hist(r, o, "lat_hist_ns", st->lat_hist))
+		return -EINVAL;
+	errs = dt_json_get(r->j, o, "errors");
+	if (errs && errs->type != DT_J_OBJ)
+		return bad(r, "\"errors\" is not an object");
+	for (k = dt_json_child(r->j, errs); k; k = dt_json_next(r->j, k)) {
+		if (dt_errno_parse(op, k->key, &e))
+			return bad(r, "unknown error name \"%s\"", k->key);
+		if (dt_json_u64(k, &v))
+			return bad(r, "errors.\"%s\" is not a count", k->key);
+		n = err_at(s, dev, op, e);
+		if (!n)
+			return bad(r, "out of memory");
+		*n += v;
+		st->errors += v;
+	}
+	r->pending_any = true;
+	return 0;
+}
+
+static int rec_check(struct reader *r, const struct dt_jnode *o)
+{
+	struct dt_chk_val *v;
+	const char *name;
+	__u64 p, f, na;
+	__u32 dev;
+	int c;
+
+	if (get_dev_op(r, o, &dev, NULL))
+		return -EINVAL;
+	name = get_str(r, o, "check", true);
+	if (!name)
+		return -EINVAL;
+	c = dt_check_parse(name);
+	if (c < 0)
+		return bad(r, "unknown check \"%s\"", name);
+	if (get_u64(r, o, "pass", true, &p) || get_u64(r, o, "fail", true, &f) ||
+	    get_u64(r, o, "na", true, &na))
+		return -EINVAL;
+	v = chk_at(&r->pending, dev, c);
+	if (!v)
+		return bad(r, "out of memory");
+	v->n[DT_PASS] += p;
+	v->n[DT_FAIL] += f;
+	v->n[DT_NA] += na;
+	r->pending_any = true;
+	return 0;
+}
+
+static int rec_media(struct reader *r, const struct dt_jnode *o)
+{
+	__u64 pgoff, cnt, *n;
+	__u32 dev;
+
+	if (get_dev_op(r, o, &dev, NULL) || get_u64(r, o, "pgoff", true, &pgoff) ||
+	    get_u64(r, o, "count", true, &cnt))
+		return -EINVAL;
+	n = media_at(&r->pending, dev, pgoff);
+	if (!n)
+		return bad(r, "out of memory");
+	*n += cnt;
+	r->pending_any = true;
+	return 0;
+}
+
+static void snap_clear(struct dt_snapshot *s)
+{
+	dt_snapshot_free(s);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The stats record closes a snapshot: it becomes its run's latest. */
+static int rec_stats(struct reader *r, const struct dt_jnode *o)
+{
+	const char *id = get_str(r, o, "run", false);
+	struct dt_snapshot *s = &r->pending;
+	struct run *nr;
+	int i;
+
+	if (r->err[0])
+		return -EINVAL;
+	if (get_u64(r, o, "events", true, &s->events) ||
+	    get_u64(r, o, "ringbuf_dropped", true, &s->bpf.rb_dropped) ||
+	    get_u64(r, o, "map_full", false, &s->bpf.map_full))
+		return -EINVAL;
+	if (!id)
+		id = "";	/* captures from before run ids: one run */
+	for (i = 0; i < r->nruns; i++)
+		if (!strcmp(r->runs[i].id, id))
+			break;
+	if (i == r->nruns) {
+		if (r->nruns == MAX_RUNS)
+			return bad(r, "more than %d runs", MAX_RUNS);
+		nr = grow(r->runs, r->nruns, sizeof(*nr));
+		if (!nr)
+			return bad(r, "out of memory");
+		r->runs = nr;
+		memset(&nr[i], 0, sizeof(*nr));
+		nr[i].id = strdup(id);
+		if (!nr[i].id)
+			return bad(r, "out of memory");
+		r->nruns++;
+	}
+	snap_clear(&r->runs[i].snap);
+	r->runs[i].snap = *s;
+	memset(s, 0, sizeof(*s));
+	r->pending_any = false;
+	return 0;
+}
+
+static int name_bits(struct reader *r, const struct dt_jnode *o, const char *key,
+		     int (*parse)(const char *), const char *const *fixed, int nfixed,
+		     __u32 *bits)
+{
+	const struct dt_jnode *a = dt_json_get(r->j, o, key), *k;
+	int i, f;
+
+	*bits = 0;
+	if (!a)
+		return 0;
+	if (a->type != DT_J_ARR)
+		return bad(r, "\"%s\" is not an array", key);
+	for (k = dt_json_child(r->j, a); k; k = dt_json_next(r->j, k)) {
+		if (k->type != DT_J_STR)
+			return bad(r, "\"%s\" holds a non-string", key);
+		i = -1;
+		if (parse)
+			i = parse(k->str);
+		for (f = 0; f < nfixed && i < 0; f++)
+			if (!strcmp(fixed[f], k->str))
+				i = f;
+		if (i < 0 || i >= 32)
+			return bad(r, "\"%s\": unknown name \"%s\"", key, k->str);
+		*bits |= 1U << i;
+	}
+	return 0;
+}
+
+static bool get_bool(struct reader *r, const struct dt_jnode *o, const char *key)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, key);
+
+	return n && n->type == DT_J_BOOL && n->b;
+}
+
+static int rec_event(struct reader *r, const struct dt_jnode *o)
+{
+	static const char *const whys[] = { "snoop", "error", "short", "check" };
+	const struct dt_jnode *da, *pfn;
+	struct dt_event e = { .kind = DT_REC_EVENT };
+	const char *comm, *s;
+	__u64 v;
+	int op, k;
+
+	if (get_dev_op(r, o, &e.dev, &op))
+		return -EINVAL;
+	e.op = op;
+	comm = get_str(r, o, "comm", false);
+	if (comm)
+		memcpy(e.comm, comm, strnlen(comm, DT_COMM_LEN));
+	if (get_u64(r, o, "ts_ns", false, &e.ts_ns) ||
+	    get_u64(r, o, "lat_ns", false, &e.lat_ns) ||
+	    get_u64(r, o, "asked", false, &e.asked) ||
+	    get_s64(r, o, "got", &e.ret) ||
+	    get_u64(r, o, "offset", false, &e.pos) ||
+	    get_u64(r, o, "ino", false, &e.ino) ||
+	    get_u64(r, o, "i_size", false, &e.isize) ||
+	    name_bits(r, o, "why", NULL, whys, 4, &e.why) ||
+	    name_bits(r, o, "checks_failed", dt_check_parse, NULL, 0, &e.check_fail))
+		return -EINVAL;
+	if (get_u64(r, o, "pid", false, &v))
+		return -EINVAL;
+	e.pid = v;
+	if (get_u64(r, o, "tid", false, &v))
+		return -EINVAL;
+	e.tid = v;
+	if (get_u64(r, o, "seq", false, &v))
+		return -EINVAL;
+	e.seq = v;
+	if (get_bool(r, o, "eof"))
+		e.flags |= DT_F_EOF;
+	switch (op) {
+	case DT_OP_DIRECT_ACCESS:
+		if (get_u64(r, o, "pgoff", false, &e.pos) ||
+		    get_s64(r, o, "driver_ret", &e.drv_ret) ||
+		    get_hex(r, o, "kaddr", &e.kaddr))
+			return -EINVAL;
+		pfn = dt_json_get(r->j, o, "pfn");
+		if (pfn && pfn->type != DT_J_NULL) {
+			if (dt_json_u64(pfn, &e.pfn))
+				return bad(r, "\"pfn\" is not a number");
+			e.flags |= DT_F_PFN;
+		}
+		break;
+	case DT_OP_COPY_TO_ITER:
+	case DT_OP_COPY_FROM_ITER:
+		if (get_u64(r, o, "pgoff", false, &e.pos) ||
+		    get_hex(r, o, "addr", &e.addr) ||
+		    get_hex(r, o, "user_addr", &e.user_addr))
+			return -EINVAL;
+		s = get_str(r, o, "variant", false);
+		k = s ? dt_variant_parse(s) : 0;
+		if (k < 0)
+			return bad(r, "unknown variant \"%s\"", s);
+		e.variant = k;
+		s = get_str(r, o, "side", false);
+		k = s ? dt_side_parse(s) : 0;
+		if (k < 0)
+			return bad(r, "unknown side \"%s\"", s);
+		e.side = k;
+		s = get_str(r, o, "variant_from", false);
+		if (s && !strcmp(s, "measured"))
+			e.flags |= DT_F_VAR_MEASURED;
+		da = dt_json_get(r->j, o, "direct_access");
+		if (da && da->type == DT_J_OBJ) {
+			e.flags |= DT_F_DA_LINKED;
+			if (get_u64(r, da, "pgoff", false, &e.da_pgoff) ||
+			    get_s64(r, da, "ret", &e.da_ret) ||
+			    get_hex(r, da, "kaddr", &e.kaddr))
+				return -EINVAL;
+		}
+		break;
+	case DT_OP_FAULT:
+		s = get_str(r, o, "size", false);
+		k = s ? dt_fault_size_parse(s) : 0;
+		if (k < 0)
+			return bad(r, "unknown fault size \"%s\"", s);
+		e.fault_size = k;
+		if (get_bool(r, o, "fallback"))
+			e.flags |= DT_F_FALLBACK;
+		break;
+	}
+	if (r->err[0])
+		return -EINVAL;
+	if (!r->events_header) {
+		dt_event_header(r->out);
+		r->events_header = true;
+	}
+	dt_event_print(r->out, &e);
+	r->nevents++;
+	return 0;
+}
+
+static int one_line(struct reader *r, char *line, size_t len)
+{
+	const struct dt_jnode *root;
+	const char *type;
+
+	if (dt_json_parse(r->j, line, len))
+		return bad(r, "column %zu: %s", r->j->err_col, r->j->err);
+	root = dt_json_root(r->j);
+	if (root->type != DT_J_OBJ)
+		return bad(r, "not a JSON object");
+	type = get_str(r, root, "type", true);
+	if (!type)
+		return -EINVAL;
+	if (!strcmp(type, "summary"))
+		return rec_summary(r, root);
+	if (!strcmp(type, "check"))
+		return rec_check(r, root);
+	if (!strcmp(type, "media_error"))
+		return rec_media(r, root);
+	if (!strcmp(type, "stats"))
+		return rec_stats(r, root);
+	if (!strcmp(type, "event"))
+		return rec_event(r, root);
+	return 0;	/* probes, coverage, and records of later versions */
+}
+
+static int read_file(struct reader *r, FILE *f)
+{
+	static char buf[LINE_MAX_BYTES + 2];
+	size_t len;
+
+	r->line = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		r->line++;
+		len = strlen(buf);
+		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n')
+			return bad(r, "line longer than %d bytes", LINE_MAX_BYTES);
+		if (!len || buf[len - 1] != '\n')
+			return bad(r, "truncated: the last line has no newline");
+		buf[--len] = '\0';
+		if (len && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+		if (!len)
+			continue;
+		if (strlen(buf) != len)
+			return bad(r, "NUL byte in a line");
+		if (one_line(r, buf, len))
+			return -EINVAL;
+	}
+	if (ferror(f))
+		return bad(r, "read error: %s", strerror(errno));
+	return 0;
+}
+
+static void add_stats(struct dt_stats *d, const struct dt_stats *s)
+{
+	const __u64 *a = (const __u64 *)s;
+	__u64 *b = (__u64 *)d;
+	size_t i;
+
+	/* every member is a __u64 counter: they sum */
+	for (i = 0; i < sizeof(*s) / sizeof(__u64); i++)
+		b[i] += a[i];
+}
+
+static int cmp_label(const void *a, const void *b)
+{
+	return strcmp(((const struct dt_dev *)a)->name, ((const struct dt_dev *)b)->name);
+}
+
+/* Devices in name order, whatever order the capture met them in. */
+static void order_devices(struct reader *r, struct dt_snapshot *t)
+{
+	__u32 map[MAX_LABELS + 1];
+	int i;
+
+	qsort(r->labels, r->nlabels, sizeof(r->labels[0]), cmp_label);
+	for (i = 0; i < r->nlabels; i++) {
+		map[r->labels[i].kdev] = i + 1;
+		r->labels[i].kdev = i + 1;
+	}
+	for (i = 0; i < t->nstats; i++)
+		t->stats[i].key.dev = map[t->stats[i].key.dev];
+	for (i = 0; i < t->nerrs; i++)
+		t->errs[i].key.dev = map[t->errs[i].key.dev];
+	for (i = 0; i < t->nchks; i++)
+		t->chks[i].key.dev = map[t->chks[i].key.dev];
+	for (i = 0; i < t->nmedia; i++)
+		t->media[i].key.dev = map[t->media[i].key.dev];
+}
+
+static int sum_runs(struct reader *r, struct dt_snapshot *t)
+{
+	int i, k;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < r->nruns; i++) {
+		const struct dt_snapshot *s = &r->runs[i].snap;
+		bool fresh;
+
+		for (k = 0; k < s->nstats; k++) {
+			struct dt_stats *d = stat_at(t, s->stats[k].key.dev,
+						     s->stats[k].key.op, &fresh);
+
+			if (!d)
+				return -ENOMEM;
+			add_stats(d, &s->stats[k].st);
+		}
+		for (k = 0; k < s->nerrs; k++) {
+			__u64 *n = err_at(t, s->errs[k].key.dev, s->errs[k].key.op,
+					  s->errs[k].key.err);
+
+			if (!n)
+				return -ENOMEM;
+			*n += s->errs[k].n;
+		}
+		for (k = 0; k < s->nchks; k++) {
+			struct dt_chk_val *v = chk_at(t, s->chks[k].key.dev,
+						      s->chks[k].key.check);
+			int x;
+
+			if (!v)
+				return -ENOMEM;
+			for (x = 0; x < DT_VERDICT_MAX; x++)
+				v->n[x] += s->chks[k].v.n[x];
+		}
+		for (k = 0; k < s->nmedia; k++) {
+			__u64 *n = media_at(t, s->media[k].key.dev, s->media[k].key.pgoff);
+
+			if (!n)
+				return -ENOMEM;
+			*n += s->media[k].n;
+		}
+		t->events += s->events;
+		t->bpf.rb_dropped += s->bpf.rb_dropped;
+		t->bpf.map_full += s->bpf.map_full;
+	}
+	order_devices(r, t);
+	dt_snapshot_sort(t);
+	return 0;
+}
+
+static struct {
+	bool json;
+	bool no_hist;
+	const char *files[256];
+	int nfiles;
+} ropt;
+
+static const struct argp_option report_opts[] = {
+	{ "json", 'j', NULL, 0, "Print the aggregated summary as JSON lines", 0 },
+	{ "no-hist", 'H', NULL, 0, "No histograms in the text summary", 0 },
+	{},
+};
+
+static error_t report_arg(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'j':
+		ropt.json = true;
+		break;
+	case 'H':
+		ropt.no_hist = true;
+		break;
+	case ARGP_KEY_ARG:
+		if (ropt.nfiles == 256)
+			argp_error(state, "too many files (max 256)");
+		ropt.files[ropt.nfiles++] = arg;
+		break;
+	case ARGP_KEY_END:
+		if (!ropt.nfiles)
+			argp_error(state, "no capture FILE given");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+int dt_offline_report_main(int argc, char **argv)
+{
+	static const struct argp argp = {
+		.options = report_opts,
+		.parser = report_arg,
+		.args_doc = "FILE...",
+		.doc = "Re-aggregate a daxtrace JSON capture (-o or -j) into the text report.\n"
+		       "Give rotated files oldest first; runs are told apart by their ids.\v"
+		       "Exit status: 0 ok, 1 no summary in the capture, 2 bad input.",
+	};
+	static struct dt_json j;
+	static struct reader r;
+	struct dt_out out = { .f = stdout };
+	struct dt_snapshot total;
+	int i, err = 0;
+	FILE *f;
+
+	argp_err_exit_status = 2;
+	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
+		return 2;
+	out.json = ropt.json;
+	out.hist = !ropt.no_hist;
+	argv[0] = "daxtrace report";
+	r.j = &j;
+	r.names.devs = r.labels;
+	out.names = &r.names;
+	r.out = &out;
+	for (i = 0; i < ropt.nfiles && !err; i++) {
+		r.file = ropt.files[i];
+		f = strcmp(r.file, "-") ? fopen(r.file, "re") : stdin;
+		if (!f) {
+			fprintf(stderr, "daxtrace: report: %s: %s\n", r.file, strerror(errno));
+			return 2;
+		}
+		err = read_file(&r, f);
+		if (f != stdin)
+			fclose(f);
+	}
+	if (!err && r.pending_any)
+		err = bad(&r, "ends inside a snapshot (no closing stats record): truncated capture?");
+	if (err) {
+		fflush(stdout);
+		fprintf(stderr, "daxtrace: report: %s\n", r.err);
+		err = 2;
+		goto out;
+	}
+	if (!r.nruns) {
+		fflush(stdout);
+		fprintf(stderr, "daxtrace: report: no summary in the capture (%llu events): it was cut before its first summary; give daxtrace an INTERVAL\n",
+			r.nevents);
+		err = 1;
+		goto out;
+	}
+	if (sum_runs(&r, &total)) {
+		fprintf(stderr, "daxtrace: report: out of memory\n");
+		err = 2;
+		goto out;
+	}
+	if (!out.json)
+		fprintf(stdout, "%s%d run%s, %d file%s\n", r.nevents ? "\n" : "", r.nruns,
+			r.nruns == 1 ? "" : "s", ropt.nfiles, ropt.nfiles == 1 ? "" : "s");
+	dt_summary_print(&out, &total);
+	dt_snapshot_free(&total);
+out:
+	for (i = 0; i < r.nruns; i++) {
+		dt_snapshot_free(&r.runs[i].snap);
+		free(r.runs[i].id);
+	}
+	free(r.runs);
+	dt_snapshot_free(&r.pending);
+	dt_json_free(&j);
+	return err;
+}

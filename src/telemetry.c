@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Glue between a backend's event loop and the exporters. The loop stays
+ * the backend's; this only widens its poll() to the HTTP sockets and does
+ * the periodic chores (textfile, capture rotation) between events.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "metrics.h"
+#include "telemetry.h"
+
+/* -o FILE: open for append, so a restarted service extends its capture. */
+int dt_capture_open(struct dt_capture *c, FILE **f, char *err, size_t errlen)
+{
+	*f = fopen(c->path, "ae");
+	if (!*f) {
+		snprintf(err, errlen, "-o %s: %s", c->path, strerror(errno));
+		return -errno;
+	}
+	setvbuf(*f, NULL, _IOLBF, 0);
+	return 0;
+}
+
+/* PATH.(keep-1) -> PATH.keep, ..., PATH -> PATH.1, then a fresh PATH. */
+int dt_capture_rotate(struct dt_capture *c, FILE **f)
+{
+	char from[PATH_MAX], to[PATH_MAX];
+	FILE *nf;
+	int i;
+
+	fflush(*f);
+	for (i = c->keep; i >= 1; i--) {
+		if (i == 1)
+			snprintf(from, sizeof(from), "%s", c->path);
+		else
+			snprintf(from, sizeof(from), "%s.%d", c->path, i - 1);
+		snprintf(to, sizeof(to), "%s.%d", c->path, i);
+		if (rename(from, to) && errno != ENOENT)
+			return -errno;
+	}
+	if (!c->keep)
+		unlink(c->path);
+	nf = fopen(c->path, "we");
+	if (!nf)
+		return -errno;
+	setvbuf(nf, NULL, _IOLBF, 0);
+	fclose(*f);
+	*f = nf;
+	c->rotations++;
+	return 0;
+}
+
+static int http_render(void *ctx, bool om, struct dt_buf *b)
+{
+	struct dt_telemetry *t = ctx;
+	struct dt_snapshot s;
+	int err;
+
+	err = t->snap(t->ctx, &s);
+	if (!err)
+		err = dt_metrics_render(b, &s, t->out, om);
+	t->put(t->ctx, &s);
+	return err;
+}
+
+int dt_tel_open_http(struct dt_telemetry *t, const char *addr, char *err, size_t errlen)
+{
+	int ret = dt_http_open(&t->http, addr, http_render, t, err, errlen);
+
+	t->http_on = !ret;
+	t->http_addr = addr;
+	return ret;
+}
+
+static void write_textfile(struct dt_telemetry *t)
+{
+	struct dt_buf b = {};
+	int err;
+
+	err = http_render(t, false, &b);
+	if (!err)
+		err = dt_metrics_write_file(t->textfile, &b);
+	dt_buf_free(&b);
+	if (err && !t->tf_failed)
+		fprintf(stderr, "daxtrace: --metrics-textfile %s: %s (retrying)\n",
+			t->textfile, strerror(-err));
+	t->tf_failed = err != 0;
+}
+
+/* Rotation happens between records, so no record spans two files. */
+static void maybe_rotate(void *ctx)
+{
+	struct dt_telemetry *t = ctx;
+	long pos = ftell(t->out->f);
+
+	if (pos < 0 || (unsigned long long)pos < t->cap.max_bytes)
+		return;
+	if (dt_capture_rotate(&t->cap, &t->out->f) && !t->cap_failed) {
+		fprintf(stderr, "daxtrace: rotating %s: %s (capture grows on)\n",
+			t->cap.path, strerror(errno));
+		t->cap_failed = true;
+	}
+}
+
+void dt_tel_start(struct dt_telemetry *t, struct dt_out *out,
+		  int (*snap)(void *, struct dt_snapshot *),
+		  void (*put)(void *, struct dt_snapshot *), void *ctx)
+{
+	if (!t)
+		return;
+	t->out = out;
+	t->snap = snap;
+	t->put = put;
+	t->ctx = ctx;
+	/* after every probe is attached: also a ready signal for scripts */
+	if (t->http_on)
+		fprintf(stderr, "daxtrace: serving /metrics on %s\n", t->http_addr);
+	if (t->cap_on) {
+		out->after_record = maybe_rotate;
+		out->after_ctx = t;
+		fprintf(stderr, "daxtrace: capturing to %s (rotating past %llu bytes, keeping %d)\n",
+			t->cap.path, t->cap.max_bytes, t->cap.keep);
+	}
+	if (t->textfile) {
+		write_textfile(t);
+		t->tf_next = time(NULL) + t->tf_interval;
+	}
+}
+
+static void chores(struct dt_telemetry *t)
+{
+	if (t->out && t->textfile && time(NULL) >= t->tf_next) {
+		write_textfile(t);
+		t->tf_next = time(NULL) + t->tf_interval;
+	}
+}
+
+int dt_tel_wait(struct dt_telemetry *t, int fd, int timeout_ms)
+{
+	struct pollfd pfds[1 + 1 + DT_HTTP_MAX_CLIENTS];
+	int n = 0, ret;
+
+	if (fd >= 0) {
+		pfds[0].fd = fd;
+		pfds[0].events = POLLIN;
+		pfds[0].revents = 0;
+		n = 1;
+	}
+	if (t && t->http_on)
+		n += dt_http_pollfds(&t->http, pfds + n, 1 + DT_HTTP_MAX_CLIENTS);
+	ret = poll(pfds, n, timeout_ms);
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (t && t->http_on)
+		dt_http_service(&t->http, pfds + (fd >= 0), n - (fd >= 0));
+	if (t)
+		chores(t);
+	return fd >= 0 && (pfds[0].revents & POLLIN);
+}
+
+/* Last words at exit: the textfile reflects the final totals. */
+void dt_tel_finish(struct dt_telemetry *t)
+{
+	if (t && t->textfile && t->snap)
+		write_textfile(t);
+}
+
+void dt_tel_close(struct dt_telemetry *t)
+{
+	if (!t)
+		return;
+	if (t->http_on)
+		dt_http_close(&t->http);
+	t->http_on = false;
+	if (t->cap_on && t->out && t->out->f) {
+		fclose(t->out->f);
+		t->out->f = NULL;
+	}
+	t->cap_on = false;
+}

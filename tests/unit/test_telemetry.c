@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The telemetry side without a kernel: the JSON reader, the HTTP request
+ * parser, the Prometheus/OpenMetrics exposition (checked by promtool
+ * itself), and a capture -> `daxtrace report` round trip.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "http.h"
+#include "json.h"
+#include "metrics.h"
+#include "offline_report.h"
+#include "probe.h"
+#include "report.h"
+#include "unit.h"
+
+static const struct dt_dev devs[] = {
+	{ .name = "dax0.0", .kdev = (252u << 20) | 0 },
+	{ .name = "pmem0.1", .kdev = (259u << 20) | 1 },
+};
+static const struct dt_names names = { devs, 2 };
+
+static struct dt_json j;
+
+static int parse(const char *s)
+{
+	return dt_json_parse(&j, s, strlen(s));
+}
+
+static void test_json(void)
+{
+	const struct dt_jnode *r, *a, *k;
+	__u64 u;
+	__s64 v;
+
+	EXPECT_EQ(parse("{\"a\":[1,-2,{\"b\":\"x\\u00e9\\ud83d\\ude00\"}],\"t\":true,\"n\":null}"), 0);
+	r = dt_json_root(&j);
+	EXPECT_EQ(r->type, DT_J_OBJ);
+	a = dt_json_get(&j, r, "a");
+	EXPECT(a && a->type == DT_J_ARR);
+	k = dt_json_child(&j, a);
+	EXPECT_EQ(dt_json_u64(k, &u), 0);
+	EXPECT_EQ(u, 1);
+	k = dt_json_next(&j, k);
+	EXPECT(dt_json_u64(k, &u) != 0);	/* negative */
+	EXPECT_EQ(dt_json_s64(k, &v), 0);
+	EXPECT_EQ(v, -2);
+	k = dt_json_get(&j, dt_json_next(&j, k), "b");
+	EXPECT_STR(k->str, "x\xc3\xa9\xf0\x9f\x98\x80");
+	EXPECT(dt_json_get(&j, r, "t")->b);
+	EXPECT_EQ(dt_json_get(&j, r, "n")->type, DT_J_NULL);
+	EXPECT(!dt_json_get(&j, r, "missing"));
+
+	EXPECT_EQ(parse("18446744073709551615"), 0);
+	EXPECT_EQ(dt_json_u64(dt_json_root(&j), &u), 0);
+	EXPECT(u == 18446744073709551615ULL);
+	EXPECT_EQ(parse("18446744073709551616"), 0);
+	EXPECT(dt_json_u64(dt_json_root(&j), &u) != 0);	/* overflow */
+	EXPECT_EQ(parse("1.5e3"), 0);
+	EXPECT(dt_json_u64(dt_json_root(&j), &u) != 0);	/* not an integer */
+
+	/* each is rejected, with a column */
+	EXPECT(parse("") != 0);
+	EXPECT(parse("{\"a\":1") != 0);
+	EXPECT_STR(j.err, "truncated object");
+	EXPECT(parse("{\"a\":1}x") != 0);
+	EXPECT_EQ(j.err_col, 8);
+	EXPECT(parse("{\"a\" 1}") != 0);
+	EXPECT(parse("[1,]") != 0);
+	EXPECT(parse("01") != 0);
+	EXPECT(parse("-") != 0);
+	EXPECT(parse("1.") != 0);
+	EXPECT(parse("\"\\x\"") != 0);
+	EXPECT(parse("\"\\ud800\"") != 0);
+	EXPECT(parse("\"\\u0000\"") != 0);
+	EXPECT(parse("\"a\tb\"") != 0);
+	EXPECT(parse("tru") != 0);
+	EXPECT(parse("[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]") != 0);
+	EXPECT_CONTAINS(j.err, "nested deeper");
+	{
+		char big[3 * DT_JSON_MAX_NODES + 8];
+		int i, n = 0;
+
+		big[n++] = '[';
+		for (i = 0; i < DT_JSON_MAX_NODES; i++)
+			n += sprintf(big + n, "1,");
+		big[n - 1] = ']';
+		big[n] = '\0';
+		EXPECT(parse(big) != 0);
+		EXPECT_CONTAINS(j.err, "more than");
+	}
+}
+
+static void test_http(void)
+{
+	char h[64], p[8], err[128];
+	bool head, om;
+
+	EXPECT_EQ(dt_http_parse_addr("9479", h, sizeof(h), p, sizeof(p), err, sizeof(err)), 0);
+	EXPECT_STR(h, "127.0.0.1");
+	EXPECT_STR(p, "9479");
+	EXPECT_EQ(dt_http_parse_addr("0.0.0.0:80", h, sizeof(h), p, sizeof(p), err, sizeof(err)), 0);
+	EXPECT_STR(h, "0.0.0.0");
+	EXPECT_EQ(dt_http_parse_addr("[::1]:9479", h, sizeof(h), p, sizeof(p), err, sizeof(err)), 0);
+	EXPECT_STR(h, "::1");
+	EXPECT(dt_http_parse_addr("::1:9479", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+	EXPECT(dt_http_parse_addr("host:0", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+	EXPECT(dt_http_parse_addr("65536", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+	EXPECT(dt_http_parse_addr("-1", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+	EXPECT(dt_http_parse_addr("x:", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+	EXPECT(dt_http_parse_addr("[::1]9", h, sizeof(h), p, sizeof(p), err, sizeof(err)));
+
+#define REQ(s) dt_http_parse_request(s, strlen(s), &head, &om)
+	EXPECT_EQ(REQ("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), DT_HTTP_METRICS);
+	EXPECT(!om && !head);
+	EXPECT_EQ(REQ("GET /metrics?x=1 HTTP/1.0\r\nAccept: application/openmetrics-text;version=1.0.0,text/plain;q=0.5\r\n\r\n"),
+		  DT_HTTP_METRICS);
+	EXPECT(om);
+	EXPECT_EQ(REQ("HEAD /metrics HTTP/1.1\n\n"), DT_HTTP_METRICS);
+	EXPECT(head);
+	EXPECT_EQ(REQ("GET / HTTP/1.1\r\n\r\n"), DT_HTTP_INDEX);
+	EXPECT_EQ(REQ("GET /other HTTP/1.1\r\n\r\n"), DT_HTTP_NOT_FOUND);
+	EXPECT_EQ(REQ("POST /metrics HTTP/1.1\r\n\r\n"), DT_HTTP_BAD_METHOD);
+	EXPECT_EQ(REQ("GET /metrics\r\n\r\n"), DT_HTTP_BAD_REQUEST);
+	EXPECT_EQ(REQ("GET /metrics SPDY/3\r\n\r\n"), DT_HTTP_BAD_REQUEST);
+	EXPECT_EQ(REQ("GET /metrics HTTP/1.1\r\nHost: x\r\n"), DT_HTTP_INCOMPLETE);
+	EXPECT_EQ(REQ("GET /metr"), DT_HTTP_INCOMPLETE);
+	{
+		static char big[DT_HTTP_REQ_MAX + 1];
+
+		memset(big, 'a', DT_HTTP_REQ_MAX);
+		EXPECT_EQ(dt_http_parse_request(big, DT_HTTP_REQ_MAX, &head, &om),
+			  DT_HTTP_TOO_LARGE);
+	}
+	EXPECT_EQ(dt_http_parse_request("GET /\0 HTTP/1.1\r\n\r\n", 19, &head, &om),
+		  DT_HTTP_BAD_REQUEST);
+}
+
+/* A snapshot whose every number is known. */
+static void make_snapshot(struct dt_snapshot *s)
+{
+	struct dt_stats *st;
+
+	memset(s, 0, sizeof(*s));
+	s->nstats = 3;
+	s->stats = calloc(3, sizeof(*s->stats));
+	s->stats[0].key = (struct dt_key){ devs[1].kdev, DT_OP_READ };
+	st = &s->stats[0].st;
+	st->calls = 10;
+	st->bytes_req = 40960;
+	st->bytes_done = 36864;
+	st->shorts = 1;
+	st->errors = 0;
+	st->lat_sum_ns = 5000;
+	st->len_hist[0] = 1;		/* the short read: 0 bytes */
+	st->len_hist[12] = 9;		/* 4096 */
+	st->lat_hist[8] = 10;		/* 256..511 ns */
+	st->chk[DT_CHK_RW_COMPLETE][DT_PASS] = 9;
+	st->chk[DT_CHK_RW_COMPLETE][DT_FAIL] = 1;
+
+	s->stats[1].key = (struct dt_key){ devs[1].kdev, DT_OP_DIRECT_ACCESS };
+	st = &s->stats[1].st;
+	st->calls = 4;
+	st->bytes_req = 4;
+	st->bytes_done = 3;
+	st->errors = 1;
+	st->len_hist[0] = 2;
+	st->len_hist[1] = 2;
+	st->lat_hist[39] = 4;		/* the open-ended top bucket */
+	st->lat_sum_ns = 4ULL << 40;
+	st->chk[DT_CHK_DA_RET_RANGE][DT_PASS] = 4;
+
+	s->stats[2].key = (struct dt_key){ devs[0].kdev, DT_OP_COPY_TO_ITER };
+	st = &s->stats[2].st;
+	st->calls = 2;
+	st->bytes_req = 8192;
+	st->bytes_done = 4096;
+	st->shorts = 1;
+	st->variant[DT_VAR_COPY_MC_TO_ITER] = 2;
+	st->short_side[DT_SIDE_SOURCE] = 1;
+	st->len_hist[0] = 1;
+	st->len_hist[12] = 1;
+	st->lat_hist[10] = 2;
+	st->lat_sum_ns = 2048;
+
+	s->nerrs = 1;
+	s->errs = calloc(1, sizeof(*s->errs));
+	s->errs[0].key = (struct dt_err_key){ .dev = devs[1].kdev,
+					      .op = DT_OP_DIRECT_ACCESS, .err = 5 };
+	s->errs[0].n = 1;
+	s->nmedia = 1;
+	s->media = calloc(1, sizeof(*s->media));
+	s->media[0].key = (struct dt_media_key){ .dev = devs[1].kdev, .pgoff = 7 };
+	s->media[0].n = 1;
+	s->events = 3;
+	s->bpf.rb_dropped = 2;
+	dt_snapshot_checks(s);
+	dt_snapshot_sort(s);
+}
+
+static int run_promtool(const char *text)
+{
+	FILE *p = popen("promtool check metrics >/dev/null 2>&1", "w");
+
+	if (!p)
+		return -1;
+	fputs(text, p);
+	return pclose(p);
+}
+
+static void test_metrics(void)
+{
+	struct dt_target t[] = {
+		{ .func = "dax_iomap_rw", .method = DT_M_FENTRY, .attached = true },
+		{ .func = "dax_copy_to_iter", .method = DT_M_OFF },
+	};
+	struct dt_out o = { .names = &names, .targets = t, .ntargets = 2 };
+	struct dt_snapshot s;
+	struct dt_buf b = {};
+
+	make_snapshot(&s);
+	EXPECT_EQ(dt_metrics_render(&b, &s, &o, false), 0);
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_ops_total counter\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"read\",result=\"ok\"} 9\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"read\",result=\"short\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"direct_access\",result=\"error\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_bytes_total{device=\"pmem0.1\",op=\"read\",kind=\"requested\"} 40960\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_bytes_total{device=\"pmem0.1\",op=\"read\",kind=\"done\"} 36864\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_direct_access_pages_total{device=\"pmem0.1\",kind=\"done\"} 3\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_errors_total{device=\"pmem0.1\",op=\"direct_access\",errno=\"EIO\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_short_copies_total{device=\"dax0.0\",side=\"source\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_copy_variant_total{device=\"dax0.0\",op=\"copy_to_iter\",variant=\"_copy_mc_to_iter\"} 2\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_check_failures_total{device=\"pmem0.1\",check=\"rw.complete\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_checks_total{device=\"pmem0.1\",check=\"rw.complete\",verdict=\"pass\"} 9\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_media_errors_total{device=\"pmem0.1\"} 1\n");
+	/* cumulative buckets with inclusive upper bounds 2^(i+1)-1 */
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"1\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"4095\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"8191\"} 10\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"+Inf\"} 10\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_count{device=\"pmem0.1\",op=\"read\"} 10\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_sum{device=\"pmem0.1\",op=\"read\"} 36864\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_latency_seconds_bucket{device=\"pmem0.1\",op=\"read\",le=\"5.11e-07\"} 10\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_latency_seconds_sum{device=\"pmem0.1\",op=\"read\"} 5e-06\n");
+	/* the top slot is open-ended: only +Inf holds it */
+	EXPECT_CONTAINS(b.p, "daxtrace_latency_seconds_bucket{device=\"pmem0.1\",op=\"direct_access\",le=\"549.755813887\"} 0\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_latency_seconds_bucket{device=\"pmem0.1\",op=\"direct_access\",le=\"+Inf\"} 4\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_probe_attached{target=\"dax_iomap_rw\",method=\"fentry\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_probe_attached{target=\"dax_copy_to_iter\",method=\"off\"} 0\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_ringbuf_dropped_total 2\n");
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build_info gauge\n");
+	EXPECT(!strstr(b.p, "# EOF"));
+	EXPECT_EQ(run_promtool(b.p), 0);
+
+	dt_buf_reset(&b);
+	EXPECT_EQ(dt_metrics_render(&b, &s, &o, true), 0);
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_ops counter\n");
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build info\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"8191.0\"} 10\n");
+	EXPECT(b.len > 6 && !strcmp(b.p + b.len - 6, "# EOF\n"));
+
+	/* a label value that needs escaping stays one valid sample */
+	{
+		struct dt_dev odd[] = { { .name = "a\"b\\c", .kdev = devs[1].kdev } };
+		struct dt_names on = { odd, 1 };
+
+		o.names = &on;
+		dt_buf_reset(&b);
+		dt_metrics_render(&b, &s, &o, false);
+		EXPECT_CONTAINS(b.p, "device=\"a\\\"b\\\\c\"");
+		EXPECT_EQ(run_promtool(b.p), 0);
+	}
+	dt_buf_free(&b);
+	dt_snapshot_free(&s);
+}
+
+/* Run `daxtrace report ARGS` in a child; its stdout and stderr come back. */
+static int report(const char *const *args, char **out, char **err)
+{
+	char ofile[] = "/tmp/dt-report-out-XXXXXX", efile[] = "/tmp/dt-report-err-XXXXXX";
+	int ofd = mkstemp(ofile), efd = mkstemp(efile), status, argc = 1;
+	char *argv[16] = { "report" };
+	size_t len;
+	FILE *f;
+	pid_t pid;
+
+	while (args[argc - 1] && argc < 15) {
+		argv[argc] = (char *)args[argc - 1];
+		argc++;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (!pid) {
+		dup2(ofd, 1);
+		dup2(efd, 2);
+		_exit(dt_offline_report_main(argc, argv));
+	}
+	waitpid(pid, &status, 0);
+	f = fopen(ofile, "r");
+	*out = NULL;
+	getdelim(out, &len, '\0', f);
+	fclose(f);
+	f = fopen(efile, "r");
+	*err = NULL;
+	getdelim(err, &len, '\0', f);
+	fclose(f);
+	if (!*out)
+		*out = strdup("");
+	if (!*err)
+		*err = strdup("");
+	close(ofd);
+	close(efd);
+	unlink(ofile);
+	unlink(efile);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static char *write_tmp(const char *text)
+{
+	static char name[64];
+	int fd;
+
+	snprintf(name, sizeof(name), "/tmp/dt-capture-XXXXXX");
+	fd = mkstemp(name);
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	return name;
+}
+
+static void test_report_roundtrip(void)
+{
+	struct dt_out o = { .json = true, .names = &names, .hist = true, .run_id = "h:1:1" };
+	struct dt_snapshot s;
+	char *cap = NULL, *two = NULL, *out, *err, *file;
+	size_t len = 0;
+	FILE *f;
+
+	make_snapshot(&s);
+	f = open_memstream(&cap, &len);
+	o.f = f;
+	fputs("{\"type\":\"probes\",\"backend\":\"bpf\",\"run\":\"h:1:1\",\"targets\":[]}\n", f);
+	/* an earlier cumulative snapshot of the same run is superseded */
+	fputs("{\"type\":\"summary\",\"device\":\"pmem0.1\",\"op\":\"read\",\"calls\":1,"
+	      "\"bytes_requested\":1,\"bytes_done\":1,\"short\":0,\"errors\":{}}\n"
+	      "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"map_full\":0,"
+	      "\"run\":\"h:1:1\"}\n", f);
+	dt_summary_print(&o, &s);
+	fclose(f);
+
+	file = write_tmp(cap);
+	EXPECT_EQ(report((const char *[]){ "-j", file, NULL }, &out, &err), 0);
+	/* everything but the stats record (which names the run) is identical */
+	{
+		char *orig = strstr(cap, "\"run\":\"h:1:1\"}\n") + 15;
+		char *ostats = strstr(orig, "{\"type\":\"stats\"");
+		char *rstats = strstr(out, "{\"type\":\"stats\"");
+
+		EXPECT(ostats && rstats);
+		if (ostats && rstats) {
+			EXPECT_EQ(rstats - out, ostats - orig);
+			EXPECT(!strncmp(out, orig, ostats - orig));
+			if (strncmp(out, orig, ostats - orig))
+				fprintf(stderr, "--- original\n%.*s--- report\n%s", (int)(ostats - orig), orig, out);
+			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0}\n");
+		}
+	}
+	free(out);
+	free(err);
+	EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 0);
+	EXPECT_CONTAINS(out, "1 run, 1 file");
+	EXPECT_CONTAINS(out, "rw.complete");
+	EXPECT_CONTAINS(out, "<-- BROKEN");
+	free(out);
+	free(err);
+	unlink(file);
+
+	/* two runs (a restarted service) sum */
+	len = strlen(cap);
+	two = malloc(2 * len + 1);
+	strcpy(two, cap);
+	strcat(two, cap);
+	{
+		char *p = two + len;
+
+		while ((p = strstr(p, "h:1:1")))
+			memcpy(p, "h:2:2", 5);
+	}
+	file = write_tmp(two);
+	EXPECT_EQ(report((const char *[]){ "-j", file, NULL }, &out, &err), 0);
+	EXPECT_CONTAINS(out, "\"op\":\"read\",\"calls\":20,\"bytes_requested\":81920");
+	EXPECT_CONTAINS(out, "\"check\":\"rw.complete\",\"pass\":18,\"fail\":2");
+	EXPECT_CONTAINS(out, "\"events\":6,\"ringbuf_dropped\":4");
+	free(out);
+	free(err);
+	unlink(file);
+	free(two);
+	free(cap);
+	dt_snapshot_free(&s);
+}
+
+static void bad_capture(const char *text, const char *want)
+{
+	char *file = write_tmp(text), *out, *err;
+
+	EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 2);
+	EXPECT_CONTAINS(err, want);
+	free(out);
+	free(err);
+	unlink(file);
+}
+
+static void test_report_errors(void)
+{
+	char *out, *err;
+	static const char ok[] = "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0}\n";
+
+	bad_capture("{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0}\n{\"type\":",
+		    ":2: truncated: the last line has no newline");
+	bad_capture("{\"type\":\"summary\"}\n", ":1: \"device\" is missing");
+	bad_capture("\n\n{\"type\":\"summary\",\"device\":\"x\",\"op\":\"nope\"}\n",
+		    ":3: unknown op \"nope\"");
+	bad_capture("{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":-1}\n",
+		    ":1: \"calls\" is not a non-negative integer");
+	bad_capture("{\"type\":\"check\",\"device\":\"x\",\"check\":\"c\",\"pass\":1}\n",
+		    ":1: unknown check \"c\"");
+	bad_capture("{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":1,"
+		    "\"bytes_requested\":1,\"bytes_done\":1,\"short\":0,\"len_hist\":[[3,1]]}\n",
+		    "3 is not a power of two");
+	bad_capture("{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":1,"
+		    "\"bytes_requested\":1,\"bytes_done\":1,\"short\":0}\n",
+		    "ends inside a snapshot");
+	bad_capture("{\"type\":\"event\",\"device\":\"x\",\"op\":\"read\",\"why\":[\"bogus\"]}\n",
+		    "unknown name \"bogus\"");
+	bad_capture("[1,2]\n", ":1: not a JSON object");
+	bad_capture("{\"type\":1}\n", "\"type\" is not a string");
+	bad_capture("\x7f\x45\x4c\x46\x02\n", ":1: column 1: unexpected character");
+	bad_capture("{\"a\":\"\\q\"}\n", ":1: column 9: bad escape");
+
+	{
+		char *file = write_tmp("{\"type\":\"event\",\"device\":\"x\",\"op\":\"read\"}\n");
+
+		EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 1);
+		EXPECT_CONTAINS(err, "no summary in the capture (1 events)");
+		free(out);
+		free(err);
+		unlink(file);
+	}
+	EXPECT_EQ(report((const char *[]){ "/nonexistent/cap", NULL }, &out, &err), 2);
+	EXPECT_CONTAINS(err, "/nonexistent/cap: No such file");
+	free(out);
+	free(err);
+	{
+		char *file = write_tmp(ok);
+
+		EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 0);
+		free(out);
+		free(err);
+		unlink(file);
+	}
+}
+
+int main(void)
+{
+	test_json();
+	test_http();
+	test_metrics();
+	test_report_roundtrip();
+	test_report_errors();
+	dt_json_free(&j);
+	return unit_done("test_telemetry");
+}
