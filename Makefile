@@ -13,6 +13,7 @@ LIBS		:= -lbpf -lelf -lz
 ifeq ($(STATIC),1)
 LDFLAGS		+= -static
 LIBS		:= -l:libbpf.a -l:libelf.a -l:libz.a
+OUT		:= build/static
 endif
 ifeq ($(SANITIZE),1)
 CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -49,7 +50,14 @@ KVER		?= $(shell apt-cache depends linux-image-amd64 2>/dev/null | \
 		     sed -n 's/^ *Depends: linux-image-\([0-9].*\)$$/\1/p' | head -n 1)
 KDIR		?= /lib/modules/$(KVER)/build
 
-.PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod
+PREFIX		?= /usr/local
+DESTDIR		?=
+SBINDIR		:= $(PREFIX)/sbin
+MANDIR		:= $(PREFIX)/share/man/man8
+UNITDIR		:= $(PREFIX)/lib/systemd/system
+
+.PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
+	install uninstall installtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -100,6 +108,23 @@ $(OUT)/daxfault.ko: tests/kmod/daxfault.c tests/kmod/Kbuild | $(OUT)
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
+# The binary, its man page and the exporter unit (ExecStart follows PREFIX).
+install: $(OUT)/daxtrace
+	install -D -m 0755 $(OUT)/daxtrace $(DESTDIR)$(SBINDIR)/daxtrace
+	install -D -m 0644 daxtrace.8 $(DESTDIR)$(MANDIR)/daxtrace.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/daxtrace.service > $(DESTDIR)$(UNITDIR)/daxtrace.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/daxtrace.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/daxtrace $(DESTDIR)$(MANDIR)/daxtrace.8 \
+		$(DESTDIR)$(UNITDIR)/daxtrace.service
+
+# install into a scratch DESTDIR, lint the man page and the unit, and
+# prove the STATIC=1 binary needs no shared library
+installtest: all
+	$(Q)tests/install/run
+
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do $$t || exit 1; done
 
@@ -118,6 +143,7 @@ test: deps-check
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
+	$(Q)$(MAKE) --no-print-directory installtest
 	$(Q)$(MAKE) --no-print-directory vmtest
 	$(Q)$(MAKE) --no-print-directory e2e
 
@@ -127,7 +153,8 @@ demo: deps-check
 
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
-	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2
+	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2 \
+	groff-base systemd
 DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
 	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip
 

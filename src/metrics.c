@@ -145,9 +145,7 @@ static const struct fam
 	f_ops = { "daxtrace_ops", M_COUNTER,
 		  "DAX operations by result: ok, short (returned less than asked), error, fallback (faults)." },
 	f_bytes = { "daxtrace_bytes", M_COUNTER,
-		    "Bytes asked and done by read, write, iter, copy and fault operations." },
-	f_pages = { "daxtrace_direct_access_pages", M_COUNTER,
-		    "Pages asked of and returned by direct_access." },
+		    "Bytes asked and done (direct_access: pages x page size)." },
 	f_errors = { "daxtrace_errors", M_COUNTER,
 		     "Operations that failed, by errno (VM_FAULT_* bits for faults)." },
 	f_shorts = { "daxtrace_short_copies", M_COUNTER,
@@ -162,9 +160,7 @@ static const struct fam
 	f_media = { "daxtrace_media_errors", M_COUNTER,
 		    "Media errors (EIO/EHWPOISON) returned by direct_access." },
 	f_len = { "daxtrace_returned_bytes", M_HIST,
-		  "Bytes returned per read, write, iter, copy or completed fault." },
-	f_dalen = { "daxtrace_direct_access_returned_pages", M_HIST,
-		    "Pages returned per direct_access call." },
+		  "Bytes returned per operation (faults: completed ones only)." },
 	f_lat = { "daxtrace_latency_seconds", M_HIST, "Latency of DAX operations." },
 	f_events = { "daxtrace_events", M_COUNTER, "Event records received from the kernel." },
 	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
@@ -260,26 +256,11 @@ static void m_bytes(struct ctx *c)
 	for (i = 0; i < c->s->nstats; i++) {
 		const struct dt_stat_ent *e = &c->s->stats[i];
 
-		if (e->key.op == DT_OP_DIRECT_ACCESS)
-			continue;
 		sample_u64(c->b, f_bytes.name, "_total",
 			   dev_op(c, &l, e->key.dev, e->key.op, "kind", "requested"),
 			   e->st.bytes_req);
 		sample_u64(c->b, f_bytes.name, "_total",
 			   dev_op(c, &l, e->key.dev, e->key.op, "kind", "done"),
-			   e->st.bytes_done);
-	}
-	family(c->b, &f_pages, c->om);
-	for (i = 0; i < c->s->nstats; i++) {
-		const struct dt_stat_ent *e = &c->s->stats[i];
-
-		if (e->key.op != DT_OP_DIRECT_ACCESS)
-			continue;
-		sample_u64(c->b, f_pages.name, "_total",
-			   dev_op(c, &l, e->key.dev, DT_OP_MAX, "kind", "requested"),
-			   e->st.bytes_req);
-		sample_u64(c->b, f_pages.name, "_total",
-			   dev_op(c, &l, e->key.dev, DT_OP_MAX, "kind", "done"),
 			   e->st.bytes_done);
 	}
 }
@@ -414,19 +395,8 @@ static void m_hists(struct ctx *c)
 	for (i = 0; i < c->s->nstats; i++) {
 		const struct dt_stat_ent *e = &c->s->stats[i];
 
-		if (e->key.op != DT_OP_DIRECT_ACCESS)
-			histogram(c->b, f_len.name, dev_op(c, &l, e->key.dev, e->key.op,
-							    NULL, NULL),
-				  e->st.len_hist, 1, e->st.bytes_done, c->om);
-	}
-	family(c->b, &f_dalen, c->om);
-	for (i = 0; i < c->s->nstats; i++) {
-		const struct dt_stat_ent *e = &c->s->stats[i];
-
-		if (e->key.op == DT_OP_DIRECT_ACCESS)
-			histogram(c->b, f_dalen.name, dev_op(c, &l, e->key.dev, DT_OP_MAX,
-							      NULL, NULL),
-				  e->st.len_hist, 1, e->st.bytes_done, c->om);
+		histogram(c->b, f_len.name, dev_op(c, &l, e->key.dev, e->key.op, NULL, NULL),
+			  e->st.len_hist, 1, e->st.bytes_done, c->om);
 	}
 	family(c->b, &f_lat, c->om);
 	for (i = 0; i < c->s->nstats; i++) {

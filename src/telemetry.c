@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,12 @@ int dt_tel_open_http(struct dt_telemetry *t, const char *addr, char *err, size_t
 {
 	int ret = dt_http_open(&t->http, addr, http_render, t, err, errlen);
 
+	/*
+	 * Scrape bodies are tens of KiB and live for one response: give them
+	 * their own mappings, returned on free, so a burst of concurrent
+	 * scrapes leaves no heap behind (glibc would raise the threshold).
+	 */
+	mallopt(M_MMAP_THRESHOLD, 16 << 10);
 	t->http_on = !ret;
 	t->http_addr = addr;
 	return ret;

@@ -345,7 +345,7 @@ def test_robustness():
         slow.close()
         rss1 = rss_kib(pid)
         print("  RSS after warm-up %d KiB, after abuse %d KiB" % (rss0, rss1), flush=True)
-        check(rss1 - rss0 <= max(1024, rss0 // 10),
+        check(rss1 - rss0 <= 256,
               "memory flat: RSS %d -> %d KiB" % (rss0, rss1))
     finally:
         ex.stop()

@@ -163,11 +163,11 @@ static void make_snapshot(struct dt_snapshot *s)
 	s->stats[1].key = (struct dt_key){ devs[1].kdev, DT_OP_DIRECT_ACCESS };
 	st = &s->stats[1].st;
 	st->calls = 4;
-	st->bytes_req = 4;
-	st->bytes_done = 3;
+	st->bytes_req = 4 * 4096;
+	st->bytes_done = 3 * 4096;
 	st->errors = 1;
-	st->len_hist[0] = 2;
-	st->len_hist[1] = 2;
+	st->len_hist[0] = 1;		/* the EIO */
+	st->len_hist[12] = 3;
 	st->lat_hist[39] = 4;		/* the open-ended top bucket */
 	st->lat_sum_ns = 4ULL << 40;
 	st->chk[DT_CHK_DA_RET_RANGE][DT_PASS] = 4;
@@ -228,7 +228,7 @@ static void test_metrics(void)
 	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"direct_access\",result=\"error\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_bytes_total{device=\"pmem0.1\",op=\"read\",kind=\"requested\"} 40960\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_bytes_total{device=\"pmem0.1\",op=\"read\",kind=\"done\"} 36864\n");
-	EXPECT_CONTAINS(b.p, "daxtrace_direct_access_pages_total{device=\"pmem0.1\",kind=\"done\"} 3\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_bytes_total{device=\"pmem0.1\",op=\"direct_access\",kind=\"done\"} 12288\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_errors_total{device=\"pmem0.1\",op=\"direct_access\",errno=\"EIO\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_short_copies_total{device=\"dax0.0\",side=\"source\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_copy_variant_total{device=\"dax0.0\",op=\"copy_to_iter\",variant=\"_copy_mc_to_iter\"} 2\n");
