@@ -36,11 +36,11 @@ endif
 
 SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
-		   src/offline_report.c
+		   src/offline_report.c src/parse.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \
-		   $(OUT)/telemetry.o $(OUT)/offline_report.o
+		   $(OUT)/telemetry.o $(OUT)/offline_report.o $(OUT)/parse.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
 		   $(OUT)/test_telemetry
@@ -57,7 +57,7 @@ MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest
+	install uninstall installtest fuzz fuzz-build
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -94,6 +94,28 @@ $(OUT)/preadloop: bench/preadloop.c | $(OUT)
 $(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+
+# libFuzzer targets: the parsers, built with clang + ASan/UBSan.
+FUZZ_OUT	:= build/fuzz
+FUZZ_TARGETS	:= capture http options devname tline
+FUZZ_LIB	:= $(patsubst src/%.c,$(FUZZ_OUT)/%.o,$(filter-out src/daxtrace.c,$(SRCS)))
+FUZZ_CFLAGS	:= -g -O1 -Wall -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+		   -Iinclude -Ibuild -Isrc
+
+$(FUZZ_OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h build/probe.skel.h build/dax_trace.skel.h
+	$(call msg,FUZZ-CC,$@)
+	$(Q)mkdir -p $(FUZZ_OUT)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_OUT)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	$(call msg,FUZZ-LD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB) -lbpf -lelf -lz -o $@
+
+fuzz-build: $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
+
+# 60 s per target in `make test`, 10 min here; crashes land in build/fuzz/crashes
+fuzz: fuzz-build
+	$(Q)tests/fuzz/run 600
 
 # The fault-injecting dax driver, built for the guest's kernel.
 kmod: $(OUT)/daxfault.ko
@@ -144,6 +166,8 @@ test: deps-check
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
 	$(Q)$(MAKE) --no-print-directory installtest
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)tests/fuzz/run $${FUZZ_SECONDS:-60}
 	$(Q)$(MAKE) --no-print-directory vmtest
 	$(Q)$(MAKE) --no-print-directory e2e
 

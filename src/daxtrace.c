@@ -27,6 +27,7 @@
 #include "devices.h"
 #include "ftrace.h"
 #include "offline_report.h"
+#include "parse.h"
 #include "probe.h"
 #include "report.h"
 #include "telemetry.h"
@@ -155,66 +156,6 @@ static void usage_error(struct argp_state *state, const char *fmt, ...)
 	exit(EXIT_USAGE);
 }
 
-static int parse_ulong(const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno || *end || *out > max)
-		return -ERANGE;
-	return 0;
-}
-
-/* "64M", "1048576", "512K": bytes, at least 4 KiB. */
-static int parse_size(const char *s, unsigned long long *out)
-{
-	unsigned long long v, mul = 1;
-	char *end;
-
-	if (!*s || *s == '-' || *s == '+' || *s == ' ')
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return -EINVAL;
-	if (*end && !end[1]) {
-		switch (*end) {
-		case 'k': case 'K': mul = 1ULL << 10; break;
-		case 'm': case 'M': mul = 1ULL << 20; break;
-		case 'g': case 'G': mul = 1ULL << 30; break;
-		default: return -EINVAL;
-		}
-	} else if (*end) {
-		return -EINVAL;
-	}
-	if (v > (1ULL << 40) / mul || v * mul < 4096)
-		return -ERANGE;
-	*out = v * mul;
-	return 0;
-}
-
-/* The directory of PATH must exist and be writable (textfile, capture). */
-static int dir_writable(const char *path)
-{
-	char dir[PATH_MAX];
-	char *slash;
-
-	if (!*path || strlen(path) >= sizeof(dir))
-		return -ENAMETOOLONG;
-	strcpy(dir, path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		dir[1] = '\0';
-	else
-		*slash = '\0';
-	return access(dir, W_OK) ? -errno : 0;
-}
-
 static error_t parse_arg(int key, char *arg, struct argp_state *state)
 {
 	static int pos_args;
@@ -233,7 +174,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.ndevs++;
 		break;
 	case 'p':
-		if (parse_ulong(arg, INT_MAX, &v) || !v)
+		if (dt_parse_ulong(arg, INT_MAX, &v) || !v)
 			usage_error(state, "invalid PID '%s' (want 1..%d)", arg, INT_MAX);
 		env.pid = v;
 		break;
@@ -290,24 +231,24 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_TEXTFILE:
-		if (dir_writable(arg))
+		if (dt_dir_writable(arg))
 			usage_error(state, "--metrics-textfile %s: directory not writable: %s",
 				    arg, strerror(errno));
 		env.textfile = arg;
 		break;
 	case 'o':
-		if (dir_writable(arg) || (!access(arg, F_OK) && access(arg, W_OK)))
+		if (dt_dir_writable(arg) || (!access(arg, F_OK) && access(arg, W_OK)))
 			usage_error(state, "-o %s: not writable: %s", arg, strerror(errno));
 		env.capture = arg;
 		env.json = true;
 		break;
 	case OPT_ROTATE_SIZE:
-		if (parse_size(arg, &env.rotate_size))
+		if (dt_parse_size(arg, &env.rotate_size))
 			usage_error(state, "invalid --rotate-size '%s' (want 4K..1T, e.g. 64M)", arg);
 		env.rotate_given = true;
 		break;
 	case OPT_ROTATE_KEEP:
-		if (parse_ulong(arg, 1000, &v))
+		if (dt_parse_ulong(arg, 1000, &v))
 			usage_error(state, "invalid --rotate-keep '%s' (want 0..1000)", arg);
 		env.rotate_keep = v;
 		env.rotate_given = true;
@@ -325,11 +266,11 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_ARG:
 		if (pos_args == 0) {
-			if (parse_ulong(arg, 86400, &v) || !v)
+			if (dt_parse_ulong(arg, 86400, &v) || !v)
 				usage_error(state, "invalid INTERVAL '%s' (want 1..86400 seconds)", arg);
 			env.interval = v;
 		} else if (pos_args == 1) {
-			if (parse_ulong(arg, 1000000000, &v) || !v)
+			if (dt_parse_ulong(arg, 1000000000, &v) || !v)
 				usage_error(state, "invalid COUNT '%s' (want a positive number)", arg);
 			env.count = v;
 		} else {

@@ -533,6 +533,8 @@ int dt_targ_u64(const char *args, const char *key, unsigned long long *v)
 	const char *p = args;
 	char *end;
 
+	if (!n)
+		return -EINVAL;	/* strstr(p, "") never advances (found by fuzzing) */
 	while ((p = strstr(p, key))) {
 		if ((p == args || p[-1] == ' ') && p[n] == '=') {
 			errno = 0;

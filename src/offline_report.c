@@ -599,34 +599,6 @@ static int one_line(struct reader *r, char *line, size_t len)
 	return 0;	/* probes, coverage, and records of later versions */
 }
 
-static int read_file(struct reader *r, FILE *f)
-{
-	static char buf[LINE_MAX_BYTES + 2];
-	size_t len;
-
-	r->line = 0;
-	while (fgets(buf, sizeof(buf), f)) {
-		r->line++;
-		len = strlen(buf);
-		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n')
-			return bad(r, "line longer than %d bytes", LINE_MAX_BYTES);
-		if (!len || buf[len - 1] != '\n')
-			return bad(r, "truncated: the last line has no newline");
-		buf[--len] = '\0';
-		if (len && buf[len - 1] == '\r')
-			buf[--len] = '\0';
-		if (!len)
-			continue;
-		if (strlen(buf) != len)
-			return bad(r, "NUL byte in a line");
-		if (one_line(r, buf, len))
-			return -EINVAL;
-	}
-	if (ferror(f))
-		return bad(r, "read error: %s", strerror(errno));
-	return 0;
-}
-
 static void add_stats(struct dt_stats *d, const struct dt_stats *s)
 {
 	const __u64 *a = (const __u64 *)s;
@@ -715,6 +687,113 @@ static int sum_runs(struct reader *r, struct dt_snapshot *t)
 	return 0;
 }
 
+struct dt_reader *dt_reader_new(struct dt_out *out)
+{
+	struct reader *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->j = calloc(1, sizeof(*r->j));
+	if (!r->j) {
+		free(r);
+		return NULL;
+	}
+	r->names.devs = r->labels;
+	out->names = &r->names;
+	r->out = out;
+	r->file = "-";
+	return (struct dt_reader *)r;
+}
+
+int dt_reader_line(struct dt_reader *rd, char *line, size_t len)
+{
+	struct reader *r = (struct reader *)rd;
+
+	r->line++;
+	if (!len)
+		return 0;
+	if (memchr(line, '\0', len))
+		return bad(r, "NUL byte in a line");
+	return one_line(r, line, len);
+}
+
+const char *dt_reader_error(const struct dt_reader *rd)
+{
+	return ((const struct reader *)rd)->err;
+}
+
+/* Sum the runs and print: 0, 1 (no snapshot at all) or 2 (bad input). */
+int dt_reader_finish(struct dt_reader *rd, int nfiles)
+{
+	struct reader *r = (struct reader *)rd;
+	struct dt_snapshot total;
+
+	if (r->pending_any) {
+		bad(r, "ends inside a snapshot (no closing stats record): truncated capture?");
+		return 2;
+	}
+	if (!r->nruns) {
+		snprintf(r->err, sizeof(r->err),
+			 "no summary in the capture (%llu events): it was cut before its first summary; give daxtrace an INTERVAL",
+			 r->nevents);
+		return 1;
+	}
+	if (sum_runs(r, &total)) {
+		snprintf(r->err, sizeof(r->err), "out of memory");
+		dt_snapshot_free(&total);
+		return 2;
+	}
+	if (!r->out->json)
+		fprintf(r->out->f, "%s%d run%s, %d file%s\n", r->nevents ? "\n" : "",
+			r->nruns, r->nruns == 1 ? "" : "s", nfiles, nfiles == 1 ? "" : "s");
+	dt_summary_print(r->out, &total);
+	dt_snapshot_free(&total);
+	return 0;
+}
+
+void dt_reader_free(struct dt_reader *rd)
+{
+	struct reader *r = (struct reader *)rd;
+	int i;
+
+	if (!r)
+		return;
+	for (i = 0; i < r->nruns; i++) {
+		dt_snapshot_free(&r->runs[i].snap);
+		free(r->runs[i].id);
+	}
+	free(r->runs);
+	dt_snapshot_free(&r->pending);
+	dt_json_free(r->j);
+	free(r->j);
+	free(r);
+}
+
+static int read_file(struct reader *r, FILE *f)
+{
+	static char buf[LINE_MAX_BYTES + 2];
+	size_t len;
+
+	r->line = 0;
+	while (fgets(buf, sizeof(buf), f)) {
+		len = strlen(buf);
+		r->line++;
+		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n')
+			return bad(r, "line longer than %d bytes", LINE_MAX_BYTES);
+		if (!len || buf[len - 1] != '\n')
+			return bad(r, "truncated: the last line has no newline");
+		buf[--len] = '\0';
+		if (len && buf[len - 1] == '\r')
+			buf[--len] = '\0';
+		r->line--;	/* dt_reader_line counts it */
+		if (dt_reader_line((struct dt_reader *)r, buf, len))
+			return -EINVAL;
+	}
+	if (ferror(f))
+		return bad(r, "read error: %s", strerror(errno));
+	return 0;
+}
+
 static struct {
 	bool json;
 	bool no_hist;
@@ -762,66 +841,41 @@ int dt_offline_report_main(int argc, char **argv)
 		       "Give rotated files oldest first; runs are told apart by their ids.\v"
 		       "Exit status: 0 ok, 1 no summary in the capture, 2 bad input.",
 	};
-	static struct dt_json j;
-	static struct reader r;
 	struct dt_out out = { .f = stdout };
-	struct dt_snapshot total;
+	struct dt_reader *rd;
+	struct reader *r;
 	int i, err = 0;
 	FILE *f;
 
+	argv[0] = "daxtrace report";
 	argp_err_exit_status = 2;
 	if (argp_parse(&argp, argc, argv, 0, NULL, NULL))
 		return 2;
 	out.json = ropt.json;
 	out.hist = !ropt.no_hist;
-	argv[0] = "daxtrace report";
-	r.j = &j;
-	r.names.devs = r.labels;
-	out.names = &r.names;
-	r.out = &out;
+	rd = dt_reader_new(&out);
+	if (!rd) {
+		fprintf(stderr, "daxtrace: report: out of memory\n");
+		return 2;
+	}
+	r = (struct reader *)rd;
 	for (i = 0; i < ropt.nfiles && !err; i++) {
-		r.file = ropt.files[i];
-		f = strcmp(r.file, "-") ? fopen(r.file, "re") : stdin;
+		r->file = ropt.files[i];
+		f = strcmp(r->file, "-") ? fopen(r->file, "re") : stdin;
 		if (!f) {
-			fprintf(stderr, "daxtrace: report: %s: %s\n", r.file, strerror(errno));
+			fprintf(stderr, "daxtrace: report: %s: %s\n", r->file, strerror(errno));
+			dt_reader_free(rd);
 			return 2;
 		}
-		err = read_file(&r, f);
+		err = read_file(r, f);
 		if (f != stdin)
 			fclose(f);
 	}
-	if (!err && r.pending_any)
-		err = bad(&r, "ends inside a snapshot (no closing stats record): truncated capture?");
+	err = err ? 2 : dt_reader_finish(rd, ropt.nfiles);
 	if (err) {
 		fflush(stdout);
-		fprintf(stderr, "daxtrace: report: %s\n", r.err);
-		err = 2;
-		goto out;
+		fprintf(stderr, "daxtrace: report: %s\n", dt_reader_error(rd));
 	}
-	if (!r.nruns) {
-		fflush(stdout);
-		fprintf(stderr, "daxtrace: report: no summary in the capture (%llu events): it was cut before its first summary; give daxtrace an INTERVAL\n",
-			r.nevents);
-		err = 1;
-		goto out;
-	}
-	if (sum_runs(&r, &total)) {
-		fprintf(stderr, "daxtrace: report: out of memory\n");
-		err = 2;
-		goto out;
-	}
-	if (!out.json)
-		fprintf(stdout, "%s%d run%s, %d file%s\n", r.nevents ? "\n" : "", r.nruns,
-			r.nruns == 1 ? "" : "s", ropt.nfiles, ropt.nfiles == 1 ? "" : "s");
-	dt_summary_print(&out, &total);
-	dt_snapshot_free(&total);
-out:
-	for (i = 0; i < r.nruns; i++) {
-		dt_snapshot_free(&r.runs[i].snap);
-		free(r.runs[i].id);
-	}
-	free(r.runs);
-	dt_snapshot_free(&r.pending);
-	dt_json_free(&j);
+	dt_reader_free(rd);
 	return err;
 }

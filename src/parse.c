@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Option values: strict, so "12abc", "-1", " 5" and overflow are bad
+ * input rather than silently something else. Fuzzed (tests/fuzz).
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "parse.h"
+
+int dt_parse_ulong(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	/* strtoul would skip blanks and take a sign: only digits here */
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || *end || *out > max)
+		return -ERANGE;
+	return 0;
+}
+
+/* "64M", "1048576", "512K": bytes, at least 4 KiB. */
+int dt_parse_size(const char *s, unsigned long long *out)
+{
+	unsigned long long v, mul = 1;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end && !end[1]) {
+		switch (*end) {
+		case 'k': case 'K': mul = 1ULL << 10; break;
+		case 'm': case 'M': mul = 1ULL << 20; break;
+		case 'g': case 'G': mul = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+	} else if (*end) {
+		return -EINVAL;
+	}
+	if (v > (1ULL << 40) / mul || v * mul < 4096)
+		return -ERANGE;
+	*out = v * mul;
+	return 0;
+}
+
+/* The directory of PATH must exist and be writable (textfile, capture). */
+int dt_dir_writable(const char *path)
+{
+	char dir[PATH_MAX];
+	char *slash;
+
+	if (!*path || strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	strcpy(dir, path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return access(dir, W_OK) ? -errno : 0;
+}
