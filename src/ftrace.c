@@ -10,6 +10,7 @@
  * so what direct_access stores through kaddr and pfn is out of reach: the
  * kaddr checks are reported as not applicable, never as passed.
  */
+#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/btf.h>
@@ -212,6 +214,8 @@ static void remove_group(const char *grp, char names[][24], int n)
 	}
 }
 
+static void sentinel_stop(void);
+
 static void teardown(void)
 {
 	int i;
@@ -225,12 +229,47 @@ static void teardown(void)
 	rmdir(inst);
 	remove_group(group, made, nmade);
 	nmade = 0;
+	sentinel_stop();
 }
 
-/* A killed run (SIGKILL) leaves its instance and kprobe events behind. */
-static void clean_stale(void)
+/*
+ * Remove what run PID left in tracefs: its instance first (which turns
+ * its events off), then its kprobe events, which cannot go while enabled.
+ * Returns how many things it removed.
+ */
+static int clean_run(int pid)
 {
 	char path[PATH_MAX], line[1024], grp[64], names[64][24];
+	int n = 0, removed = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), TRACEFS "/instances/daxtrace-%d", pid);
+	if (!rmdir(path))
+		removed++;
+	snprintf(grp, sizeof(grp), "daxtrace_%d", pid);
+	f = fopen(TRACEFS "/kprobe_events", "r");
+	while (f && fgets(line, sizeof(line), f) && n < 64) {
+		char g[64], e[24], *c = strchr(line, ':');
+
+		/* "p:grp/name ...", "r10:grp/name ..." (kretprobes: maxactive) */
+		if (c && sscanf(c + 1, "%63[^/]/%23s", g, e) == 2 && !strcmp(g, grp))
+			snprintf(names[n++], sizeof(names[0]), "%s", e);
+	}
+	if (f)
+		fclose(f);
+	remove_group(grp, names, n);
+	return removed + n;
+}
+
+static bool pid_dead(int pid)
+{
+	return pid != getpid() && kill(pid, 0) && errno == ESRCH;
+}
+
+/* A run killed before its sentinel could act left things behind. */
+static void clean_stale(void)
+{
+	char line[1024], g[64], e[24], *c;
 	struct dirent *de;
 	int pid, n;
 	FILE *f;
@@ -238,38 +277,93 @@ static void clean_stale(void)
 
 	d = opendir(TRACEFS "/instances");
 	while (d && (de = readdir(d))) {
-		if (sscanf(de->d_name, "daxtrace-%d", &pid) != 1 || pid == getpid() ||
-		    !kill(pid, 0) || errno != ESRCH)
+		if (sscanf(de->d_name, "daxtrace-%d", &pid) != 1 || !pid_dead(pid))
 			continue;
-		snprintf(path, sizeof(path), TRACEFS "/instances/%s", de->d_name);
-		fprintf(stderr, "daxtrace: removing stale tracing instance %s of a killed run\n",
-			de->d_name);
-		rmdir(path);
+		n = clean_run(pid);
+		fprintf(stderr, "daxtrace: removed the tracing instance and %d kprobe events of killed run %d\n",
+			n - 1, pid);
 	}
 	if (d)
 		closedir(d);
-	f = fopen(TRACEFS "/kprobe_events", "r");
-	n = 0;
-	grp[0] = '\0';
-	while (f && fgets(line, sizeof(line), f) && n < 64) {
-		char g[64], e[24], *c = strchr(line, ':');
+	/* groups whose instance is already gone */
+	for (;;) {
+		pid = 0;
+		f = fopen(TRACEFS "/kprobe_events", "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			c = strchr(line, ':');
+			if (c && sscanf(c + 1, "%63[^/]/%23s", g, e) == 2 &&
+			    sscanf(g, "daxtrace_%d", &n) == 1 && pid_dead(n)) {
+				pid = n;
+				break;
+			}
+		}
+		if (f)
+			fclose(f);
+		if (!pid || !clean_run(pid))
+			break;
+		fprintf(stderr, "daxtrace: removed the kprobe events of killed run %d\n", pid);
+	}
+}
 
-		/* "p:grp/name ...", "r10:grp/name ..." (kretprobes: maxactive) */
-		if (!c || sscanf(c + 1, "%63[^/]/%23s", g, e) != 2 ||
-		    sscanf(g, "daxtrace_%d", &pid) != 1 || pid == getpid() ||
-		    !kill(pid, 0) || errno != ESRCH)
-			continue;
-		if (grp[0] && strcmp(grp, g))
-			break;	/* one stale group per start is enough */
-		snprintf(grp, sizeof(grp), "%s", g);
-		snprintf(names[n++], sizeof(names[0]), "%s", e);
+/*
+ * tracefs objects outlive a SIGKILLed process. A forked sentinel holds
+ * the read end of a pipe: when daxtrace exits without saying it cleaned
+ * up (one byte), the sentinel sees EOF and removes the run's instance and
+ * kprobe events itself.
+ */
+static int sentinel_fd = -1;
+static pid_t sentinel_pid;
+
+static void sentinel_start(void)
+{
+	int p[2], owner = getpid(), n;
+	char c;
+
+	if (pipe2(p, O_CLOEXEC))
+		return;
+	sentinel_pid = fork();
+	if (sentinel_pid < 0) {
+		close(p[0]);
+		close(p[1]);
+		return;
 	}
-	if (f)
-		fclose(f);
-	if (n) {
-		fprintf(stderr, "daxtrace: removing %d stale kprobe events of group %s\n", n, grp);
-		remove_group(grp, names, n);
+	if (sentinel_pid) {
+		close(p[0]);
+		sentinel_fd = p[1];
+		return;
 	}
+	/* the child: no stdout, no sockets, no signals but SIGKILL */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	dup2(open("/dev/null", O_RDWR), 0);
+	dup2(0, 1);
+	if (p[0] != 3)
+		dup2(p[0], 3);
+	close_range(4, ~0U, 0);
+	do {
+		n = read(3, &c, 1);
+	} while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		n = clean_run(owner);
+		if (n)
+			fprintf(stderr, "daxtrace: run %d was killed: removed its tracing instance and kprobe events\n",
+				owner);
+	}
+	_exit(0);
+}
+
+/* Everything is cleaned: release the sentinel and reap it. */
+static void sentinel_stop(void)
+{
+	if (sentinel_fd < 0)
+		return;
+	if (write(sentinel_fd, "x", 1) != 1)
+		fprintf(stderr, "daxtrace: cleanup sentinel: %s\n", strerror(errno));
+	close(sentinel_fd);
+	sentinel_fd = -1;
+	waitpid(sentinel_pid, NULL, 0);
 }
 
 /* ---- event definitions ------------------------------------------------ */
@@ -1189,6 +1283,7 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		return 2;
 	}
 	clean_stale();
+	sentinel_start();
 	ret = setup(cfg, k, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "daxtrace: %s\n", err);

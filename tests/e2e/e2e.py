@@ -305,21 +305,45 @@ def test_filter():
             eq(t.summary(DEVDAX, "fault")["pmd"], 2, "-d %s: devdax faults" % dev)
 
 
+def tracefs_clean(timeout=10):
+    """Wait until no daxtrace instance or kprobe event is left."""
+    t0 = time.monotonic()
+    while True:
+        inst = [i for i in os.listdir("/sys/kernel/tracing/instances") if i.startswith("daxtrace")]
+        with open("/sys/kernel/tracing/kprobe_events") as f:
+            ev = [l for l in f.read().splitlines() if "daxtrace_" in l]
+        if (not inst and not ev) or time.monotonic() - t0 > timeout:
+            return inst, ev
+        time.sleep(0.1)
+
+
 def test_stale_instance():
-    print("ftrace: stale instance after SIGKILL", flush=True)
+    print("ftrace: SIGKILL leaves nothing behind", flush=True)
+    # the sentinel removes what a SIGKILLed run made
     t = Trace([]).start()
     t.proc.kill()
     t.proc.wait()
+    err = t.proc.stderr.read()
+    eq(tracefs_clean(), ([], []), "SIGKILL: the sentinel removed instance and kprobe events")
+    check("run %d was killed: removed" % t.proc.pid in err, "the sentinel says so: %r" % err)
+    # sentinel killed too: the next run removes the leftovers, and says so
+    t = Trace([]).start()
+    with open("/proc/%d/task/%d/children" % (t.proc.pid, t.proc.pid)) as f:
+        kids = [int(x) for x in f.read().split()]
+    eq(len(kids), 1, "one sentinel process")
+    for k in kids:
+        os.kill(k, signal.SIGKILL)
+    t.proc.kill()
+    t.proc.wait()
     left = os.listdir("/sys/kernel/tracing/instances")
-    eq(left, ["daxtrace-%d" % t.proc.pid], "SIGKILL leaves its instance")
+    eq(left, ["daxtrace-%d" % t.proc.pid], "SIGKILL of both leaves the instance")
     p = subprocess.run([DAXTRACE, "--backend", "ftrace", "--list-probes"],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     eq(p.returncode, 0, "next run after SIGKILL")
-    check("removing stale tracing instance daxtrace-%d" % t.proc.pid in p.stderr,
-          "the stale instance is named: %r" % p.stderr)
-    eq(os.listdir("/sys/kernel/tracing/instances"), [], "stale instance removed")
-    with open("/sys/kernel/tracing/kprobe_events") as f:
-        eq(f.read(), "", "stale kprobe events removed")
+    check("removed the tracing instance and" in p.stderr and
+          "killed run %d" % t.proc.pid in p.stderr,
+          "the stale run is named: %r" % p.stderr)
+    eq(tracefs_clean(0), ([], []), "stale instance and kprobe events removed")
 
 
 def test_methods():
