@@ -57,7 +57,7 @@ MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build
+	install uninstall installtest fuzz fuzz-build reliability
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -117,6 +117,14 @@ fuzz-build: $(patsubst %,$(FUZZ_OUT)/fuzz_%,$(FUZZ_TARGETS))
 fuzz: fuzz-build
 	$(Q)tests/fuzz/run 600
 
+# The long reliability runs: 100 kill cycles, a 30-minute soak, 10 min
+# of fuzzing per target. Figures: "figure:" and "fuzz:" lines.
+reliability: deps-check
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 build/san/daxtrace
+	$(Q)KILLS=100 SOAK=30 tests/reliability/run
+	$(Q)tests/fuzz/run 600
+
 # The fault-injecting dax driver, built for the guest's kernel.
 kmod: $(OUT)/daxfault.ko
 
@@ -170,6 +178,8 @@ test: deps-check
 	$(Q)tests/fuzz/run $${FUZZ_SECONDS:-60}
 	$(Q)$(MAKE) --no-print-directory vmtest
 	$(Q)$(MAKE) --no-print-directory e2e
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 build/san/daxtrace
+	$(Q)tests/reliability/run
 
 demo: deps-check
 	$(Q)$(MAKE) --no-print-directory all

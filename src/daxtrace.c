@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "daxtrace.h"
 #include "dax_trace.skel.h"
@@ -204,11 +205,20 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "too many --method options");
 		env.force[env.nforce++] = arg;
 		break;
-	case OPT_BTF:
+	case OPT_BTF: {
+		struct btf *btf;
+
 		if (access(arg, R_OK))
 			usage_error(state, "--btf %s: %s", arg, strerror(errno));
+		/* a wrong file would only fail at load time, as exit 1 */
+		btf = btf__parse(arg, NULL);
+		if (!btf)
+			usage_error(state, "--btf %s: not a BTF file (raw BTF or an ELF with .BTF)",
+				    arg);
+		btf__free(btf);
 		env.btf_path = arg;
 		break;
+	}
 	case OPT_NO_HIST:
 		env.no_hist = true;
 		break;
@@ -312,9 +322,8 @@ static int check_environment(char *err, size_t len)
 			 "kernel has no BTF (/sys/kernel/btf/vmlinux missing): CO-RE needs CONFIG_DEBUG_INFO_BTF=y, or pass --btf PATH");
 		return -ENOENT;
 	}
-	/* tracepoints and kprobes are found through tracefs */
+	/* tracepoints, kprobe events and the ftrace backend: all here */
 	if (stat("/sys/kernel/tracing/events", &st) &&
-	    stat("/sys/kernel/debug/tracing/events", &st) &&
 	    mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		snprintf(err, len, "tracefs is not mounted and mounting it at /sys/kernel/tracing failed: %s",
 			 strerror(errno));
@@ -624,11 +633,13 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return dt_offline_report_main(argc - 1, argv + 1);
+	/* quiet until -v is parsed: --btf is checked through libbpf */
+	libbpf_set_print(libbpf_print);
+	argv[0] = "daxtrace";	/* argp's messages then read "daxtrace: ..." */
 	argp_err_exit_status = EXIT_USAGE;
 	err = argp_parse(&argp, argc, argv, 0, NULL, NULL);
 	if (err)
 		return EXIT_USAGE;
-	libbpf_set_print(libbpf_print);
 
 	err = check_environment(err_msg, sizeof(err_msg));
 	if (err) {

@@ -208,7 +208,11 @@ static int resolve_path(const char *root, const char *arg, struct dt_dev *out,
 		return -ENODEV;
 	}
 	link[n] = '\0';
-	return classify(root, basename(link), out, err, errlen);
+	if (!classify(root, basename(link), out, err, errlen))
+		return 0;
+	snprintf(err, errlen, "'%s' (%s %u:%u, %s) is not a DAX device", arg, type,
+		 major(st.st_rdev), minor(st.st_rdev), basename(link));
+	return -ENODEV;
 }
 
 int dt_dev_resolve(const char *root, const char *arg, struct dt_dev *out,

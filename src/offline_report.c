@@ -817,13 +817,17 @@ static error_t report_arg(int key, char *arg, struct argp_state *state)
 		ropt.no_hist = true;
 		break;
 	case ARGP_KEY_ARG:
-		if (ropt.nfiles == 256)
-			argp_error(state, "too many files (max 256)");
+		if (ropt.nfiles == 256) {
+			fprintf(stderr, "daxtrace report: too many files (max 256)\n");
+			exit(2);
+		}
 		ropt.files[ropt.nfiles++] = arg;
 		break;
 	case ARGP_KEY_END:
-		if (!ropt.nfiles)
-			argp_error(state, "no capture FILE given");
+		if (!ropt.nfiles) {
+			fprintf(stderr, "daxtrace report: no capture FILE given (daxtrace report [-j] [--no-hist] FILE...)\n");
+			exit(2);
+		}
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -711,6 +711,84 @@ static void c_mt_mix(struct result *r)
 		die("pthread_barrier_destroy: %s", strerror(ret));
 }
 
+/*
+ * mt-both: 8 threads of mt-mix I/O on the fsdax files and, at the same
+ * time, 8 threads each mapping its own 2 MiB of devdax and storing one
+ * byte per page: one PMD fault each. ops are fsdax, faults are devdax.
+ */
+struct dd_arg {
+	pthread_barrier_t *bar;
+	int idx;
+	long pmd;
+};
+
+static void *dd_thread(void *arg)
+{
+	struct dd_arg *a = arg;
+	volatile unsigned char *p;
+	uintptr_t last = UINTPTR_MAX, pmd;
+	long off;
+	int fd, ret;
+
+	fd = open(opt_devdax, O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		sys_fail("open", opt_devdax);
+	p = mmap(NULL, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		 (off_t)a->idx * PMD_SIZE);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", opt_devdax);
+	ret = pthread_barrier_wait(a->bar);
+	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
+		die("pthread_barrier_wait: %s", strerror(ret));
+	for (off = 0; off < PMD_SIZE; off += PG) {
+		p[off] = (unsigned char)(a->idx + off / PG);
+		pmd = ((uintptr_t)p + off) / PMD_SIZE;
+		a->pmd += pmd != last;
+		last = pmd;
+	}
+	for (off = 0; off < PMD_SIZE; off += PG)
+		if (p[off] != (unsigned char)(a->idx + off / PG))
+			die("%s: byte at %ld of thread %d's slice changed", opt_devdax,
+			    off, a->idx);
+	if (munmap((void *)p, PMD_SIZE) || close(fd))
+		sys_fail("munmap/close", opt_devdax);
+	return NULL;
+}
+
+#define MT_BOTH	8
+
+static void c_mt_both(struct result *r)
+{
+	struct mt_arg a[MT_BOTH];
+	struct dd_arg d[MT_BOTH];
+	pthread_t th[2 * MT_BOTH];
+	pthread_barrier_t bar;
+	int i, ret;
+
+	snprintf(r->path, sizeof(r->path), "%s", opt_dir);
+	ret = pthread_barrier_init(&bar, NULL, 2 * MT_BOTH);
+	if (ret)
+		die("pthread_barrier_init: %s", strerror(ret));
+	for (i = 0; i < MT_BOTH; i++) {
+		a[i] = (struct mt_arg){ .r = r, .bar = &bar, .idx = i };
+		d[i] = (struct dd_arg){ .bar = &bar, .idx = i };
+		ret = pthread_create(&th[i], NULL, mt_thread, &a[i]) ?:
+		      pthread_create(&th[MT_BOTH + i], NULL, dd_thread, &d[i]);
+		if (ret)
+			die("pthread_create: %s", strerror(ret));
+	}
+	for (i = 0; i < 2 * MT_BOTH; i++) {
+		ret = pthread_join(th[i], NULL);
+		if (ret)
+			die("pthread_join: %s", strerror(ret));
+	}
+	for (i = 0; i < MT_BOTH; i++) {
+		merge_tally(&r->t, &a[i].t);
+		r->pmd += d[i].pmd;
+	}
+	pthread_barrier_destroy(&bar);
+}
+
 static const struct dcase cases[] = {
 	{ "seq-read-4k", "4 MiB file, 1024 sequential 4 KiB preads", c_seq_read_4k, F_DIR },
 	{ "seq-write-4k", "1024 sequential 4 KiB pwrites to a new file", c_seq_write_4k, F_DIR },
@@ -732,6 +810,8 @@ static const struct dcase cases[] = {
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
+	{ "mt-both", "16 threads: 8 x mt-mix on fsdax, 8 x one PMD fault each on --devdax",
+	  c_mt_both, F_DIR | F_DEVDAX },
 };
 #define NR_CASES (int)(sizeof(cases) / sizeof(cases[0]))
 
