@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build")
@@ -114,9 +115,9 @@ def peak_rss(pid):
         return None
 
 
-def loop(path, bs, ops):
-    out = subprocess.run([LOOP, path, str(bs), str(ops)], stdout=subprocess.PIPE,
-                         text=True, check=True).stdout
+def loop(path, bs, ops, rate=0):
+    out = subprocess.run([LOOP, path, str(bs), str(ops)] + ([str(rate)] if rate else []),
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
     return json.loads(out)["ns_per_op"]
 
 
@@ -208,7 +209,44 @@ def main():
                           path, 4096, OPS4K))
     subprocess.run(["umount", mnt], check=False)
 
-    # 3. event capacity: --snoop at full speed; drops must be counted exactly
+    # 3. event capacity. First the highest paced rate with zero drops,
+    # read from the exporter's own counter between steps; then full speed,
+    # where the drop count must match the records made exactly.
+    port = 9481
+    t = Tracer("daxtrace", ["-j", "-s", "-c", "preadloop", "--metrics", str(port)]).start()
+
+    def drops():
+        body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port).read().decode()
+        m = re.search(r"^daxtrace_ringbuf_dropped_total (\S+)$", body, re.M)
+        return int(float(m.group(1)))
+
+    full = 1e9 / loop(daxfile, 4096, OPS4K)      # unpaced, traced: the ceiling
+    lo, hi, steps = 0, int(full), []
+    rate = hi
+    for _ in range(7):
+        n = max(2 * rate, 1000)                   # about 2 s per step
+        d0 = drops()
+        ns = loop(daxfile, 4096, n, rate)
+        time.sleep(0.5)                           # let the consumer catch up
+        lost = drops() - d0
+        steps.append((rate, 1e9 / ns, lost))
+        if lost == 0:
+            lo = rate
+            if rate == hi:
+                break
+        else:
+            hi = rate
+        rate = (lo + hi) // 2
+        if hi - lo < max(100, hi // 50):
+            break
+    t.stop()
+    print("\n3. --snoop event capacity (3 records per 4 KiB read; 2 s per step; "
+          "traced loop ceiling %.0f reads/s):" % full)
+    for r, got, lost in steps:
+        print("   asked %6d reads/s, ran %6.0f/s: %d records dropped" % (r, got, lost))
+    print("   highest rate with zero drops: %d reads/s (%d records/s)%s" %
+          (lo, 3 * lo, " = the loop's own ceiling: never dropped" if lo == int(full) else ""))
+
     t = Tracer("daxtrace", ["-j", "-s", "-c", "preadloop"])
     t.p = subprocess.Popen([DAXTRACE] + t.args, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
@@ -220,7 +258,7 @@ def main():
     recs = [json.loads(l) for l in out.splitlines()]
     got = sum(1 for r in recs if r["type"] == "event" and r["op"] == "read")
     st = [r for r in recs if r["type"] == "stats"][0]
-    print("\n3. --snoop event capacity: %d reads at %.0f ops/s -> %d read events, "
+    print("   past it, unpaced: %d reads at %.0f ops/s -> %d read events, "
           "%d records dropped (counted by the BPF side)" % (n, 1e9 / ns, got, st["ringbuf_dropped"]))
     # each 4 KiB read inside one block makes 3 records: read, direct_access, copy
     made = sum(1 for r in recs if r["type"] == "event")

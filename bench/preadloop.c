@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * preadloop FILE BS COUNT: COUNT sequential preads of BS bytes (wrapping
- * at the file's end), timed with CLOCK_MONOTONIC. Prints one JSON line:
+ * preadloop FILE BS COUNT [RATE]: COUNT sequential preads of BS bytes
+ * (wrapping at the file's end), timed with CLOCK_MONOTONIC, at most RATE
+ * per second if given (paced per millisecond: the capacity search needs
+ * an even rate, not bursts). Prints one JSON line:
  * {"bs":BS,"count":COUNT,"ns":TOTAL,"ns_per_op":X}. The file must exist
  * and hold at least BS bytes; the caller makes it.
  */
@@ -33,13 +35,14 @@ static int parse(const char *s, long long *v)
 
 int main(int argc, char **argv)
 {
-	long long bs, count, i, off = 0, t0, t1;
+	long long bs, count, rate = 0, i, off = 0, t0, t1, due;
 	struct stat st;
 	char *buf;
 	int fd;
 
-	if (argc != 4 || parse(argv[2], &bs) || parse(argv[3], &count)) {
-		fprintf(stderr, "usage: preadloop FILE BS COUNT\n");
+	if ((argc != 4 && argc != 5) || parse(argv[2], &bs) || parse(argv[3], &count) ||
+	    (argc == 5 && parse(argv[4], &rate))) {
+		fprintf(stderr, "usage: preadloop FILE BS COUNT [RATE]\n");
 		return 2;
 	}
 	fd = open(argv[1], O_RDONLY);
@@ -52,6 +55,15 @@ int main(int argc, char **argv)
 		return 1;
 	t0 = now_ns();
 	for (i = 0; i < count; i++) {
+		if (rate) {
+			/* op i is due at t0 + i / rate */
+			due = t0 + i * 1000000000LL / rate;
+			while (now_ns() < due) {
+				struct timespec ts = { 0, 200000 };
+
+				nanosleep(&ts, NULL);
+			}
+		}
 		if (off + bs > st.st_size)
 			off = 0;
 		if (pread(fd, buf, bs, off) != bs) {
