@@ -206,12 +206,19 @@ def test_kill_cycles(n):
             args += ["-s"]
         if i % 5 == 2 and backend == "bpf":
             args += ["--deep"]
+        if i % 3 == 2:
+            # the exporters too: a listening socket, a textfile, a rotated capture
+            args += ["--metrics", "9482", "--metrics-textfile", out + ".prom",
+                     "-o", out + ".cap", "--rotate-size", "16K"]
         load = daxload_bg("mt-mix", "mmap-read", "seq-write-4k")
         with open(out, "w") as f:
             p = subprocess.Popen(args, stdout=f, stderr=subprocess.PIPE, text=True)
         time.sleep(delay)
-        with open(out) as f:
-            text = f.read()
+        text = ""
+        for name in (out, out + ".cap"):
+            if os.path.exists(name):
+                with open(name) as f:
+                    text += f.read()
         phase = ("start-up" if '"probes"' not in text else
                  "steady" if '"stats"' not in text else "after a summary")
         p.send_signal(sigs[sname])
@@ -234,11 +241,14 @@ def test_kill_cycles(n):
             check(False, "cycle %d (%s, %s after %.2f s, %s): left %r %r" %
                   (i, backend, sname, delay, phase, left, tf))
             base = bpf_ids()
+        for f in glob.glob(out + ".*"):
+            os.unlink(f)
         key = "%s/%s" % (backend, sname)
         tally[key] = tally.get(key, 0) + 1
         phases[phase] = phases.get(phase, 0) + 1
     os.unlink(out)
-    figure("kill cycles: %d survived of %d (%s; killed during %s), %d with leftovers, %d hangs"
+    figure("kill cycles: %d survived of %d (%s; killed during %s; a third with --metrics, "
+           "--metrics-textfile and a rotated -o), %d with leftovers, %d hangs"
            % (n - leaked - hangs, n, ", ".join("%s %d" % kv for kv in sorted(tally.items())),
               ", ".join("%s %d" % kv for kv in sorted(phases.items())), leaked, hangs))
 
