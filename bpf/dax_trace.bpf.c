@@ -255,10 +255,13 @@ static __always_inline void account(struct dt_stats *st, __u64 asked,
 	__sync_fetch_and_add(&st->bytes_req, asked);
 	__sync_fetch_and_add(&st->bytes_done, done);
 	__sync_fetch_and_add(&st->lat_sum_ns, lat);
-	if (ret >= 0 && (__u64)ret < asked)
-		__sync_fetch_and_add(&st->shorts, 1);
+	/* each result its own counter: a scrape never sees one go back */
 	if (ret < 0)
 		__sync_fetch_and_add(&st->errors, 1);
+	else if ((__u64)ret < asked)
+		__sync_fetch_and_add(&st->shorts, 1);
+	else
+		__sync_fetch_and_add(&st->oks, 1);
 	hist_add(st->len_hist, done);
 	hist_add(st->lat_hist, lat);
 }

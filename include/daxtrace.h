@@ -127,6 +127,7 @@ struct dt_stats {
 	__u64 bytes_done;
 	__u64 shorts;
 	__u64 errors;
+	__u64 oks;			/* neither short nor error (not faults) */
 	__u64 lat_sum_ns;
 	__u64 faults[DT_FAULT_SIZES];	/* fault: completed, by size */
 	__u64 fallbacks;		/* fault: VM_FAULT_FALLBACK */

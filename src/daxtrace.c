@@ -254,7 +254,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_ROTATE_SIZE:
 		if (dt_parse_size(arg, &env.rotate_size))
-			usage_error(state, "invalid --rotate-size '%s' (want 4K..1T, e.g. 64M)", arg);
+			usage_error(state, "invalid --rotate-size '%s' (want 4K..1024G, e.g. 64M)", arg);
 		env.rotate_given = true;
 		break;
 	case OPT_ROTATE_KEEP:
@@ -781,12 +781,14 @@ int main(int argc, char **argv)
 			print_summary(skel, &out);
 			next += env.interval;
 			if (env.count && ++printed >= env.count)
-				goto cleanup;
+				break;
 		}
 	}
 	/* Whatever is still queued belongs in the final summary. */
-	ring_buffer__consume(rb);
-	print_summary(skel, &out);
+	if (!env.count || printed < env.count) {
+		ring_buffer__consume(rb);
+		print_summary(skel, &out);
+	}
 	dt_tel_finish(&tel);
 
 cleanup:

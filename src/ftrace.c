@@ -784,10 +784,12 @@ static void account(struct dt_stats *st, __u64 asked, __s64 ret, __u64 lat)
 	st->bytes_req += asked;
 	st->bytes_done += done;
 	st->lat_sum_ns += lat;
-	if (ret >= 0 && (__u64)ret < asked)
-		st->shorts++;
 	if (ret < 0)
 		st->errors++;
+	else if ((__u64)ret < asked)
+		st->shorts++;
+	else
+		st->oks++;
 	st->len_hist[dt_log2_slot(done)]++;
 	st->lat_hist[dt_log2_slot(lat)]++;
 }

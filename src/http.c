@@ -204,7 +204,8 @@ static void respond(struct dt_http_client *c, const char *status, const char *ct
 
 	dt_buf_reset(b);
 	dt_buf_printf(b, "HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-		      "Connection: close\r\n\r\n", status, ctype, blen);
+		      "%sConnection: close\r\n\r\n", status, ctype, blen,
+		      !strncmp(status, "405", 3) ? "Allow: GET, HEAD\r\n" : "");
 	if (!head)
 		dt_buf_add(b, body, blen);
 }
@@ -215,17 +216,22 @@ static void answer(struct dt_http *h, struct dt_http_client *c,
 	static const char page[] =
 		"<html><head><title>daxtrace</title></head><body>"
 		"<a href=\"/metrics\">/metrics</a></body></html>\n";
-	struct dt_buf body = {};
+	struct dt_buf *body = &h->cache[om];
 
 	switch (v) {
 	case DT_HTTP_METRICS:
-		c->req[c->rlen] = '\0';
-		if (h->render(h->ctx, om, &body) || body.err) {
+		/* one snapshot per loop pass, however many scrapes arrive in it */
+		if (!h->cached[om]) {
+			dt_buf_reset(body);
+			h->cached[om] = true;
+			h->render_err[om] = h->render(h->ctx, om, body) || body->err;
+		}
+		if (h->render_err[om]) {
 			respond(c, "500 Internal Server Error", "text/plain", "snapshot failed\n",
 				16, head);
 			break;
 		}
-		respond(c, "200 OK", om ? DT_CT_OM : DT_CT_PROM, body.p, body.len, head);
+		respond(c, "200 OK", om ? DT_CT_OM : DT_CT_PROM, body->p, body->len, head);
 		h->served++;
 		break;
 	case DT_HTTP_INDEX:
@@ -248,7 +254,6 @@ static void answer(struct dt_http *h, struct dt_http_client *c,
 		h->rejected++;
 		break;
 	}
-	dt_buf_free(&body);
 	if (c->resp.err)
 		drop(c);
 }
@@ -319,6 +324,7 @@ void dt_http_service(struct dt_http *h, const struct pollfd *pfds, int n)
 
 	if (!h || h->lfd < 0)
 		return;
+	h->cached[0] = h->cached[1] = false;
 	for (k = 0; k < n; k++) {
 		if (!pfds[k].revents)
 			continue;
@@ -346,6 +352,9 @@ void dt_http_service(struct dt_http *h, const struct pollfd *pfds, int n)
 			h->timed_out++;
 		}
 	}
+	/* the pass's bodies are copied into the responses: give them back */
+	dt_buf_free(&h->cache[0]);
+	dt_buf_free(&h->cache[1]);
 }
 
 void dt_http_close(struct dt_http *h)
@@ -359,6 +368,8 @@ void dt_http_close(struct dt_http *h)
 			drop(&h->c[i]);
 		dt_buf_free(&h->c[i].resp);
 	}
+	dt_buf_free(&h->cache[0]);
+	dt_buf_free(&h->cache[1]);
 	if (h->lfd >= 0)
 		close(h->lfd);
 	h->lfd = -1;

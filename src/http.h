@@ -34,6 +34,9 @@ struct dt_http {
 	dt_http_render_fn render;
 	void *ctx;
 	unsigned long long served, rejected, timed_out;
+	struct dt_buf cache[2];		/* this pass's text / OpenMetrics body */
+	bool cached[2];
+	bool render_err[2];
 	struct dt_http_client c[DT_HTTP_MAX_CLIENTS];
 };
 

@@ -5,11 +5,13 @@
  * straight from the kernel-side totals, which only grow, so a scrape
  * never sees a reset while daxtrace lives.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "metrics.h"
@@ -235,9 +237,12 @@ static void m_ops(struct ctx *c)
 	family(c->b, &f_ops, c->om);
 	for (i = 0; i < c->s->nstats; i++) {
 		const struct dt_stat_ent *e = &c->s->stats[i];
-		__u64 v[4] = { 0, e->st.shorts, e->st.errors, e->st.fallbacks };
+		__u64 v[4] = { e->st.oks, e->st.shorts, e->st.errors, e->st.fallbacks };
 
-		v[0] = e->st.calls - v[1] - v[2] - v[3];
+		/* kernel-side counters each: a difference could step back */
+		if (e->key.op == DT_OP_FAULT)
+			v[0] = e->st.faults[DT_FAULT_PTE] + e->st.faults[DT_FAULT_PMD] +
+			       e->st.faults[DT_FAULT_PUD];
 		for (r = 0; r < 4; r++) {
 			if (r == 3 && e->key.op != DT_OP_FAULT)
 				continue;
@@ -438,7 +443,11 @@ int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,
 	return b->err;
 }
 
-/* node_exporter's textfile collector must never see a half-written file. */
+/*
+ * node_exporter's textfile collector must never see a half-written file:
+ * write a fresh temporary (mkstemp: O_EXCL, so no planted symlink is
+ * followed), fsync, rename over PATH.
+ */
 int dt_metrics_write_file(const char *path, const struct dt_buf *b)
 {
 	char tmp[4096];
@@ -446,20 +455,22 @@ int dt_metrics_write_file(const char *path, const struct dt_buf *b)
 	size_t off = 0;
 	int fd, err = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid()) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	while (off < b->len) {
 		n = write(fd, b->p + off, b->len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
 		if (n < 0) {
 			err = -errno;
 			break;
 		}
 		off += n;
 	}
-	if (!err && fsync(fd))
+	if (!err && (fchmod(fd, 0644) || fsync(fd)))
 		err = -errno;
 	if (close(fd) && !err)
 		err = -errno;

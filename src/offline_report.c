@@ -44,6 +44,9 @@ struct reader {
 	struct dt_out *out;
 	bool events_header;
 	unsigned long long nevents;
+	/* a line that is not JSON, held until we see whether a run starts next */
+	bool cut;
+	char cut_err[256];
 };
 
 static int bad(struct reader *r, const char *fmt, ...)
@@ -401,6 +404,16 @@ static void snap_clear(struct dt_snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+static __u64 snap_weight(const struct dt_snapshot *s)
+{
+	__u64 w = s->events;
+	int i;
+
+	for (i = 0; i < s->nstats; i++)
+		w += s->stats[i].st.calls;
+	return w;
+}
+
 /* The stats record closes a snapshot: it becomes its run's latest. */
 static int rec_stats(struct reader *r, const struct dt_jnode *o)
 {
@@ -433,9 +446,15 @@ static int rec_stats(struct reader *r, const struct dt_jnode *o)
 			return bad(r, "out of memory");
 		r->nruns++;
 	}
-	snap_clear(&r->runs[i].snap);
-	r->runs[i].snap = *s;
-	memset(s, 0, sizeof(*s));
+	/* counters only grow: the run's latest snapshot is its largest, in
+	 * whatever order the files were given */
+	if (r->runs[i].snap.stats && snap_weight(s) < snap_weight(&r->runs[i].snap)) {
+		snap_clear(s);
+	} else {
+		snap_clear(&r->runs[i].snap);
+		r->runs[i].snap = *s;
+		memset(s, 0, sizeof(*s));
+	}
 	r->pending_any = false;
 	return 0;
 }
@@ -573,19 +592,42 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	return 0;
 }
 
+/*
+ * A run starts. If the one before was killed mid-write, its last line is
+ * cut and its last snapshot unfinished: both are dropped, with a warning,
+ * and its earlier complete snapshots still count.
+ */
+static int rec_probes(struct reader *r)
+{
+	if (r->cut)
+		fprintf(stderr, "daxtrace: report: warning: %s (a killed run's last line, skipped)\n",
+			r->cut_err);
+	if (r->pending_any)
+		fprintf(stderr, "daxtrace: report: warning: %s:%lu: the run before ended inside a snapshot (killed?): its partial snapshot is ignored\n",
+			r->file, r->line);
+	r->cut = false;
+	snap_clear(&r->pending);
+	r->pending_any = false;
+	return 0;
+}
+
 static int one_line(struct reader *r, char *line, size_t len)
 {
 	const struct dt_jnode *root;
 	const char *type;
 
-	if (dt_json_parse(r->j, line, len))
+	if (dt_json_parse(r->j, line, len)) {
+		r->cut = true;
 		return bad(r, "column %zu: %s", r->j->err_col, r->j->err);
+	}
 	root = dt_json_root(r->j);
 	if (root->type != DT_J_OBJ)
 		return bad(r, "not a JSON object");
 	type = get_str(r, root, "type", true);
 	if (!type)
 		return -EINVAL;
+	if (!strcmp(type, "probes"))
+		return rec_probes(r);
 	if (!strcmp(type, "summary"))
 		return rec_summary(r, root);
 	if (!strcmp(type, "check"))
@@ -709,12 +751,29 @@ int dt_reader_line(struct dt_reader *rd, char *line, size_t len)
 {
 	struct reader *r = (struct reader *)rd;
 
+	int err;
+
 	r->line++;
 	if (!len)
 		return 0;
 	if (memchr(line, '\0', len))
 		return bad(r, "NUL byte in a line");
-	return one_line(r, line, len);
+	if (r->cut) {
+		/* only a run's start excuses the bad line before it */
+		err = one_line(r, line, len);
+		if (r->cut) {
+			snprintf(r->err, sizeof(r->err), "%s", r->cut_err);
+			return -EINVAL;
+		}
+		return err;
+	}
+	err = one_line(r, line, len);
+	if (err && r->cut) {
+		snprintf(r->cut_err, sizeof(r->cut_err), "%s", r->err);
+		r->err[0] = '\0';
+		return 0;
+	}
+	return err;
 }
 
 const char *dt_reader_error(const struct dt_reader *rd)
@@ -728,6 +787,10 @@ int dt_reader_finish(struct dt_reader *rd, int nfiles)
 	struct reader *r = (struct reader *)rd;
 	struct dt_snapshot total;
 
+	if (r->cut) {
+		snprintf(r->err, sizeof(r->err), "%s", r->cut_err);
+		return 2;
+	}
 	if (r->pending_any) {
 		bad(r, "ends inside a snapshot (no closing stats record): truncated capture?");
 		return 2;
@@ -780,6 +843,9 @@ static int read_file(struct reader *r, FILE *f)
 		r->line++;
 		if (len == sizeof(buf) - 1 && buf[len - 1] != '\n')
 			return bad(r, "line longer than %d bytes", LINE_MAX_BYTES);
+		/* fgets stops early only at a newline or the end: else a NUL */
+		if ((!len || buf[len - 1] != '\n') && !feof(f))
+			return bad(r, "NUL byte in a line");
 		if (!len || buf[len - 1] != '\n')
 			return bad(r, "truncated: the last line has no newline");
 		buf[--len] = '\0';

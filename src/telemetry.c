@@ -15,26 +15,45 @@
 #include "metrics.h"
 #include "telemetry.h"
 
-/* -o FILE: open for append, so a restarted service extends its capture. */
+/*
+ * -o FILE: open for append, so a restarted service extends its capture.
+ * A run killed mid-line left no newline: start on a fresh line, so the
+ * cut record stays one bad line that `daxtrace report` can skip.
+ */
 int dt_capture_open(struct dt_capture *c, FILE **f, char *err, size_t errlen)
 {
-	*f = fopen(c->path, "ae");
+	int ch = EOF;
+
+	*f = fopen(c->path, "a+e");
 	if (!*f) {
 		snprintf(err, errlen, "-o %s: %s", c->path, strerror(errno));
 		return -errno;
 	}
+	if (!fseek(*f, -1, SEEK_END))
+		ch = fgetc(*f);
+	fseek(*f, 0, SEEK_END);
+	if (ch != EOF && ch != '\n')
+		fputc('\n', *f);
 	setvbuf(*f, NULL, _IOLBF, 0);
 	return 0;
 }
 
-/* PATH.(keep-1) -> PATH.keep, ..., PATH -> PATH.1, then a fresh PATH. */
+/*
+ * PATH.(keep-1) -> PATH.keep, ..., PATH -> PATH.1, then a fresh PATH.
+ * The new file is made first: if that fails nothing has moved, and the
+ * capture goes on in the old file.
+ */
 int dt_capture_rotate(struct dt_capture *c, FILE **f)
 {
-	char from[PATH_MAX], to[PATH_MAX];
+	char from[PATH_MAX], to[PATH_MAX], fresh[PATH_MAX];
 	FILE *nf;
 	int i;
 
 	fflush(*f);
+	snprintf(fresh, sizeof(fresh), "%s.new", c->path);
+	nf = fopen(fresh, "we");
+	if (!nf)
+		return -errno;
 	for (i = c->keep; i >= 1; i--) {
 		if (i == 1)
 			snprintf(from, sizeof(from), "%s", c->path);
@@ -42,18 +61,20 @@ int dt_capture_rotate(struct dt_capture *c, FILE **f)
 			snprintf(from, sizeof(from), "%s.%d", c->path, i - 1);
 		snprintf(to, sizeof(to), "%s.%d", c->path, i);
 		if (rename(from, to) && errno != ENOENT)
-			return -errno;
+			goto undo;
 	}
-	if (!c->keep)
-		unlink(c->path);
-	nf = fopen(c->path, "we");
-	if (!nf)
-		return -errno;
+	if (rename(fresh, c->path))
+		goto undo;
 	setvbuf(nf, NULL, _IOLBF, 0);
 	fclose(*f);
 	*f = nf;
 	c->rotations++;
 	return 0;
+undo:
+	i = -errno;
+	fclose(nf);
+	unlink(fresh);
+	return i;
 }
 
 static int http_render(void *ctx, bool om, struct dt_buf *b)
@@ -84,6 +105,14 @@ int dt_tel_open_http(struct dt_telemetry *t, const char *addr, char *err, size_t
 	return ret;
 }
 
+static time_t mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 static void write_textfile(struct dt_telemetry *t)
 {
 	struct dt_buf b = {};
@@ -99,19 +128,31 @@ static void write_textfile(struct dt_telemetry *t)
 	t->tf_failed = err != 0;
 }
 
-/* Rotation happens between records, so no record spans two files. */
+/*
+ * Rotation happens between records, so no record spans two files. After
+ * a failure, the next try waits for another SIZE of output.
+ */
 static void maybe_rotate(void *ctx)
 {
 	struct dt_telemetry *t = ctx;
 	long pos = ftell(t->out->f);
+	int err;
 
-	if (pos < 0 || (unsigned long long)pos < t->cap.max_bytes)
+	if (pos < 0 || (unsigned long long)pos < t->cap.max_bytes + t->cap_retry_at)
 		return;
-	if (dt_capture_rotate(&t->cap, &t->out->f) && !t->cap_failed) {
-		fprintf(stderr, "daxtrace: rotating %s: %s (capture grows on)\n",
-			t->cap.path, strerror(errno));
-		t->cap_failed = true;
+	err = dt_capture_rotate(&t->cap, &t->out->f);
+	if (!err) {
+		if (t->cap_failed)
+			fprintf(stderr, "daxtrace: rotating %s works again\n", t->cap.path);
+		t->cap_failed = false;
+		t->cap_retry_at = 0;
+		return;
 	}
+	if (!t->cap_failed)
+		fprintf(stderr, "daxtrace: cannot rotate %s: %s (the capture grows on; retrying)\n",
+			t->cap.path, strerror(-err));
+	t->cap_failed = true;
+	t->cap_retry_at = pos;
 }
 
 void dt_tel_start(struct dt_telemetry *t, struct dt_out *out,
@@ -135,15 +176,16 @@ void dt_tel_start(struct dt_telemetry *t, struct dt_out *out,
 	}
 	if (t->textfile) {
 		write_textfile(t);
-		t->tf_next = time(NULL) + t->tf_interval;
+		t->tf_next = mono_s() + t->tf_interval;
 	}
 }
 
 static void chores(struct dt_telemetry *t)
 {
-	if (t->out && t->textfile && time(NULL) >= t->tf_next) {
+	/* monotonic: a clock step must not stall the textfile */
+	if (t->out && t->textfile && mono_s() >= t->tf_next) {
 		write_textfile(t);
-		t->tf_next = time(NULL) + t->tf_interval;
+		t->tf_next = mono_s() + t->tf_interval;
 	}
 }
 

@@ -31,6 +31,7 @@ struct dt_telemetry {
 	struct dt_capture cap;
 	bool cap_on;
 	bool cap_failed;
+	unsigned long long cap_retry_at;	/* file offset past a failed rotation */
 	/* the backend's view of its totals */
 	int (*snap)(void *ctx, struct dt_snapshot *s);
 	void (*put)(void *ctx, struct dt_snapshot *s);

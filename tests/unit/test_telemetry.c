@@ -153,6 +153,7 @@ static void make_snapshot(struct dt_snapshot *s)
 	st->bytes_done = 36864;
 	st->shorts = 1;
 	st->errors = 0;
+	st->oks = 9;
 	st->lat_sum_ns = 5000;
 	st->len_hist[0] = 1;		/* the short read: 0 bytes */
 	st->len_hist[12] = 9;		/* 4096 */
@@ -166,6 +167,7 @@ static void make_snapshot(struct dt_snapshot *s)
 	st->bytes_req = 4 * 4096;
 	st->bytes_done = 3 * 4096;
 	st->errors = 1;
+	st->oks = 3;
 	st->len_hist[0] = 1;		/* the EIO */
 	st->len_hist[12] = 3;
 	st->lat_hist[39] = 4;		/* the open-ended top bucket */
@@ -178,6 +180,7 @@ static void make_snapshot(struct dt_snapshot *s)
 	st->bytes_req = 8192;
 	st->bytes_done = 4096;
 	st->shorts = 1;
+	st->oks = 1;
 	st->variant[DT_VAR_COPY_MC_TO_ITER] = 2;
 	st->short_side[DT_SIDE_SOURCE] = 1;
 	st->len_hist[0] = 1;
@@ -447,6 +450,66 @@ static void test_report_errors(void)
 		free(out);
 		free(err);
 		unlink(file);
+	}
+	/* a run killed mid-line, then restarted: the cut line is skipped */
+	{
+		char *file = write_tmp(
+			"{\"type\":\"probes\",\"run\":\"a\"}\n"
+			"{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":2,"
+			"\"bytes_requested\":2,\"bytes_done\":2,\"short\":0}\n"
+			"{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"run\":\"a\"}\n"
+			"{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":3,"
+			"\"bytes_requested\":3,\"bytes_done\":3,\"short\":0}\n"
+			"{\"type\":\"summ\n"
+			"{\"type\":\"probes\",\"run\":\"b\"}\n"
+			"{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":5,"
+			"\"bytes_requested\":5,\"bytes_done\":5,\"short\":0}\n"
+			"{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"run\":\"b\"}\n");
+
+		EXPECT_EQ(report((const char *[]){ "-j", file, NULL }, &out, &err), 0);
+		EXPECT_CONTAINS(out, "\"calls\":7,");	/* run a's complete 2 + run b's 5 */
+		EXPECT_CONTAINS(err, ":5: column 14: unterminated string");
+		EXPECT_CONTAINS(err, "a killed run's last line, skipped");
+		EXPECT_CONTAINS(err, ":6: the run before ended inside a snapshot");
+		free(out);
+		free(err);
+		unlink(file);
+	}
+	/* a bad line not followed by a run start is an error, at its line */
+	bad_capture("{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0}\n{\"type\"\n"
+		    "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0}\n",
+		    ":2: column 8: expected ':'");
+	{
+		static const char nul[] = "{\"type\":\"st\0ats\"}\n";
+		char *file = write_tmp("");
+		FILE *f = fopen(file, "w");
+
+		fwrite(nul, 1, sizeof(nul) - 1, f);
+		fclose(f);
+		EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 2);
+		EXPECT_CONTAINS(err, ":1: NUL byte in a line");
+		free(out);
+		free(err);
+		unlink(file);
+	}
+	/* rotated files in any order: the run's largest snapshot wins */
+	{
+		char one[] = "{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":1,"
+			     "\"bytes_requested\":1,\"bytes_done\":1,\"short\":0}\n"
+			     "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"run\":\"r\"}\n";
+		char nine[] = "{\"type\":\"summary\",\"device\":\"x\",\"op\":\"read\",\"calls\":9,"
+			      "\"bytes_requested\":9,\"bytes_done\":9,\"short\":0}\n"
+			      "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"run\":\"r\"}\n";
+		char f1[64], f2[64];
+
+		snprintf(f1, sizeof(f1), "%s", write_tmp(one));
+		snprintf(f2, sizeof(f2), "%s", write_tmp(nine));
+		EXPECT_EQ(report((const char *[]){ "-j", f2, f1, NULL }, &out, &err), 0);
+		EXPECT_CONTAINS(out, "\"calls\":9,");
+		free(out);
+		free(err);
+		unlink(f1);
+		unlink(f2);
 	}
 	EXPECT_EQ(report((const char *[]){ "/nonexistent/cap", NULL }, &out, &err), 2);
 	EXPECT_CONTAINS(err, "/nonexistent/cap: No such file");
