@@ -188,7 +188,7 @@ demo: deps-check
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
 	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2 \
-	groff-base systemd
+	groff-base systemd libclang-rt-dev
 DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
 	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip
 
@@ -203,7 +203,9 @@ deps:
 deps-check:
 	$(Q)for c in $(DEP_CMDS); do command -v $$c >/dev/null || { \
 		$(MAKE) --no-print-directory deps; break; }; done
-	$(Q)test -f /usr/include/bpf/libbpf.h -a -d $(KDIR) || $(MAKE) --no-print-directory deps
+	$(Q)test -f /usr/include/bpf/libbpf.h -a -d $(KDIR) -a \
+		-f "$$($(CLANG) -print-runtime-dir)/libclang_rt.fuzzer-x86_64.a" || \
+		$(MAKE) --no-print-directory deps
 
 clean:
 	rm -rf build
