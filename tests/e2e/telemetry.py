@@ -372,6 +372,17 @@ def test_textfile():
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     eq(r.returncode, 0, "promtool accepts the textfile: " + r.stdout)
     eq(sorted(os.listdir(d)), ["daxtrace.prom"], "no temporary file left")
+    # INTERVAL COUNT: daxtrace ends on its own; the textfile still gets the end state
+    os.unlink(path)
+    p = subprocess.Popen([DAXTRACE] + BACKEND + ["--metrics-textfile", path, "-c", "daxload",
+                          "-j", "1", "6"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    p.stdout.readline()
+    truth = daxload(*WORK)
+    p.communicate(timeout=60)
+    eq(p.returncode, 0, "textfile INTERVAL COUNT exit status")
+    with open(path) as f:
+        expect_workload(samples(f.read()), truth, "textfile after INTERVAL COUNT")
     shutil.rmtree(d)
 
 
