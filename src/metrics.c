@@ -135,11 +135,6 @@ static void histogram(struct dt_buf *b, const char *name, const char *const *lab
 	sample(b, name, "_sum", labels, NULL, NULL, num);
 }
 
-static bool is_copy(__u32 op)
-{
-	return op == DT_OP_COPY_TO_ITER || op == DT_OP_COPY_FROM_ITER;
-}
-
 static const struct fam
 	f_build = { "daxtrace_build", M_INFO, "daxtrace version and the kernel it traces." },
 	f_probe = { "daxtrace_probe_attached", M_GAUGE,
@@ -301,7 +296,7 @@ static void m_copies(struct ctx *c)
 		bool any = false;
 
 		for (j = i; j < s->nstats && s->stats[j].key.dev == s->stats[i].key.dev; j++) {
-			if (!is_copy(s->stats[j].key.op))
+			if (!dt_op_is_copy(s->stats[j].key.op))
 				continue;
 			any = true;
 			for (k = 0; k < 3; k++)
@@ -316,7 +311,7 @@ static void m_copies(struct ctx *c)
 	for (i = 0; i < s->nstats; i++) {
 		const struct dt_stat_ent *e = &s->stats[i];
 
-		if (!is_copy(e->key.op))
+		if (!dt_op_is_copy(e->key.op))
 			continue;
 		for (v = 1; v < DT_VAR_MAX; v++)
 			if (e->st.variant[v])

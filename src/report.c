@@ -372,7 +372,7 @@ static void fmt_time(const struct dt_out *o, __u64 ts, char *buf, size_t len)
 	strftime(buf, len, "%H:%M:%S", &tm);
 }
 
-static bool is_copy(__u32 op)
+bool dt_op_is_copy(__u32 op)
 {
 	return op == DT_OP_COPY_TO_ITER || op == DT_OP_COPY_FROM_ITER;
 }
@@ -380,7 +380,7 @@ static bool is_copy(__u32 op)
 /* The offset shown for an event: file offset, or byte offset on the device. */
 static __u64 ev_offset(const struct dt_event *e)
 {
-	if (e->op == DT_OP_DIRECT_ACCESS || is_copy(e->op))
+	if (e->op == DT_OP_DIRECT_ACCESS || dt_op_is_copy(e->op))
 		return e->pos << 12;
 	return e->pos;
 }
@@ -422,7 +422,7 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 		if (e->drv_ret && e->drv_ret != e->ret)
 			fprintf(f, ", driver returned %lld", (long long)e->drv_ret);
 		fputc('\n', f);
-	} else if (is_copy(e->op) && (e->why & DT_EV_SHORT)) {
+	} else if (dt_op_is_copy(e->op) && (e->why & DT_EV_SHORT)) {
 		fprintf(f, "    -> %s copied %lld of %llu via %s (%s); %s-side",
 			dt_op_name(e->op), (long long)e->ret,
 			(unsigned long long)e->asked, dt_variant_name(e->variant),
@@ -709,7 +709,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 				(unsigned long long)st->faults[DT_FAULT_PMD],
 				(unsigned long long)st->faults[DT_FAULT_PUD],
 				(unsigned long long)st->fallbacks);
-		if (is_copy(e->key.op)) {
+		if (dt_op_is_copy(e->key.op)) {
 			int n = 0;
 
 			fputs(",\"variants\":{", f);
@@ -801,7 +801,7 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 				(unsigned long long)st->faults[1],
 				(unsigned long long)st->faults[2],
 				(unsigned long long)st->fallbacks);
-		if (is_copy(e->key.op)) {
+		if (dt_op_is_copy(e->key.op)) {
 			for (v = 1; v < DT_VAR_MAX; v++) {
 				if (st->variant[v])
 					fprintf(f, " %s=%llu", dt_variant_name(v),

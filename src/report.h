@@ -69,6 +69,7 @@ const char *dt_variant_name(__u32 variant);
 const char *dt_side_name(__u32 side);
 const char *dt_fault_size_name(__u32 size);
 const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
+bool dt_op_is_copy(__u32 op);
 int dt_op_parse(const char *name);
 int dt_check_parse(const char *name);
 int dt_variant_parse(const char *name);
