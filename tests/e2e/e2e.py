@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import traceback
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 DAXTRACE = os.path.join(ROOT, "build", "daxtrace")
@@ -595,21 +596,27 @@ def test_kmod():
     eq(subprocess.run(["rmmod", "daxfault"]).returncode, 0, "rmmod daxfault")
 
 
-def main():
-    tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
-             test_filter, test_methods, test_deep, test_bad_input,
-             test_clean_exit, test_kmod, test_media_error]
-    only = sys.argv[1:]
-    for fn in tests:
-        if only and fn.__name__ not in only:
+def run_tests(label, tests, only):
+    """Run (name, fn) pairs (those named in only, if any), then the tally.
+    Shared by e2e.py, telemetry.py and reliability.py."""
+    for name, fn in tests:
+        if only and name not in only:
             continue
         try:
             fn()
         except Exception as e:  # a crash in one test must not hide the others
-            check(False, "%s raised %s: %s" % (fn.__name__, type(e).__name__, e))
-    print("e2e (%s, %s backend): %d checks passed, %d failed" %
-          (FS, "ftrace" if FTRACE else "bpf", passes, len(failures)))
+            traceback.print_exc()
+            check(False, "%s raised %s: %s" % (name, type(e).__name__, e))
+    print("%s: %d checks passed, %d failed" % (label, passes, len(failures)))
     return 1 if failures else 0
+
+
+def main():
+    tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
+             test_filter, test_methods, test_deep, test_bad_input,
+             test_clean_exit, test_kmod, test_media_error]
+    return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
+                     [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -455,19 +455,8 @@ def main():
     tests = [test_exposition, test_textfile, test_capture_report, test_robustness]
     if not FTRACE:
         tests.insert(1, test_prometheus)
-    only = sys.argv[1:]
-    for fn in tests:
-        if only and fn.__name__ not in only:
-            continue
-        try:
-            fn()
-        except Exception as ex:
-            import traceback
-            traceback.print_exc()
-            check(False, "%s raised %s: %s" % (fn.__name__, type(ex).__name__, ex))
-    print("telemetry (%s, %s backend): %d checks passed, %d failed" %
-          (FS, "ftrace" if FTRACE else "bpf", e2e.passes, len(e2e.failures)))
-    return 1 if e2e.failures else 0
+    return e2e.run_tests("telemetry (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
+                         [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
 
 if __name__ == "__main__":

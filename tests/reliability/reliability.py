@@ -505,17 +505,7 @@ def main():
              ("safety", test_safety), ("concurrency", test_concurrency),
              ("kill_cycles", lambda: test_kill_cycles(a.kills)),
              ("soak", lambda: test_soak(a.soak))]
-    for name, fn in tests:
-        if a.tests and name not in a.tests:
-            continue
-        try:
-            fn()
-        except Exception as ex:
-            import traceback
-            traceback.print_exc()
-            check(False, "%s raised %s: %s" % (name, type(ex).__name__, ex))
-    print("reliability: %d checks passed, %d failed" % (e2e.passes, len(e2e.failures)))
-    return 1 if e2e.failures else 0
+    return e2e.run_tests("reliability", tests, a.tests)
 
 
 if __name__ == "__main__":
