@@ -23,7 +23,7 @@ endif
 # clang -target bpf lacks the host's system include dirs; add them last.
 CLANG_SYS	:= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 		     sed -n '/<...> search starts/,/End of search/ s| \(/.*\)|-idirafter \1|p')
-BPF_CFLAGS	:= -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -I. $(CLANG_SYS)
 
 ifeq ($(V),1)

@@ -25,39 +25,89 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 OPS4K = int(os.environ.get("BENCH_OPS", "20000"))
 MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
 
-# The hooks daxtrace uses in default mode on the read path.
-HOOKS = ["dax_iomap_rw", "dax_direct_access", "dax_copy_to_iter", "dax_copy_from_iter",
-         "dax_iomap_fault"]
+SECTIONS = set(os.environ.get("BENCH_SECTIONS", "1,2,3,4,5,6").split(","))
+CLOCK = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
 
-BT_EMPTY = " ".join("kfunc:%s {} kretfunc:%s {}" % (h, h) for h in HOOKS)
 
-# Same hooks, same aggregation as daxtrace's summary: calls, bytes, short,
-# log2 histograms of returned length and latency, per op.
-BT_EQUIV = """
+def daxtrace_hooks():
+    """(function, module or None, entry?, exit?) for every program daxtrace
+    attaches in default mode, from its own "probes" record: the floor runs
+    empty programs on exactly these."""
+    p = subprocess.Popen([DAXTRACE, "-j"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    rec = json.loads(p.stdout.readline())
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=120)
+    mods = {}
+    with open("/proc/kallsyms") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 4:
+                mods[w[2]] = w[3].strip("[]")
+    hooks = []
+    for t in rec["targets"]:
+        progs = t.get("programs", [])
+        if not t["attached"] or t["method"] != "fentry":
+            continue
+        hooks.append((t["target"], mods.get(t["target"]),
+                      any(x.startswith("fe_") for x in progs),
+                      any(x.startswith("fx_") for x in progs)))
+    return hooks
+
+
+def bt_probe(kind, func, mod):
+    return "%s:%s%s" % (kind, mod + ":" if mod else "", func)
+
+
+def bt_empty(hooks):
+    out = []
+    for func, mod, entry, exit_ in hooks:
+        if entry:
+            out.append(bt_probe("kfunc", func, mod) + " {}")
+        if exit_:
+            out.append(bt_probe("kretfunc", func, mod) + " {}")
+    return " ".join(out)
+
+
+# What daxtrace's default mode keeps, on the same hooks: per op calls,
+# bytes asked and done, short count, log2 histograms of returned length,
+# and latency where daxtrace has an entry program (read/write, faults);
+# the driver's own return for direct_access.
+def bt_equiv(hooks):
+    drv = [(f, m) for f, m, e, x in hooks if f.endswith("_direct_access") and
+           f != "dax_direct_access"]
+    s = """
 kfunc:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = args->iter->count; }
 kretfunc:dax_iomap_rw /@rs[tid]/ {
-    @rw_calls = count(); @rw_bytes = sum(retval > 0 ? retval : 0);
+    @rw_calls = count(); @rw_asked = sum(@rasked[tid]); @rw_bytes = sum(retval > 0 ? retval : 0);
     if (retval < @rasked[tid]) { @rw_short = count(); }
     @rw_len = hist(retval); @rw_lat = hist(nsecs - @rs[tid]);
     delete(@rs[tid]); delete(@rasked[tid]);
 }
-kfunc:dax_direct_access { @ds[tid] = nsecs; }
-kretfunc:dax_direct_access /@ds[tid]/ {
-    @da_calls = count(); @da_len = hist(retval); @da_lat = hist(nsecs - @ds[tid]);
-    delete(@ds[tid]);
+kretfunc:dax_direct_access {
+    @da_calls = count(); @da_asked = sum(args->nr_pages); @da_len = hist(retval);
+    if (retval < args->nr_pages) { @da_short = count(); }
+    @da_drv = hist(@drv[tid]); delete(@drv[tid]);
 }
-kfunc:dax_copy_to_iter { @cs[tid] = nsecs; }
-kretfunc:dax_copy_to_iter /@cs[tid]/ {
-    @c_calls = count(); @c_bytes = sum(retval);
+kretfunc:dax_copy_to_iter {
+    @c_calls = count(); @c_asked = sum(args->bytes); @c_bytes = sum(retval);
     if (retval < args->bytes) { @c_short = count(); }
-    @c_len = hist(retval); @c_lat = hist(nsecs - @cs[tid]);
-    delete(@cs[tid]);
+    @c_len = hist(retval);
 }
-kfunc:dax_copy_from_iter { @ws[tid] = nsecs; }
-kretfunc:dax_copy_from_iter /@ws[tid]/ { @w_len = hist(retval); @w_lat = hist(nsecs - @ws[tid]); delete(@ws[tid]); }
-kfunc:dax_iomap_fault { @fs[tid] = nsecs; }
-kretfunc:dax_iomap_fault /@fs[tid]/ { @f_lat = hist(nsecs - @fs[tid]); delete(@fs[tid]); }
+kretfunc:dax_copy_from_iter {
+    @w_calls = count(); @w_asked = sum(args->bytes); @w_bytes = sum(retval);
+    if (retval < args->bytes) { @w_short = count(); }
+    @w_len = hist(retval);
+}
 """
+    for f, m, e, x in hooks:
+        if f.endswith("fault"):
+            s += ("%s { @fs[tid] = nsecs; }\n%s /@fs[tid]/ { @f_calls = count(); "
+                  "@f_lat = hist(nsecs - @fs[tid]); delete(@fs[tid]); }\n" %
+                  (bt_probe("kfunc", f, m), bt_probe("kretfunc", f, m)))
+    for f, m in drv:
+        s += bt_probe("kretfunc", f, m) + " { @drv[tid] = retval; }\n"
+    return s
 
 
 def tracing_progs():
@@ -89,7 +139,7 @@ class Tracer:
                                       stderr=subprocess.DEVNULL)
             # bpftrace says "Attaching" before it is attached: wait for the
             # programs themselves to appear instead.
-            want = 2 * len(HOOKS)
+            want = len(re.findall(r"\bk(?:ret)?func:", self.args))
             while len(tracing_progs()) < before + want:
                 if self.p.poll() is not None:
                     raise RuntimeError("bpftrace exited: %d" % self.p.returncode)
@@ -164,27 +214,32 @@ def table(title, res, base="a untraced"):
     return {k: med(v) for k, v in res.items()}
 
 
-def main():
-    print("kernel %s, %s, %d rounds" % (os.uname().release,
-                                        os.environ.get("DAXVM_FS", "?"), ROUNDS))
-    daxfile = os.path.join(MNT, "bench.dat")
-    make_file(daxfile, 64 << 20)
+def header():
+    print("kernel %s, %s, %d rounds, clocksource %s" %
+          (os.uname().release, os.environ.get("DAXVM_FS", "?"), ROUNDS,
+           open(CLOCK).read().strip()))
+
+
+def sect_read_path(daxfile, hooks):
+    """1. The DAX pread loops, every configuration alternating."""
     dt = lambda *a: lambda: Tracer("daxtrace", ["-j"] + list(a))
     bt = lambda s: lambda: Tracer("bpftrace", s)
+    print("\nfloor and bpftrace use daxtrace's default-mode hooks: %s" %
+          ", ".join("%s(%s)" % (f, "+".join((["entry"] if e else []) + (["exit"] if x else [])))
+                    for f, m, e, x in hooks))
     configs = [("a untraced", None),
-               ("b empty BPF programs (floor)", bt(BT_EMPTY)),
+               ("b empty BPF programs (floor)", bt(bt_empty(hooks))),
                ("c daxtrace (default)", dt()),
                ("d daxtrace --snoop", dt("-s")),
                ("e daxtrace --deep", dt("--deep")),
-               ("f bpftrace equivalent", bt(BT_EQUIV)),
+               ("f bpftrace equivalent", bt(bt_equiv(hooks))),
                ("g daxtrace --backend ftrace", dt("--backend", "ftrace"))]
-    figures = {}
-    for bs, ops in ((4096, OPS4K), (1 << 20, max(OPS4K // 100, 50))):
+    # long runs: a round of one configuration must outlast the host's noise
+    for bs, ops in ((4096, 5 * OPS4K), (1 << 20, max(OPS4K // 20, 50))):
         m = table("1. DAX pread loop, %d bytes, %d ops" % (bs, ops),
                   run_configs(configs, daxfile, bs, ops))
         a = m["a untraced"]
         ov = {k: (v - a) / a for k, v in m.items()}
-        figures[bs] = ov
         print("  daxtrace default overhead / empty-program overhead: %s" %
               ("%.2fx" % (ov["c daxtrace (default)"] / ov["b empty BPF programs (floor)"])
                if ov["b empty BPF programs (floor)"] > 0 else "n/a (floor not measurable)"))
@@ -192,7 +247,10 @@ def main():
               ("%.2fx" % (ov["c daxtrace (default)"] / ov["f bpftrace equivalent"])
                if ov["f bpftrace equivalent"] > 0 else "n/a"))
 
-    # 2. non-DAX I/O: daxtrace default must not fire there at all
+
+def sect_non_dax():
+    """2. non-DAX I/O: daxtrace default must not fire there at all."""
+    dt = lambda: Tracer("daxtrace", ["-j"])
     tmpf = "/tmp/bench.dat"
     make_file(tmpf, 16 << 20)
     subprocess.run(["modprobe", "loop"], check=False)
@@ -205,10 +263,13 @@ def main():
     make_file(extf, 16 << 20)
     for label, path in (("tmpfs", tmpf), ("ext4 without dax", extf)):
         table("2. non-DAX pread loop on %s, 4096 bytes, %d ops" % (label, OPS4K),
-              run_configs([("a untraced", None), ("c daxtrace (default)", dt())],
+              run_configs([("a untraced", None), ("c daxtrace (default)", dt)],
                           path, 4096, OPS4K))
     subprocess.run(["umount", mnt], check=False)
 
+
+def sect_capacity(daxfile):
+    """3. --snoop event capacity and exact drop accounting."""
     # 3. event capacity. First the highest paced rate with zero drops,
     # read from the exporter's own counter between steps; then full speed,
     # where the drop count must match the records made exactly.
@@ -266,9 +327,13 @@ def main():
           (made + st["ringbuf_dropped"], n, 3 * n,
            "exact" if made + st["ringbuf_dropped"] == 3 * n else "MISMATCH"))
 
+
+
+def sect_startup_memory(hooks):
+    """4. start-up and 5. memory."""
     # 4. start-up and 5. memory
     ts = []
-    for kind, arg in (("daxtrace", ["-j"]), ("bpftrace", BT_EQUIV)):
+    for kind, arg in (("daxtrace", ["-j"]), ("bpftrace", bt_equiv(hooks))):
         x = [Tracer(kind, arg).start() for _ in range(1)][0]
         rss = x.stop()
         ts.append((kind, x.startup, rss))
@@ -278,13 +343,16 @@ def main():
     x = Tracer("daxtrace", ["-j"]).start()
     maps = json.loads(subprocess.run(["bpftool", "map", "list", "-j"],
                                      stdout=subprocess.PIPE, text=True).stdout)
-    mine = [m for m in maps if m.get("name", "") in
-            ("tstates", "stats", "errors", "checks", "media_errors", "dev_filter",
-             "daxdev_dev", "events", "dax_tra.bss", "dax_tra.rodata")]
+    # every map the daxtrace process holds (bpftool names each map's holders)
+    mine = [m for m in maps if any(p.get("pid") == x.p.pid for p in m.get("pids", []))]
     x.stop()
     print("   daxtrace BPF maps: %d maps, %d KiB memlock (all fixed max_entries)" %
           (len(mine), sum(m.get("bytes_memlock", 0) for m in mine) // 1024))
 
+
+
+def sect_per_program(daxfile):
+    """6. where the default mode's time goes."""
     # 6. where the default mode's time goes: the kernel's own per-program
     # accounting (kernel.bpf_stats_enabled) over one traced 4 KiB loop
     before = {p["id"] for p in tracing_progs()}
@@ -303,6 +371,26 @@ def main():
                p["run_time_ns"] / OPS4K))
     print("   program bodies: %.0f ns per read (%.0f%% of the traced op)" %
           (total / OPS4K, 100.0 * total / OPS4K / ns))
+
+
+def main():
+    if os.environ.get("BENCH_CLOCKSOURCE"):
+        with open(CLOCK, "w") as f:
+            f.write(os.environ["BENCH_CLOCKSOURCE"])
+    header()
+    daxfile = os.path.join(MNT, "bench.dat")
+    make_file(daxfile, 64 << 20)
+    hooks = daxtrace_hooks()
+    if "1" in SECTIONS:
+        sect_read_path(daxfile, hooks)
+    if "2" in SECTIONS:
+        sect_non_dax()
+    if "3" in SECTIONS:
+        sect_capacity(daxfile)
+    if "4" in SECTIONS or "5" in SECTIONS:
+        sect_startup_memory(hooks)
+    if "6" in SECTIONS:
+        sect_per_program(daxfile)
     return 0
 
 

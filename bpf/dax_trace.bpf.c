@@ -39,52 +39,75 @@ const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 #define VM_READ_	0x1
 #define VM_WRITE_	0x2
 
+/* Where an op is counted: its device, that device's slot, and -d's say. */
+struct where {
+	__u32 dev;
+	__s32 slot;
+	bool wanted;
+};
+
+/* The arguments of a dax_direct_access call. */
+struct da_call {
+	__u64 daxdev;
+	__u64 pgoff;
+	__s64 nr;
+	__u64 kaddrp;
+	__u64 pfnp;
+};
+
+/* The arguments of a dax_copy_{to,from}_iter call. */
+struct copy_call {
+	__u64 daxdev;
+	__u64 pgoff;
+	__u64 addr;
+	__u64 bytes;
+	__u64 iter;
+	__u32 op;
+	__u32 pad;
+};
+
 /* Per-thread state of the DAX operations in flight on that thread. */
 struct tstate {
 	/* dax_iomap_rw */
 	__u64 rw_start;
 	__u64 rw_pos;
 	__u64 rw_asked;
-	__u64 rw_inode;
+	__u64 rw_inode;		/* for kretprobes: fexit has the args */
 	__u32 rw_active;
 	__u32 rw_op;
-	__u32 rw_dev;
+	struct where rw_where;
 	__u32 seq;
 	/* dax_iomap_fault / dev_dax_huge_fault */
 	__u64 f_start;
 	__u64 f_pgoff;
 	__u64 f_ino;
 	__u32 f_active;
-	__u32 f_dev;
+	struct where f_where;
 	__u32 f_size;
-	__u32 pad0;
-	/* dax_direct_access (entry stash) */
-	__u64 da_start;
-	__u64 da_daxdev;
-	__u64 da_pgoff;
-	__s64 da_nr;
-	__u64 da_kaddrp;
-	__u64 da_pfnp;
+	/*
+	 * dax_direct_access: set by an entry program, which fentry mode
+	 * attaches only for --deep (latency); kprobes always (arguments).
+	 */
 	__u32 da_active;
-	__u32 pad1;
-	__s64 drv_ret;
+	__u64 da_start;
+	struct da_call da;
 	/* the last direct_access: ties the next copy to its kaddr */
+	__u32 l_valid;
+	__u32 pad0;
 	__u64 l_pgoff;
 	__s64 l_ret;
 	__u64 l_kaddr;
 	__u64 l_pfn;
-	__u32 l_valid;
-	/* dax_copy_{to,from}_iter (entry stash) */
+	/* the dax_device last seen in context, already in daxdev_dev */
+	__u64 dd_seen;
+	__u32 dd_seen_dev;
+	/* dax_copy_{to,from}_iter: entry program as for direct_access */
 	__u32 c_active;
 	__u64 c_start;
-	__u64 c_daxdev;
-	__u64 c_pgoff;
-	__u64 c_addr;
-	__u64 c_bytes;
-	__u64 c_iter;
-	__u32 c_op;
+	struct copy_call c;
 	/* --deep: what the copy routine itself did */
 	__u32 v_measured;
+	__u32 pad1;
 	/* dax_iomap_iter (entry stash) */
 	__u64 it_start;
 	__u64 it_iomi;
@@ -104,12 +127,48 @@ struct {
 	__type(value, struct tstate);
 } tstates SEC(".maps");
 
+/*
+ * Counters: an array indexed by slot * DT_OP_MAX + op, the slot found
+ * once per read/write/fault in dev_slot. Array look-ups are inlined by
+ * the verifier; the hash look-up per program they replace was the
+ * largest cost after the trampolines.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DT_MAX_DEVS * DT_OP_MAX);
-	__type(key, struct dt_key);
+	__type(key, __u32);
 	__type(value, struct dt_stats);
 } stats SEC(".maps");
+
+/* dev_t -> slot in stats, handed out in order by nslots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u32);
+} dev_slot SEC(".maps");
+
+__u32 nslots;
+
+/*
+ * The driver's ->direct_access return, for the dax_direct_access exit
+ * that follows on this CPU: the call it belongs to is named (fexit; a
+ * kretprobe cannot: daxdev 0), so a preemption in between loses the
+ * value rather than misplacing it.
+ */
+struct drv_seen {
+	__u64 task;
+	__u64 daxdev;
+	__u64 pgoff;
+	__s64 ret;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drv_seen);
+} drv_seen SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -149,8 +208,6 @@ struct {
 
 struct dt_bpf_stats bpf_stats;
 
-static const struct dt_stats zero_stats;
-
 /* ---- small helpers ---------------------------------------------------- */
 
 /* The asm keeps clang from folding the bound check the verifier needs. */
@@ -165,11 +222,10 @@ static __always_inline void hist_add(__u64 *hist, __u64 v)
 
 static __always_inline bool task_wanted(void)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	char comm[DT_COMM_LEN];
 	int i;
 
-	if (targ_tgid && (id >> 32) != targ_tgid)
+	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
 		return false;
 	if (!targ_comm[0])
 		return true;
@@ -202,19 +258,33 @@ static __always_inline struct tstate *ts_enter(void)
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
 
-static __always_inline struct dt_stats *stats_get(__u32 dev, __u32 op)
+/* The device's slot in stats, handed out on first sight; -1 when full. */
+static __always_inline __s32 slot_get(__u32 dev)
 {
-	struct dt_key key = { .dev = dev, .op = op };
-	struct dt_stats *st;
+	__u32 *p, slot;
 
-	st = bpf_map_lookup_elem(&stats, &key);
-	if (st)
-		return st;
-	bpf_map_update_elem(&stats, &key, &zero_stats, BPF_NOEXIST);
-	st = bpf_map_lookup_elem(&stats, &key);
-	if (!st)
+	p = bpf_map_lookup_elem(&dev_slot, &dev);
+	if (p)
+		return *p;
+	slot = __sync_fetch_and_add(&nslots, 1);
+	if (slot >= DT_MAX_DEVS) {
 		__sync_fetch_and_add(&bpf_stats.map_full, 1);
-	return st;
+		return -1;
+	}
+	/* a CPU racing us for the same device may win: use its slot */
+	bpf_map_update_elem(&dev_slot, &dev, &slot, BPF_NOEXIST);
+	p = bpf_map_lookup_elem(&dev_slot, &dev);
+	return p ? *p : -1;
+}
+
+static __always_inline struct dt_stats *stats_at(__s32 slot, __u32 op)
+{
+	__u32 i;
+
+	if (slot < 0 || slot >= DT_MAX_DEVS || op >= DT_OP_MAX)
+		return NULL;
+	i = slot * DT_OP_MAX + op;
+	return bpf_map_lookup_elem(&stats, &i);
 }
 
 static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
@@ -246,15 +316,18 @@ static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
 		__sync_fetch_and_add(&st->chk[check][v], 1);
 }
 
+/*
+ * lat_ok: the latency was measured (an entry program ran). Unmeasured
+ * calls stay out of lat_hist, so its sum is the count lat_sum_ns is over.
+ */
 static __always_inline void account(struct dt_stats *st, __u64 asked,
-				    __s64 ret, __u64 lat)
+				    __s64 ret, __u64 lat, bool lat_ok)
 {
 	__u64 done = ret > 0 ? ret : 0;
 
-	__sync_fetch_and_add(&st->calls, 1);
+	/* calls is errors + shorts + oks: user space adds them up */
 	__sync_fetch_and_add(&st->bytes_req, asked);
 	__sync_fetch_and_add(&st->bytes_done, done);
-	__sync_fetch_and_add(&st->lat_sum_ns, lat);
 	/* each result its own counter: a scrape never sees one go back */
 	if (ret < 0)
 		__sync_fetch_and_add(&st->errors, 1);
@@ -263,7 +336,10 @@ static __always_inline void account(struct dt_stats *st, __u64 asked,
 	else
 		__sync_fetch_and_add(&st->oks, 1);
 	hist_add(st->len_hist, done);
-	hist_add(st->lat_hist, lat);
+	if (lat_ok) {
+		__sync_fetch_and_add(&st->lat_sum_ns, lat);
+		hist_add(st->lat_hist, lat);
+	}
 }
 
 static __always_inline struct dt_event *ev_new(__u32 op, __u32 dev, __u32 why)
@@ -288,43 +364,59 @@ static __always_inline struct dt_event *ev_new(__u32 op, __u32 dev, __u32 why)
 	return e;
 }
 
-/* The device a direct_access or copy belongs to. */
-static __always_inline __u32 daxdev_to_dev(struct tstate *ts, __u64 daxdev,
-					   __u32 *flags)
+static __always_inline void where_dev(struct where *w, __u32 dev)
+{
+	w->dev = dev;
+	w->wanted = dev_wanted(dev);
+	w->slot = w->wanted ? slot_get(dev) : -1;
+}
+
+/*
+ * The device a direct_access or copy belongs to: inside a traced
+ * read/write/fault, the one its entry found; else learned from those.
+ */
+static __always_inline void op_where(struct tstate *ts, __u64 daxdev,
+				     __u32 *flags, struct where *w)
 {
 	__u32 *d, dev;
 
-	if (ts && (ts->f_active || ts->rw_active)) {
-		dev = ts->f_active ? ts->f_dev : ts->rw_dev;
+	if (ts->f_active || ts->rw_active) {
+		*w = ts->f_active ? ts->f_where : ts->rw_where;
+		/* one map look-up per new pair, not one per call */
+		if (ts->dd_seen == daxdev && ts->dd_seen_dev == w->dev)
+			return;
+		dev = w->dev;
 		d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
 		if (!d || *d != dev)
 			bpf_map_update_elem(&daxdev_dev, &daxdev, &dev, BPF_ANY);
-		return dev;
+		ts->dd_seen = daxdev;
+		ts->dd_seen_dev = dev;
+		return;
 	}
 	*flags |= DT_F_NO_CTX;
 	d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
 	if (d)
-		return *d;
-	/* device-dax: the char device's dev_t is the dax inode's */
-	return BPF_CORE_READ((struct dax_device *)daxdev, inode.i_rdev);
+		dev = *d;
+	else	/* device-dax: the char device's dev_t is the dax inode's */
+		dev = BPF_CORE_READ((struct dax_device *)daxdev, inode.i_rdev);
+	where_dev(w, dev);
 }
 
 /* ---- dax_iomap_rw ------------------------------------------------------ */
 
-static __always_inline int rw_entry(struct kiocb *iocb, struct iov_iter *iter)
+static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
+				    __u64 asked, int dir)
 {
-	struct inode *inode;
 	struct tstate *ts;
 
 	ts = ts_enter();
 	if (!ts)
 		return 0;
-	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
 	ts->rw_active = 1;
-	ts->rw_op = iter_dir(iter) == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
-	ts->rw_dev = inode_dev(inode);
-	ts->rw_pos = BPF_CORE_READ(iocb, ki_pos);
-	ts->rw_asked = BPF_CORE_READ(iter, count);
+	ts->rw_op = dir == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
+	where_dev(&ts->rw_where, dev);
+	ts->rw_pos = pos;
+	ts->rw_asked = asked;
 	ts->rw_inode = (__u64)inode;
 	ts->seq++;
 	ts->l_valid = 0;
@@ -332,34 +424,29 @@ static __always_inline int rw_entry(struct kiocb *iocb, struct iov_iter *iter)
 	return 0;
 }
 
-static __always_inline int rw_exit(__s64 ret)
+static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
+				   __u64 ino)
 {
-	struct tstate *ts = ts_get();
 	__u32 why = 0, chk = 0, flags = 0, v;
-	struct inode *inode;
 	struct dt_stats *st;
 	struct dt_event *e;
-	__u64 lat, isize;
+	__u64 lat;
 	int eof;
 
-	if (!ts || !ts->rw_active)
-		return 0;
 	ts->rw_active = 0;
-	if (!dev_wanted(ts->rw_dev))
-		goto out;
+	if (!ts->rw_where.wanted)
+		return 0;
 	lat = bpf_ktime_get_ns() - ts->rw_start;
-	inode = (struct inode *)ts->rw_inode;
-	isize = BPF_CORE_READ(inode, i_size);
 
-	st = stats_get(ts->rw_dev, ts->rw_op);
+	st = stats_at(ts->rw_where.slot, ts->rw_op);
 	if (st)
-		account(st, ts->rw_asked, ret, lat);
+		account(st, ts->rw_asked, ret, lat, true);
 	v = dt_check_rw(ts->rw_op == DT_OP_READ, ts->rw_pos, ts->rw_asked,
 			ret, isize, &eof);
 	if (eof)
 		flags |= DT_F_EOF;
 	if (ret < 0) {
-		count_error(ts->rw_dev, ts->rw_op, -ret);
+		count_error(ts->rw_where.dev, ts->rw_op, -ret);
 		why |= DT_EV_ERROR;
 	} else if (v == DT_FAIL) {
 		why |= DT_EV_SHORT | DT_EV_CHECK;
@@ -370,76 +457,98 @@ static __always_inline int rw_exit(__s64 ret)
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
-		goto out;
-	e = ev_new(ts->rw_op, ts->rw_dev, why);
+		return 0;
+	e = ev_new(ts->rw_op, ts->rw_where.dev, why);
 	if (!e)
-		goto out;
+		return 0;
 	e->lat_ns = lat;
 	e->check_fail = chk;
 	e->flags = flags;
 	e->pos = ts->rw_pos;
 	e->asked = ts->rw_asked;
 	e->ret = ret;
-	e->ino = BPF_CORE_READ(inode, i_ino);
+	e->ino = ino;
 	e->isize = isize;
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
-out:
 	return 0;
 }
 
+/*
+ * fentry/fexit read kernel memory with plain loads through their typed
+ * arguments; the kprobe pair below needs a helper call for each field.
+ */
 SEC("fentry/dax_iomap_rw")
 int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
 {
-	return rw_entry(iocb, iter);
+	struct inode *inode = iocb->ki_filp->f_inode;
+
+	return rw_entry(inode, inode_dev_btf(inode), iocb->ki_pos, iter->count,
+			iter_dir_btf(iter));
 }
 
 SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	return rw_exit(ret);
+	struct tstate *ts = ts_get();
+	struct inode *inode;
+
+	if (!ts || !ts->rw_active)
+		return 0;
+	inode = iocb->ki_filp->f_inode;
+	return rw_exit(ts, ret, inode->i_size, inode->i_ino);
 }
 
 SEC("kprobe/dax_iomap_rw")
 int BPF_KPROBE(kp_rw, struct kiocb *iocb, struct iov_iter *iter)
 {
-	return rw_entry(iocb, iter);
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+
+	return rw_entry(inode, inode_dev(inode), BPF_CORE_READ(iocb, ki_pos),
+			BPF_CORE_READ(iter, count), iter_dir(iter));
 }
 
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw, long ret)
 {
-	return rw_exit(ret);
+	struct tstate *ts = ts_get();
+	struct inode *inode;
+
+	if (!ts || !ts->rw_active)
+		return 0;
+	inode = (struct inode *)ts->rw_inode;
+	return rw_exit(ts, ret, BPF_CORE_READ(inode, i_size),
+		       BPF_CORE_READ(inode, i_ino));
 }
 
 /* ---- iterations --------------------------------------------------------- */
 
 static __always_inline void iter_done(struct tstate *ts, __u64 asked,
-				      __s64 progress, __u64 lat)
+				      __s64 progress, __u64 lat, bool lat_ok)
 {
 	struct dt_stats *st;
 	struct dt_event *e;
 	__u32 why = 0, v;
 
-	if (!dev_wanted(ts->rw_dev))
+	if (!ts->rw_where.wanted)
 		return;
-	st = stats_get(ts->rw_dev, DT_OP_ITER);
+	st = stats_at(ts->rw_where.slot, DT_OP_ITER);
 	if (st)
-		account(st, asked, progress, lat);
+		account(st, asked, progress, lat, lat_ok);
 	v = dt_check_progress(progress);
 	if (v == DT_FAIL)
 		why = DT_EV_CHECK;
 	if (progress < 0) {
 		why = DT_EV_ERROR;
-		count_error(ts->rw_dev, DT_OP_ITER, -progress);
+		count_error(ts->rw_where.dev, DT_OP_ITER, -progress);
 	}
 	verdict(st, DT_CHK_ITER_PROGRESS, v);
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
 		return;
-	e = ev_new(DT_OP_ITER, ts->rw_dev, why);
+	e = ev_new(DT_OP_ITER, ts->rw_where.dev, why);
 	if (!e)
 		return;
 	e->lat_ns = lat;
@@ -489,7 +598,8 @@ static __always_inline int it_exit(__s64 ret)
 	/* >= 6.15 returns 0/-errno and advances ->pos itself */
 	if (!has_iomap_processed(it) && ret == 0)
 		progress = BPF_CORE_READ(it, pos) - ts->it_pos;
-	iter_done(ts, ts->it_len, progress, bpf_ktime_get_ns() - ts->it_start);
+	iter_done(ts, ts->it_len, progress, bpf_ktime_get_ns() - ts->it_start,
+		  true);
 	return 0;
 }
 
@@ -531,83 +641,108 @@ int BPF_PROG(rt_iomap_iter, struct iomap_iter *it)
 		return 0;
 	if (!BPF_CORE_READ(it, iomap.length))
 		return 0;	/* first call: no iteration done yet */
-	iter_done(ts, iomi_length(it), BPF_CORE_READ(it, processed), 0);
+	iter_done(ts, iomi_length(it), BPF_CORE_READ(it, processed), 0, false);
 	return 0;
 }
 
 /* ---- dax_direct_access and the drivers' direct_access ----------------- */
 
-static __always_inline int da_entry(struct dax_device *dd, __u64 pgoff,
-				    long nr, void **kaddrp, void *pfnp)
+/*
+ * The state for an exit that may have had no entry program: the thread's
+ * own inside a traced read/write/fault, else one for a thread -p/-c want.
+ */
+static __always_inline struct tstate *ts_inner(void)
 {
-	struct tstate *ts;
+	struct tstate *ts = ts_get();
 
-	ts = ts_enter();
-	if (!ts)
-		return 0;
-	ts->da_active = 1;
-	ts->da_daxdev = (__u64)dd;
-	ts->da_pgoff = pgoff;
-	ts->da_nr = nr;
-	ts->da_kaddrp = (__u64)kaddrp;
-	ts->da_pfnp = (__u64)pfnp;
-	ts->drv_ret = 0;
-	ts->da_start = bpf_ktime_get_ns();
-	return 0;
+	if (ts && (ts->rw_active || ts->f_active))
+		return ts;
+	return ts_enter();
 }
+
+/* An entry program's start time, if one ran for this call. */
+static __always_inline bool took_start(__u32 *active, __u64 start, __u64 *lat)
+{
+	if (!*active)
+		return false;
+	*active = 0;
+	*lat = bpf_ktime_get_ns() - start;
+	return true;
+}
+
+/* Read once: page_offset_base does not move after boot. */
+static __u64 pob_cache;
 
 static __always_inline __u32 check_kaddr_pfn(__u64 kaddr, __u64 pfn)
 {
-	__u64 pob = 0;
+	__u64 pob = pob_cache;
 
-	if (page_offset_base_addr)
+	if (!pob && page_offset_base_addr) {
 		bpf_probe_read_kernel(&pob, sizeof(pob),
 				      (void *)page_offset_base_addr);
+		pob_cache = pob;
+	}
 	return dt_check_kaddr_pfn(pob, kaddr, pfn);
 }
 
-static __always_inline int da_exit(__s64 ret)
+static __always_inline void count_media_error(__u32 dev, __u64 pgoff)
 {
-	struct tstate *ts = ts_get();
-	__u32 why = 0, chk = 0, flags = 0, dev, v;
-	__u64 kaddr = 0, pfn = 0, lat;
-	struct dt_media_key mk = {};
-	struct dt_stats *st;
-	struct dt_event *e;
+	struct dt_media_key mk = { .dev = dev, .pgoff = pgoff };
 	__u64 one = 1, *n;
 
-	if (!ts || !ts->da_active)
-		return 0;
-	ts->da_active = 0;
-	dev = daxdev_to_dev(ts, ts->da_daxdev, &flags);
-	if (!dev_wanted(dev))
-		goto out;
-	lat = bpf_ktime_get_ns() - ts->da_start;
-	if (ret > 0 && ts->da_kaddrp)
-		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)ts->da_kaddrp);
-	if (ret > 0 && ts->da_pfnp)
-		bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)ts->da_pfnp);
+	n = bpf_map_lookup_elem(&media_errors, &mk);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
+}
 
-	st = stats_get(dev, DT_OP_DIRECT_ACCESS);
+static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
+				   __s64 ret, __u64 lat, bool lat_ok)
+{
+	__u32 why = 0, chk = 0, flags = 0, v, zero = 0;
+	__u64 kaddr = 0, pfn = 0;
+	struct drv_seen *drv;
+	__s64 drv_ret = 0;
+	struct dt_stats *st;
+	struct dt_event *e;
+	struct where w;
+
+	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (drv && drv->task == bpf_get_current_task() &&
+	    (!drv->daxdev ||
+	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
+		drv_ret = drv->ret;
+		drv->task = 0;
+	}
+	op_where(ts, c->daxdev, &flags, &w);
+	if (!w.wanted)
+		return 0;
+	if (ret > 0 && c->kaddrp)
+		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp);
+	if (ret > 0 && c->pfnp)
+		bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp);
+
+	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS);
 	if (st)
-		account(st, ts->da_nr << PAGE_SHIFT_,
-			ret > 0 ? ret << PAGE_SHIFT_ : ret, lat);
+		account(st, c->nr << PAGE_SHIFT_,
+			ret > 0 ? ret << PAGE_SHIFT_ : ret, lat, lat_ok);
 
 	/* direct_access.ret_range */
-	v = dt_check_ret_range(ret, ts->da_nr);
+	v = dt_check_ret_range(ret, c->nr);
 	if (v == DT_FAIL)
 		chk |= 1U << DT_CHK_DA_RET_RANGE;
 	verdict(st, DT_CHK_DA_RET_RANGE, v);
 
 	/* the RFC's driver returned a physical address as kaddr */
-	v = dt_check_kaddr_kernel(ts->da_kaddrp != 0, ret, kaddr);
+	v = dt_check_kaddr_kernel(c->kaddrp != 0, ret, kaddr);
 	if (v == DT_FAIL)
 		chk |= 1U << DT_CHK_DA_KADDR_KERNEL;
 	verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
 
 	/* direct_access.kaddr_pfn */
 	v = DT_NA;
-	if (ret > 0 && ts->da_kaddrp && ts->da_pfnp) {
+	if (ret > 0 && c->kaddrp && c->pfnp) {
 		v = check_kaddr_pfn(kaddr, pfn);
 		if (v == DT_FAIL)
 			chk |= 1U << DT_CHK_DA_KADDR_PFN;
@@ -615,24 +750,17 @@ static __always_inline int da_exit(__s64 ret)
 	verdict(st, DT_CHK_DA_KADDR_PFN, v);
 
 	if (ret < 0) {
-		count_error(dev, DT_OP_DIRECT_ACCESS, -ret);
+		count_error(w.dev, DT_OP_DIRECT_ACCESS, -ret);
 		why |= DT_EV_ERROR;
-		if (ret == -5 || ret == -133) {
-			mk.dev = dev;
-			mk.pgoff = ts->da_pgoff;
-			n = bpf_map_lookup_elem(&media_errors, &mk);
-			if (n)
-				__sync_fetch_and_add(n, 1);
-			else
-				bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
-		}
+		if (ret == -5 || ret == -133)	/* EIO, EHWPOISON */
+			count_media_error(w.dev, c->pgoff);
 	}
 	/* fewer pages than asked is normal (end of a range): counted, not shown */
 	if (chk)
 		why |= DT_EV_CHECK;
 
 	ts->l_valid = ret > 0;
-	ts->l_pgoff = ts->da_pgoff;
+	ts->l_pgoff = c->pgoff;
 	ts->l_ret = ret;
 	ts->l_kaddr = kaddr;
 	ts->l_pfn = pfn;
@@ -640,79 +768,118 @@ static __always_inline int da_exit(__s64 ret)
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
-		goto out;
-	e = ev_new(DT_OP_DIRECT_ACCESS, dev, why);
+		return 0;
+	e = ev_new(DT_OP_DIRECT_ACCESS, w.dev, why);
 	if (!e)
-		goto out;
+		return 0;
 	e->lat_ns = lat;
 	e->check_fail = chk;
-	e->flags = flags | (ts->da_pfnp ? DT_F_PFN : 0);
-	e->pos = ts->da_pgoff;
-	e->asked = ts->da_nr;
+	e->flags = flags | (c->pfnp ? DT_F_PFN : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
+	e->pos = c->pgoff;
+	e->asked = c->nr;
 	e->ret = ret;
-	e->da_pgoff = ts->da_pgoff;
+	e->da_pgoff = c->pgoff;
 	e->da_ret = ret;
-	e->drv_ret = ts->drv_ret;
+	e->drv_ret = drv_ret;
 	e->kaddr = kaddr;
 	e->pfn = pfn;
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
-out:
+	return 0;
+}
+
+/* Entering: the start time (fentry: --deep only), kprobes the arguments. */
+static __always_inline struct tstate *da_entry(void)
+{
+	struct tstate *ts = ts_enter();
+
+	if (!ts)
+		return NULL;
+	ts->da_active = 1;
+	ts->da_start = bpf_ktime_get_ns();
+	return ts;
+}
+
+SEC("fentry/dax_direct_access")
+int BPF_PROG(fe_da)
+{
+	da_entry();
 	return 0;
 }
 
 /*
- * The verifier refuses a direct read of the void **kaddr argument
- * ("arg4 type PTR is not a struct"): fetch every argument as a u64.
+ * fexit sees every argument, so no entry program is needed but for the
+ * latency. The verifier refuses a direct read of the void **kaddr
+ * argument ("arg4 type PTR is not a struct"): fetch each as a u64.
  */
-SEC("fentry/dax_direct_access")
-int BPF_PROG(fe_da)
-{
-	__u64 a[6] = {};
-	int i;
-
-	for (i = 0; i < 6; i++)
-		bpf_get_func_arg(ctx, i, &a[i]);
-	return da_entry((void *)a[0], a[1], a[2], (void **)a[4], (void *)a[5]);
-}
-
-/* da_entry stashed the kaddr/pfn pointers; fexit needs only ret. */
 SEC("fexit/dax_direct_access")
 int BPF_PROG(fx_da)
 {
-	__u64 ret = 0;
+	struct tstate *ts = ts_inner();
+	__u64 a[6] = {}, ret = 0, lat = 0;
+	struct da_call c;
+	bool lat_ok;
+	int i;
 
+	if (!ts)
+		return 0;
+	lat_ok = took_start(&ts->da_active, ts->da_start, &lat);
+	for (i = 0; i < 6; i++)
+		bpf_get_func_arg(ctx, i, &a[i]);
 	bpf_get_func_ret(ctx, &ret);
-	return da_exit((long)ret);
+	c.daxdev = a[0];
+	c.pgoff = a[1];
+	c.nr = a[2];
+	c.kaddrp = a[4];
+	c.pfnp = a[5];
+	return da_done(ts, &c, (long)ret, lat, lat_ok);
 }
 
 /* BPF_KPROBE stops at five arguments; pfn is the sixth (%r9 on x86-64). */
 SEC("kprobe/dax_direct_access")
 int kp_da(struct pt_regs *ctx)
 {
-	return da_entry((void *)PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx),
-			PT_REGS_PARM3(ctx), (void **)PT_REGS_PARM5(ctx),
-			(void *)ctx->r9);
+	struct tstate *ts = da_entry();
+
+	if (!ts)
+		return 0;
+	ts->da.daxdev = PT_REGS_PARM1(ctx);
+	ts->da.pgoff = PT_REGS_PARM2(ctx);
+	ts->da.nr = PT_REGS_PARM3(ctx);
+	ts->da.kaddrp = PT_REGS_PARM5(ctx);
+	ts->da.pfnp = ctx->r9;
+	return 0;
 }
 
 SEC("kretprobe/dax_direct_access")
 int BPF_KRETPROBE(kr_da, long ret)
 {
-	return da_exit(ret);
+	struct tstate *ts = ts_get();
+	__u64 lat = 0;
+
+	if (!ts || !took_start(&ts->da_active, ts->da_start, &lat))
+		return 0;
+	return da_done(ts, &ts->da, ret, lat, true);
 }
 
 /*
  * The driver's own ->direct_access, called by dax_direct_access: its raw
  * return shows what dax_direct_access clamped. Three slots, each pointed
- * at a driver (pmem, fsdev, device-dax) by user space.
+ * at a driver (pmem, fsdev, device-dax) by user space. The next
+ * direct_access exit on this thread takes the value.
  */
-static __always_inline int drv_exit(__s64 ret)
+static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 {
-	struct tstate *ts = ts_get();
+	struct drv_seen *d;
+	__u32 zero = 0;
 
-	/* only a driver call made by a traced dax_direct_access counts */
-	if (ts && ts->da_active)
-		ts->drv_ret = ret;
+	d = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (d) {
+		d->task = bpf_get_current_task();
+		d->daxdev = daxdev;
+		d->pgoff = pgoff;
+		d->ret = ret;
+	}
 	return 0;
 }
 
@@ -721,15 +888,18 @@ static __always_inline int drv_exit(__s64 ret)
 SEC("fexit")								\
 int BPF_PROG(fx_drv##n)							\
 {									\
-	__u64 ret = 0;							\
+	__u64 dd = 0, pgoff = 0, ret = 0;				\
 									\
+	bpf_get_func_arg(ctx, 0, &dd);					\
+	bpf_get_func_arg(ctx, 1, &pgoff);				\
 	bpf_get_func_ret(ctx, &ret);					\
-	return drv_exit((long)ret);					\
+	return drv_exit(dd, pgoff, (long)ret);				\
 }									\
 SEC("kretprobe")							\
 int BPF_KRETPROBE(kr_drv##n, long ret)					\
 {									\
-	return drv_exit(ret);						\
+	/* no args here: the next direct_access exit takes it as is */	\
+	return drv_exit(0, 0, ret);					\
 }
 
 DRV_SLOT(0)
@@ -738,30 +908,8 @@ DRV_SLOT(2)
 
 /* ---- dax_copy_to_iter / dax_copy_from_iter ------------------------------ */
 
-static __always_inline int copy_entry(__u32 op, struct dax_device *dd,
-				      __u64 pgoff, void *addr, __u64 bytes,
-				      struct iov_iter *iter)
+static __always_inline __u32 copy_variant(__u32 op, unsigned long flags)
 {
-	struct tstate *ts;
-
-	ts = ts_enter();
-	if (!ts)
-		return 0;
-	ts->c_active = 1;
-	ts->c_op = op;
-	ts->c_daxdev = (__u64)dd;
-	ts->c_pgoff = pgoff;
-	ts->c_addr = (__u64)addr;
-	ts->c_bytes = bytes;
-	ts->c_iter = (__u64)iter;
-	ts->v_measured = 0;
-	ts->c_start = bpf_ktime_get_ns();
-	return 0;
-}
-
-static __always_inline __u32 copy_variant(__u32 op, struct dax_device *dd)
-{
-	unsigned long flags = BPF_CORE_READ(dd, flags);
 	int alive = bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE);
 	int nomc = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC);
 	int nocache = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE);
@@ -804,59 +952,60 @@ static __always_inline __u32 short_side(__u32 op, struct iov_iter *iter,
 	return p.ok ? DT_SIDE_SOURCE : DT_SIDE_USER;
 }
 
-static __always_inline int copy_exit(__s64 ret)
+/* dd_flags: the dax_device's flags, which say the routine dax picked. */
+static __always_inline int copy_done(struct tstate *ts, const struct copy_call *c,
+				     unsigned long dd_flags, __s64 ret,
+				     __u64 lat, bool lat_ok)
 {
-	struct tstate *ts = ts_get();
-	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, dev, variant;
+	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, variant, measured;
 	struct dt_stats *st;
 	struct dt_event *e;
-	__u64 lat, uaddr = 0;
+	__u64 uaddr = 0;
+	struct where w;
 
-	if (!ts || !ts->c_active)
+	measured = ts->v_measured;
+	ts->v_measured = 0;
+	op_where(ts, c->daxdev, &flags, &w);
+	if (!w.wanted)
 		return 0;
-	ts->c_active = 0;
-	dev = daxdev_to_dev(ts, ts->c_daxdev, &flags);
-	if (!dev_wanted(dev))
-		goto out;
-	lat = bpf_ktime_get_ns() - ts->c_start;
-	variant = copy_variant(ts->c_op, (struct dax_device *)ts->c_daxdev);
+	variant = copy_variant(c->op, dd_flags);
 
-	if ((__u64)ret < ts->c_bytes) {
-		side = short_side(ts->c_op, (struct iov_iter *)ts->c_iter, &uaddr);
+	if ((__u64)ret < c->bytes) {
+		side = short_side(c->op, (struct iov_iter *)c->iter, &uaddr);
 		why |= DT_EV_SHORT | DT_EV_CHECK;
 	}
-	if (ts->l_valid && ts->c_addr >= ts->l_kaddr &&
-	    ts->c_addr < ts->l_kaddr + ((__u64)ts->l_ret << PAGE_SHIFT_))
+	if (ts->l_valid && c->addr >= ts->l_kaddr &&
+	    c->addr < ts->l_kaddr + ((__u64)ts->l_ret << PAGE_SHIFT_))
 		flags |= DT_F_DA_LINKED;
 
-	st = stats_get(dev, ts->c_op);
+	st = stats_at(w.slot, c->op);
 	if (st) {
-		account(st, ts->c_bytes, ret, lat);
+		account(st, c->bytes, ret, lat, lat_ok);
 		if (variant < DT_VAR_MAX)
 			__sync_fetch_and_add(&st->variant[variant], 1);
 		if (side && side < 4)
 			__sync_fetch_and_add(&st->short_side[side], 1);
 	}
-	verdict(st, DT_CHK_COPY_COMPLETE, dt_check_copy(ts->c_bytes, ret));
+	verdict(st, DT_CHK_COPY_COMPLETE, dt_check_copy(c->bytes, ret));
 
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
-		goto out;
-	e = ev_new(ts->c_op, dev, why);
+		return 0;
+	e = ev_new(c->op, w.dev, why);
 	if (!e)
-		goto out;
+		return 0;
 	e->lat_ns = lat;
 	e->check_fail = (why & DT_EV_CHECK) ? 1U << DT_CHK_COPY_COMPLETE : 0;
-	e->flags = flags;
-	e->pos = ts->c_pgoff;
-	e->asked = ts->c_bytes;
+	e->flags = flags | (lat_ok ? 0 : DT_F_NO_LAT);
+	e->pos = c->pgoff;
+	e->asked = c->bytes;
 	e->ret = ret;
-	e->addr = ts->c_addr;
+	e->addr = c->addr;
 	e->user_addr = uaddr;
-	e->variant = ts->v_measured ? ts->v_measured : variant;
+	e->variant = measured ? measured : variant;
 	e->side = side;
-	if (ts->v_measured)
+	if (measured)
 		e->flags |= DT_F_VAR_MEASURED;
 	if (ts->l_valid) {
 		e->da_pgoff = ts->l_pgoff;
@@ -866,34 +1015,96 @@ static __always_inline int copy_exit(__s64 ret)
 	}
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
-out:
 	return 0;
 }
 
-/* The same four wrappers for both directions. */
+/*
+ * Entering a copy: the start time, and c_active, which the --deep copy
+ * routine probes need. fentry mode attaches it only for --deep.
+ */
+static __always_inline struct tstate *copy_entry(void)
+{
+	struct tstate *ts = ts_enter();
+
+	if (!ts)
+		return NULL;
+	ts->c_active = 1;
+	ts->v_measured = 0;
+	ts->c_start = bpf_ktime_get_ns();
+	return ts;
+}
+
+static __always_inline int copy_exit_btf(__u32 op, struct dax_device *dd,
+					 __u64 pgoff, void *addr, __u64 bytes,
+					 struct iov_iter *iter, __s64 ret)
+{
+	struct tstate *ts = ts_inner();
+	struct copy_call c = {
+		.daxdev = (__u64)dd, .pgoff = pgoff, .addr = (__u64)addr,
+		.bytes = bytes, .iter = (__u64)iter, .op = op,
+	};
+	__u64 lat = 0;
+	bool lat_ok;
+
+	if (!ts)
+		return 0;
+	lat_ok = took_start(&ts->c_active, ts->c_start, &lat);
+	return copy_done(ts, &c, dd->flags, ret, lat, lat_ok);
+}
+
+static __always_inline int copy_entry_kp(__u32 op, struct dax_device *dd,
+					 __u64 pgoff, void *addr, __u64 bytes,
+					 struct iov_iter *iter)
+{
+	struct tstate *ts = copy_entry();
+
+	if (!ts)
+		return 0;
+	ts->c.op = op;
+	ts->c.daxdev = (__u64)dd;
+	ts->c.pgoff = pgoff;
+	ts->c.addr = (__u64)addr;
+	ts->c.bytes = bytes;
+	ts->c.iter = (__u64)iter;
+	return 0;
+}
+
+static __always_inline int copy_exit_kp(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	struct dax_device *dd;
+	__u64 lat = 0;
+
+	if (!ts || !took_start(&ts->c_active, ts->c_start, &lat))
+		return 0;
+	dd = (struct dax_device *)ts->c.daxdev;
+	return copy_done(ts, &ts->c, BPF_CORE_READ(dd, flags), ret, lat, true);
+}
+
+/* The same four programs for both directions. */
 #define COPY_PROGS(sfx, func, op)					\
 SEC("fentry/" #func)							\
-int BPF_PROG(fe_##sfx, struct dax_device *dd, unsigned long pgoff,	\
-	     void *addr, size_t bytes, struct iov_iter *i)		\
+int BPF_PROG(fe_##sfx)							\
 {									\
-	return copy_entry(op, dd, pgoff, addr, bytes, i);		\
+	copy_entry();							\
+	return 0;							\
 }									\
 SEC("fexit/" #func)							\
 int BPF_PROG(fx_##sfx, struct dax_device *dd, unsigned long pgoff,	\
 	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)	\
 {									\
-	return copy_exit(ret);						\
+	return copy_exit_btf(op, dd, pgoff, addr, bytes, i, ret);	\
 }									\
 SEC("kprobe/" #func)							\
 int BPF_KPROBE(kp_##sfx, struct dax_device *dd, unsigned long pgoff,	\
 	       void *addr, size_t bytes, struct iov_iter *i)		\
 {									\
-	return copy_entry(op, dd, pgoff, addr, bytes, i);		\
+	return copy_entry_kp(op, dd, pgoff, addr, bytes, i);		\
 }									\
 SEC("kretprobe/" #func)							\
 int BPF_KRETPROBE(kr_##sfx, long ret)					\
 {									\
-	return copy_exit(ret);						\
+	return copy_exit_kp(ret);					\
 }
 
 COPY_PROGS(cti, dax_copy_to_iter, DT_OP_COPY_TO_ITER)
@@ -977,25 +1188,26 @@ static __always_inline __u64 fault_bytes(__u32 size)
 	return 1ULL << 12;
 }
 
-static __always_inline void fault_account(__u32 dev, __u32 size, __u32 ret,
-					  __u64 pgoff, __u64 ino, __u64 lat,
-					  __u32 seq)
+static __always_inline void fault_account(const struct where *w, __u32 size,
+					  __u32 ret, __u64 pgoff, __u64 ino,
+					  __u64 lat, bool lat_ok, __u32 seq)
 {
 	__u32 why = 0, flags = 0, err = ret & VMF_ERRORS;
 	__u64 bytes = fault_bytes(size);
 	struct dt_stats *st;
 	struct dt_event *e;
 
-	if (!dev_wanted(dev))
+	if (!w->wanted)
 		return;
-	st = stats_get(dev, DT_OP_FAULT);
+	st = stats_at(w->slot, DT_OP_FAULT);
 	if (st) {
 		/* a fallback asks the next smaller size: not bytes asked here */
-		__sync_fetch_and_add(&st->calls, 1);
 		if (!(ret & VMF_FALLBACK) || err)
 			__sync_fetch_and_add(&st->bytes_req, bytes);
-		__sync_fetch_and_add(&st->lat_sum_ns, lat);
-		hist_add(st->lat_hist, lat);
+		if (lat_ok) {
+			__sync_fetch_and_add(&st->lat_sum_ns, lat);
+			hist_add(st->lat_hist, lat);
+		}
 		if (err) {
 			__sync_fetch_and_add(&st->errors, 1);
 		} else if (ret & VMF_FALLBACK) {
@@ -1008,7 +1220,7 @@ static __always_inline void fault_account(__u32 dev, __u32 size, __u32 ret,
 		}
 	}
 	if (err) {
-		count_error(dev, DT_OP_FAULT, err);
+		count_error(w->dev, DT_OP_FAULT, err);
 		why |= DT_EV_ERROR;
 	}
 	if (ret & VMF_FALLBACK)
@@ -1017,11 +1229,11 @@ static __always_inline void fault_account(__u32 dev, __u32 size, __u32 ret,
 		why |= DT_EV_SNOOP;
 	if (!why)
 		return;
-	e = ev_new(DT_OP_FAULT, dev, why);
+	e = ev_new(DT_OP_FAULT, w->dev, why);
 	if (!e)
 		return;
 	e->lat_ns = lat;
-	e->flags = flags;
+	e->flags = flags | (lat_ok ? 0 : DT_F_NO_LAT);
 	e->pos = pgoff << PAGE_SHIFT_;
 	e->asked = bytes;
 	e->ret = ret;
@@ -1041,7 +1253,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 		return 0;
 	inode = BPF_CORE_READ(vmf, vma, vm_file, f_inode);
 	ts->f_active = 1;
-	ts->f_dev = inode_dev(inode);
+	where_dev(&ts->f_where, inode_dev(inode));
 	ts->f_pgoff = BPF_CORE_READ(vmf, pgoff);
 	ts->f_ino = BPF_CORE_READ(inode, i_ino);
 	ts->f_size = fault_size(pe);
@@ -1057,8 +1269,8 @@ static __always_inline int fault_exit(__u32 ret)
 	if (!ts || !ts->f_active)
 		return 0;
 	ts->f_active = 0;
-	fault_account(ts->f_dev, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
-		      bpf_ktime_get_ns() - ts->f_start, ts->seq);
+	fault_account(&ts->f_where, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
+		      bpf_ktime_get_ns() - ts->f_start, true, ts->seq);
 	return 0;
 }
 
@@ -1098,19 +1310,25 @@ FAULT_PROGS(devfault, dev_dax_huge_fault)
 SEC("tracepoint/fs_dax/dax_pte_fault_done")
 int tp_pte_done(struct trace_event_raw_dax_pte_fault_class *ctx)
 {
+	struct where w;
+
 	if (!task_wanted())
 		return 0;
-	fault_account(ctx->dev, DT_FAULT_PTE, ctx->result, ctx->pgoff,
-		      ctx->ino, 0, 0);
+	where_dev(&w, ctx->dev);
+	fault_account(&w, DT_FAULT_PTE, ctx->result, ctx->pgoff, ctx->ino, 0,
+		      false, 0);
 	return 0;
 }
 
 SEC("tracepoint/fs_dax/dax_pmd_fault_done")
 int tp_pmd_done(struct trace_event_raw_dax_pmd_fault_class *ctx)
 {
+	struct where w;
+
 	if (!task_wanted())
 		return 0;
-	fault_account(ctx->dev, DT_FAULT_PMD, ctx->result, ctx->pgoff,
-		      ctx->ino, 0, 0);
+	where_dev(&w, ctx->dev);
+	fault_account(&w, DT_FAULT_PMD, ctx->result, ctx->pgoff, ctx->ino, 0,
+		      false, 0);
 	return 0;
 }

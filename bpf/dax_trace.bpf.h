@@ -32,6 +32,14 @@ static __always_inline int iter_dir(struct iov_iter *i)
 	return BPF_CORE_READ((struct iov_iter___old *)i, type) & 1;
 }
 
+/* The same two, with plain loads through a typed (fentry/fexit) pointer. */
+static __always_inline int iter_dir_btf(struct iov_iter *i)
+{
+	if (bpf_core_field_exists(i->data_source))
+		return i->data_source ? DT_WRITE : DT_READ;
+	return ((struct iov_iter___old *)i)->type & 1;
+}
+
 static __always_inline bool iter_user(struct iov_iter *i)
 {
 	if (bpf_core_field_exists(i->user_backed))
@@ -64,6 +72,13 @@ static __always_inline __u32 inode_dev(struct inode *inode)
 	if ((mode & 00170000) == 0020000)	/* S_ISCHR */
 		return BPF_CORE_READ(inode, i_rdev);
 	return BPF_CORE_READ(inode, i_sb, s_dev);
+}
+
+static __always_inline __u32 inode_dev_btf(struct inode *inode)
+{
+	if ((inode->i_mode & 00170000) == 0020000)	/* S_ISCHR */
+		return inode->i_rdev;
+	return inode->i_sb->s_dev;
 }
 
 static __always_inline bool has_iomap_processed(struct iomap_iter *it)

@@ -83,6 +83,7 @@ enum dt_rec_kind {
 #define DT_F_FALLBACK	(1U << 2)	/* fault returned VM_FAULT_FALLBACK */
 #define DT_F_NO_CTX	(1U << 3)	/* not inside a traced read/write/fault */
 #define DT_F_PFN	(1U << 4)	/* direct_access was asked for a pfn */
+#define DT_F_NO_LAT	(1U << 5)	/* no entry program ran: lat_ns unknown */
 #define DT_F_VAR_MEASURED (1U << 8)	/* copy variant seen, not inferred */
 
 struct dt_event {
@@ -122,21 +123,35 @@ struct dt_key {
 };
 
 struct dt_stats {
-	__u64 calls;
+	__u64 calls;			/* BPF side: 0, see dt_stats_calls() */
 	__u64 bytes_req;
 	__u64 bytes_done;
 	__u64 shorts;
 	__u64 errors;
 	__u64 oks;			/* neither short nor error (not faults) */
-	__u64 lat_sum_ns;
+	__u64 lat_sum_ns;		/* over the calls in lat_hist only */
 	__u64 faults[DT_FAULT_SIZES];	/* fault: completed, by size */
 	__u64 fallbacks;		/* fault: VM_FAULT_FALLBACK */
 	__u64 variant[DT_VAR_MAX];	/* copy: routine chosen */
 	__u64 short_side[4];		/* copy: enum dt_side of shorts */
 	__u64 chk[DT_CHK_MAX][DT_VERDICT_MAX];	/* verdicts of this op's checks */
 	__u64 len_hist[DT_HIST_SLOTS];	/* log2 of returned length */
-	__u64 lat_hist[DT_HIST_SLOTS];	/* log2 of latency in ns */
+	__u64 lat_hist[DT_HIST_SLOTS];	/* log2 of latency in ns, where measured */
 };
+
+/*
+ * Every call ends in exactly one result counter, so the BPF side keeps no
+ * calls counter of its own (one atomic add less per op): this is it.
+ */
+static inline __u64 dt_stats_calls(const struct dt_stats *st)
+{
+	__u64 n = st->errors + st->shorts + st->oks + st->fallbacks;
+	int i;
+
+	for (i = 0; i < DT_FAULT_SIZES; i++)
+		n += st->faults[i];
+	return n;
+}
 
 struct dt_err_key {
 	__u32 dev;

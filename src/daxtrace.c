@@ -369,7 +369,7 @@ static int select_programs(struct dax_trace_bpf *skel)
 
 		switch (t->method) {
 		case DT_M_FENTRY:
-			set_autoload(obj, t->fe, true);
+			set_autoload(obj, t->fe, !t->no_entry);
 			set_autoload(obj, t->fx, true);
 			if (t->flags & DT_T_DRIVER) {
 				p = bpf_object__find_program_by_name(obj, t->fx);
@@ -415,7 +415,7 @@ static int attach_target(struct dax_trace_bpf *skel, struct dt_target *t)
 
 	switch (t->method) {
 	case DT_M_FENTRY:
-		names[0] = t->fe;
+		names[0] = t->no_entry ? NULL : t->fe;
 		names[1] = t->fx;
 		break;
 	case DT_M_KPROBE:
@@ -483,13 +483,51 @@ static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 	return 0;
 }
 
+/*
+ * The counters of every device the BPF side gave a slot: stats is an
+ * array of DT_OP_MAX entries per slot; ops never seen stay all zero.
+ */
+static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int fd = bpf_map__fd(skel->maps.stats), i, op, nslot;
+	struct { __u32 dev, slot; } *slots;
+	struct dt_stats st;
+	__u32 key;
+	int err;
+
+	err = dump_map(skel->maps.dev_slot, (void **)&slots, sizeof(*slots),
+		       sizeof(__u32), &nslot);
+	if (err) {
+		free(slots);
+		return err;
+	}
+	s->stats = calloc(nslot * DT_OP_MAX + 1, sizeof(*s->stats));
+	if (!s->stats) {
+		free(slots);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nslot; i++) {
+		for (op = 0; op < DT_OP_MAX && slots[i].slot < DT_MAX_DEVS; op++) {
+			key = slots[i].slot * DT_OP_MAX + op;
+			if (bpf_map_lookup_elem(fd, &key, &st))
+				continue;
+			st.calls = dt_stats_calls(&st);
+			if (!st.calls)
+				continue;
+			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
+			s->stats[s->nstats++].st = st;
+		}
+	}
+	free(slots);
+	return 0;
+}
+
 static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = dump_map(skel->maps.stats, (void **)&s->stats, sizeof(*s->stats),
-		       offsetof(struct dt_stat_ent, st), &s->nstats);
+	err = read_stats(skel, s);
 	err = err ?: dump_map(skel->maps.errors, (void **)&s->errs, sizeof(*s->errs),
 			      offsetof(struct dt_err_ent, n), &s->nerrs);
 	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,

@@ -1057,7 +1057,7 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 #define VMF_FALLBACK	0x800
 
 static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 ret,
-		       __u64 pgoff, __u64 ino, __u64 lat, __u32 seq)
+		       __u64 pgoff, __u64 ino, __u64 lat, bool lat_ok, __u32 seq)
 {
 	struct dt_event e = {};
 	__u64 bytes = size == DT_FAULT_PMD ? 1ULL << 21 : size == DT_FAULT_PUD ? 1ULL << 30 : 4096;
@@ -1071,8 +1071,10 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 		st->calls++;
 		if (!(ret & VMF_FALLBACK) || (ret & VMF_ERRORS))
 			st->bytes_req += bytes;
-		st->lat_sum_ns += lat;
-		st->lat_hist[dt_log2_slot(lat)]++;
+		if (lat_ok) {	/* the tracepoints carry no start time */
+			st->lat_sum_ns += lat;
+			st->lat_hist[dt_log2_slot(lat)]++;
+		}
 		if (ret & VMF_ERRORS) {
 			st->errors++;
 		} else if (ret & VMF_FALLBACK) {
@@ -1088,7 +1090,7 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 		why |= DT_EV_ERROR;
 	}
 	e.lat_ns = lat;
-	e.flags = ret & VMF_FALLBACK ? DT_F_FALLBACK : 0;
+	e.flags = (ret & VMF_FALLBACK ? DT_F_FALLBACK : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
 	e.pos = pgoff << DT_PAGE_SHIFT;
 	e.asked = bytes;
 	e.ret = ret;
@@ -1118,7 +1120,7 @@ static void on_fault(struct fstate *s, const struct dt_tline *t, bool entry)
 		return;
 	s->f_active = 0;
 	fault_done(t, s->f_dev, s->f_size, arg(t->args, "ret"), s->f_pgoff, s->f_ino,
-		   t->ts_ns - s->f_start, s->seq);
+		   t->ts_ns - s->f_start, true, s->seq);
 }
 
 /* fs_dax:dax_*_fault_done: " dev 259:1 ino 0xc ... pgoff 0x3 ... NOPAGE" */
@@ -1142,7 +1144,7 @@ static void on_fault_tp(const struct dt_tline *t, __u32 size)
 		ret |= 0x1;
 	if (strstr(t->args, "HWPOISON"))
 		ret |= 0x10;
-	fault_done(t, dt_kdev(maj, min), size, ret, pgoff, ino, 0, 0);
+	fault_done(t, dt_kdev(maj, min), size, ret, pgoff, ino, 0, false, 0);
 }
 
 static void handle_line(char *line)

@@ -158,7 +158,8 @@ static const struct fam
 		    "Media errors (EIO/EHWPOISON) returned by direct_access." },
 	f_len = { "daxtrace_returned_bytes", M_HIST,
 		  "Bytes returned per operation (faults: completed ones only)." },
-	f_lat = { "daxtrace_latency_seconds", M_HIST, "Latency of DAX operations." },
+	f_lat = { "daxtrace_latency_seconds", M_HIST,
+		  "Latency of DAX operations, where measured (direct_access and copies: --deep)." },
 	f_events = { "daxtrace_events", M_COUNTER, "Event records received from the kernel." },
 	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
 		   "Event records lost because the ring buffer was full." },
@@ -402,6 +403,9 @@ static void m_hists(struct ctx *c)
 	for (i = 0; i < c->s->nstats; i++) {
 		const struct dt_stat_ent *e = &c->s->stats[i];
 
+		/* no series for latencies this mode does not measure */
+		if (!dt_lat_count(&e->st))
+			continue;
 		histogram(c->b, f_lat.name, dev_op(c, &l, e->key.dev, e->key.op, NULL, NULL),
 			  e->st.lat_hist, 1e-9, e->st.lat_sum_ns / 1e9, c->om);
 	}

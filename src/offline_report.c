@@ -510,7 +510,6 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	if (comm)
 		memcpy(e.comm, comm, strnlen(comm, DT_COMM_LEN));
 	if (get_u64(r, o, "ts_ns", false, &e.ts_ns) ||
-	    get_u64(r, o, "lat_ns", false, &e.lat_ns) ||
 	    get_u64(r, o, "asked", false, &e.asked) ||
 	    get_s64(r, o, "got", &e.ret) ||
 	    get_u64(r, o, "offset", false, &e.pos) ||
@@ -518,6 +517,12 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	    get_u64(r, o, "i_size", false, &e.isize) ||
 	    name_bits(r, o, "why", NULL, whys, 4, &e.why) ||
 	    name_bits(r, o, "checks_failed", dt_check_parse, NULL, 0, &e.check_fail))
+		return -EINVAL;
+	/* null: no entry program ran, the latency was not measured */
+	da = dt_json_get(r->j, o, "lat_ns");
+	if (da && da->type == DT_J_NULL)
+		e.flags |= DT_F_NO_LAT;
+	else if (get_u64(r, o, "lat_ns", false, &e.lat_ns))
 		return -EINVAL;
 	if (get_u64(r, o, "pid", false, &v))
 		return -EINVAL;

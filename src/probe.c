@@ -22,15 +22,18 @@ struct dt_target dt_targets[] = {
 	{ "dax_iomap_rw", "fe_rw", "fx_rw", "kp_rw", "kr_rw", NO_TP, NO_TP, 0 },
 	{ "dax_iomap_iter", "fe_iter", "fx_iter", "kp_iter", "kr_iter",
 	  { "rt_iomap_iter", NULL }, { "raw:iomap_iter", NULL }, DT_T_TP_DEEP },
-	{ "dax_direct_access", "fe_da", "fx_da", "kp_da", "kr_da", NO_TP, NO_TP, 0 },
+	{ "dax_direct_access", "fe_da", "fx_da", "kp_da", "kr_da", NO_TP, NO_TP,
+	  DT_T_LAT_DEEP },
 	{ "pmem_dax_direct_access", NULL, "fx_drv0", NULL, "kr_drv0",
 	  NO_TP, NO_TP, DT_T_DRIVER },
 	{ "fsdev_dax_direct_access", NULL, "fx_drv1", NULL, "kr_drv1",
 	  NO_TP, NO_TP, DT_T_DRIVER },
 	{ "dev_dax_direct_access", NULL, "fx_drv2", NULL, "kr_drv2",
 	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "dax_copy_to_iter", "fe_cti", "fx_cti", "kp_cti", "kr_cti", NO_TP, NO_TP, 0 },
-	{ "dax_copy_from_iter", "fe_cfi", "fx_cfi", "kp_cfi", "kr_cfi", NO_TP, NO_TP, 0 },
+	{ "dax_copy_to_iter", "fe_cti", "fx_cti", "kp_cti", "kr_cti", NO_TP, NO_TP,
+	  DT_T_LAT_DEEP },
+	{ "dax_copy_from_iter", "fe_cfi", "fx_cfi", "kp_cfi", "kr_cfi", NO_TP, NO_TP,
+	  DT_T_LAT_DEEP },
 	{ "_copy_to_iter", NULL, "fx_v_cti", NULL, "kr_v_cti", NO_TP, NO_TP, DT_T_DEEP },
 	{ "_copy_mc_to_iter", NULL, "fx_v_cmti", NULL, "kr_v_cmti", NO_TP, NO_TP,
 	  DT_T_DEEP },
@@ -355,6 +358,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
 
 	t->method = DT_M_ABSENT;
+	t->no_entry = false;
 	if (t->flags & DT_T_DETECT) {
 		snprintf(t->note, sizeof(t->note), "%s",
 			 in_syms ? "present; not traced by this version" :
@@ -375,6 +379,12 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
 	    fentry_ok(t->func)) {
 		t->method = DT_M_FENTRY;
+		/* one trampoline call less on every DAX read and write */
+		if ((t->flags & DT_T_LAT_DEEP) && !deep) {
+			t->no_entry = true;
+			snprintf(t->note, sizeof(t->note), "%s",
+				 "fexit only: its latency with --deep");
+		}
 		return;
 	}
 	if ((!have_want || want == DT_M_KPROBE) && (t->kp || t->kr) && in_syms &&

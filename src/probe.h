@@ -19,6 +19,8 @@ enum dt_method {
 #define DT_T_TP_DEEP	(1U << 1)	/* its tracepoint fallback: --deep only */
 #define DT_T_DRIVER	(1U << 2)	/* a driver ->direct_access slot */
 #define DT_T_DETECT	(1U << 3)	/* only reported, never attached */
+#define DT_T_LAT_DEEP	(1U << 4)	/* fentry: its entry program (latency
+					 * only; fexit has the args): --deep */
 
 #define DT_MAX_TP	2
 
@@ -30,6 +32,7 @@ struct dt_target {
 	unsigned int flags;
 	/* filled in by probing and attaching */
 	enum dt_method method;
+	bool no_entry;			/* fentry without its entry program */
 	bool attached;
 	char note[112];
 	struct bpf_link *links[DT_MAX_TP];

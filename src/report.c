@@ -454,6 +454,30 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 	}
 }
 
+/* The BPF programs an attached target runs: what the bench's floor copies. */
+static void programs_json(FILE *f, const struct dt_target *t)
+{
+	const char *p[DT_MAX_TP + 1] = {};
+	int i, n = 0;
+
+	if (t->method == DT_M_FENTRY) {
+		p[n++] = t->no_entry ? NULL : t->fe;
+		p[n++] = t->fx;
+	} else if (t->method == DT_M_KPROBE) {
+		p[n++] = t->kp;
+		p[n++] = t->kr;
+	} else if (t->method == DT_M_TRACEPOINT) {
+		for (i = 0; i < DT_MAX_TP; i++)
+			p[n++] = t->tp_prog[i];
+	}
+	fputs(",\"programs\":[", f);
+	for (i = 0, n = 0; i < DT_MAX_TP; i++) {
+		if (p[i])
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", p[i]);
+	}
+	fputc(']', f);
+}
+
 /* The "probes" record / --list-probes table: printed once all is attached. */
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table)
@@ -478,6 +502,8 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 				i ? "," : "", t[i].func, dt_method_name(t[i].method),
 				t[i].attached ? "true" : "false");
 			dt_json_str(f, t[i].note);
+			if (!strcmp(backend, "bpf") && t[i].attached)
+				programs_json(f, &t[i]);
 			fputc('}', f);
 		}
 		fputs("]}\n", f);
@@ -593,8 +619,11 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 		if (e->check_fail & (1U << i))
 			fprintf(f, "%s\"%s\"", n++ ? "," : "", dt_check_name(i));
 	}
-	fprintf(f, "],\"lat_ns\":%llu,\"seq\":%u", (unsigned long long)e->lat_ns,
-		e->seq);
+	if (e->flags & DT_F_NO_LAT)
+		fprintf(f, "],\"lat_ns\":null,\"seq\":%u", e->seq);
+	else
+		fprintf(f, "],\"lat_ns\":%llu,\"seq\":%u",
+			(unsigned long long)e->lat_ns, e->seq);
 	switch (e->op) {
 	case DT_OP_READ:
 	case DT_OP_WRITE:
@@ -771,9 +800,21 @@ static void errors_text(FILE *f, const struct dt_snapshot *s, __u32 dev, __u32 o
 	}
 }
 
+/* Calls whose latency was measured: the ones in the histogram. */
+__u64 dt_lat_count(const struct dt_stats *st)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < DT_HIST_SLOTS; i++)
+		n += st->lat_hist[i];
+	return n;
+}
+
 static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 {
 	__u32 dev = 0;
+	__u64 nlat;
 	FILE *f = o->f;
 	char db[24];
 	int i, v;
@@ -788,12 +829,17 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 				dt_dev_label(o->names, dev, db, sizeof(db)), "OP",
 				"CALLS", "BYTES_ASKED", "BYTES_DONE", "SHORT", "AVG_LAT_us");
 		}
-		fprintf(f, "  %-14s %9llu %12llu %12llu %7llu %10.1f",
+		nlat = dt_lat_count(st);
+		fprintf(f, "  %-14s %9llu %12llu %12llu %7llu ",
 			dt_op_name(e->key.op), (unsigned long long)st->calls,
 			(unsigned long long)st->bytes_req,
 			(unsigned long long)st->bytes_done,
-			(unsigned long long)st->shorts,
-			st->calls ? st->lat_sum_ns / 1000.0 / st->calls : 0.0);
+			(unsigned long long)st->shorts);
+		/* never an average of latencies nobody measured */
+		if (nlat)
+			fprintf(f, "%10.1f", st->lat_sum_ns / 1000.0 / nlat);
+		else
+			fprintf(f, "%10s", "-");
 		errors_text(f, s, e->key.dev, e->key.op);
 		if (e->key.op == DT_OP_FAULT)
 			fprintf(f, " pte=%llu pmd=%llu pud=%llu fallback=%llu",
@@ -815,7 +861,8 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 		fputc('\n', f);
 		if (o->hist) {
 			dt_hist_text(f, st->len_hist, DT_HIST_SLOTS, "bytes");
-			dt_hist_text(f, st->lat_hist, DT_HIST_SLOTS, "nsecs");
+			if (nlat)
+				dt_hist_text(f, st->lat_hist, DT_HIST_SLOTS, "nsecs");
 		}
 	}
 	if (s->nchks)

@@ -70,6 +70,7 @@ const char *dt_side_name(__u32 side);
 const char *dt_fault_size_name(__u32 size);
 const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
 bool dt_op_is_copy(__u32 op);
+__u64 dt_lat_count(const struct dt_stats *st);
 int dt_op_parse(const char *name);
 int dt_check_parse(const char *name);
 int dt_variant_parse(const char *name);

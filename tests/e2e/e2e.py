@@ -145,6 +145,11 @@ def compare_rw(t, truth, case):
             eq(got[k], want[k], "%s: %s %s" % (case, op, k))
 
 
+def lat_count(summary):
+    """Calls whose latency was measured: the latency histogram's total."""
+    return sum(n for _, n in summary["lat_hist_ns"]) if summary else None
+
+
 def no_failed_checks(t, case, allowed=()):
     for name, c in t.checks(PMEM).items():
         if name not in allowed:
@@ -171,7 +176,13 @@ def test_list_probes():
         eq(os.listdir("/sys/kernel/tracing/instances"), [], "ftrace: no instance left")
         with open("/sys/kernel/tracing/kprobe_events") as f:
             eq(f.read(), "", "ftrace: no kprobe event left")
-    elif rec["kernel"].startswith("6.1."):
+    else:
+        # default mode: entry programs only where latency is kept
+        eq([t[n].get("programs") for n in ("dax_iomap_rw", "dax_direct_access",
+                                           "pmem_dax_direct_access", "dax_copy_to_iter")],
+           [["fe_rw", "fx_rw"], ["fx_da"], ["fx_drv0"], ["fx_cti"]],
+           "default mode's BPF programs")
+    if not FTRACE and rec["kernel"].startswith("6.1."):
         eq(t["dax_iomap_iter"]["method"], "absent", "dax_iomap_iter on 6.1")
         eq(t["dax_iomap_iter"]["attached"], False, "dax_iomap_iter attached on 6.1")
     for name in ("_copy_to_iter", "_copy_mc_to_iter", "copy_mc_to_user"):
@@ -199,6 +210,17 @@ def test_rw_cases():
         eq(cfi and cfi["bytes_done"], wr["bytes_done"], case + ": copy_from_iter bytes")
         da = t.summary(PMEM, "direct_access")
         eq(da and da["errors"], {}, case + ": direct_access errors")
+        # default mode times each read/write; direct_access and copies run
+        # fexit only (BPF) and say so instead of printing zeros
+        for op in ("read", "write"):
+            if t.summary(PMEM, op):
+                eq(lat_count(t.summary(PMEM, op)), t.summary(PMEM, op)["calls"],
+                   case + ": every %s timed" % op)
+        if not FTRACE:
+            for name, sm in (("direct_access", da), ("copy_to_iter", cti),
+                             ("copy_from_iter", cfi)):
+                if sm:
+                    eq(lat_count(sm), 0, case + ": %s latency not measured" % name)
         no_failed_checks(t, case)
         ck = t.checks(PMEM)
         eq(ck["rw.complete"]["pass"], rd["calls"] + wr["calls"], case + ": rw.complete pass")
@@ -388,6 +410,11 @@ def test_deep():
     check(copies and all(c["variant_from"] == "measured" for c in copies),
           "--deep: copy variant measured: %r" % [c.get("variant_from") for c in copies])
     eq(rd["calls"], t.summary(PMEM, "read")["calls"], "--deep: reads")
+    for op in ("direct_access", "copy_to_iter"):
+        sm = t.summary(PMEM, op)
+        eq(lat_count(sm), sm and sm["calls"], "--deep: every %s timed" % op)
+    prog = {x["target"]: x.get("programs") for x in t.of("probes")[0]["targets"]}
+    eq(prog["dax_direct_access"], ["fe_da", "fx_da"], "--deep: direct_access entry + exit")
 
 
 def test_bad_input():

@@ -237,6 +237,16 @@ static void test_summary(void)
 	EXPECT_CONTAINS(out, "rw.complete                       2       0       0");
 	EXPECT_CONTAINS(out, "0x2a000");
 	EXPECT_CONTAINS(out, "7 events, 0 lost");
+	/* no latency measured (no entry program): no average, no histogram */
+	EXPECT_CONTAINS(out, "  read                   3        12288         8192       0          - errors");
+	EXPECT(!strstr(out, "nsecs"));
+	/* sorted: [1] is the read now */
+	st[1].st.lat_hist[10] = 2;
+	st[1].st.lat_sum_ns = 3000;
+	free(out);
+	out = capture(false, do_summary, &s);
+	EXPECT_CONTAINS(out, "read                   3        12288         8192       0        1.5 errors");
+	EXPECT_CONTAINS(out, "fault                  3            0            0       0          - pte");
 	free(out);
 }
 

@@ -222,6 +222,7 @@ static void test_metrics(void)
 	struct dt_out o = { .names = &names, .targets = t, .ntargets = 2 };
 	struct dt_snapshot s;
 	struct dt_buf b = {};
+	int i;
 
 	make_snapshot(&s);
 	EXPECT_EQ(dt_metrics_render(&b, &s, &o, false), 0);
@@ -255,6 +256,20 @@ static void test_metrics(void)
 	EXPECT_CONTAINS(b.p, "daxtrace_ringbuf_dropped_total 2\n");
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build_info gauge\n");
 	EXPECT(!strstr(b.p, "# EOF"));
+	EXPECT_EQ(run_promtool(b.p), 0);
+
+	/* latency not measured for an op (fexit only): no series, not zeros */
+	for (i = 0; i < s.nstats; i++) {
+		if (s.stats[i].key.op != DT_OP_COPY_TO_ITER)
+			continue;
+		memset(s.stats[i].st.lat_hist, 0, sizeof(s.stats[i].st.lat_hist));
+		s.stats[i].st.lat_sum_ns = 0;
+	}
+	dt_buf_reset(&b);
+	EXPECT_EQ(dt_metrics_render(&b, &s, &o, false), 0);
+	EXPECT(!strstr(b.p, "daxtrace_latency_seconds_count{device=\"dax0.0\""));
+	EXPECT_CONTAINS(b.p, "daxtrace_latency_seconds_count{device=\"pmem0.1\",op=\"read\"} 10\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_count{device=\"dax0.0\",op=\"copy_to_iter\"} 2\n");
 	EXPECT_EQ(run_promtool(b.p), 0);
 
 	dt_buf_reset(&b);
