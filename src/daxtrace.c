@@ -648,6 +648,82 @@ static int run_ftrace(struct dt_out *out)
 	return dt_ftrace_main(&cfg, out, &exiting);
 }
 
+/*
+ * Open, load and attach with the methods probing chose, errors reported
+ * here. first: probing was optimistic, so a refusal is -EAGAIN, silent,
+ * for the caller to probe for real and come back. -ENOEXEC: BPF refused.
+ */
+static int load_err;	/* why the kernel refused the programs */
+
+static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	struct dax_trace_bpf *skel;
+	__u8 one = 1;
+	int err, i;
+
+	open_opts.btf_custom_path = env.btf_path;
+	skel = dax_trace_bpf__open_opts(&open_opts);
+	if (!skel) {
+		err = -errno;
+		fprintf(stderr, "daxtrace: failed to open BPF object: %s\n", strerror(errno));
+		return err;
+	}
+	*skelp = skel;
+	skel->rodata->targ_tgid = env.pid;
+	memcpy((char *)skel->rodata->targ_comm, env.comm, DT_COMM_LEN);
+	skel->rodata->filter_dev = env.ndevs > 0;
+	skel->rodata->snoop = env.snoop;
+	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
+
+	err = select_programs(skel);
+	if (err) {
+		fprintf(stderr, "daxtrace: failed to set driver attach targets: %s\n",
+			strerror(-err));
+		return err;
+	}
+	phase("opening the BPF object", t0);
+	if (first)	/* the retry's log is the one worth reading */
+		libbpf_set_print(NULL);
+	err = dax_trace_bpf__load(skel);
+	if (first)
+		libbpf_set_print(libbpf_print);
+	phase("loading (CO-RE + verifier)", t0);
+	if (err && first)
+		goto retry;
+	if (err) {
+		load_err = err;
+		return -ENOEXEC;
+	}
+	for (i = 0; i < env.ndevs; i++) {
+		err = bpf_map_update_elem(bpf_map__fd(skel->maps.dev_filter),
+					  &env.devs[i].kdev, &one, BPF_ANY);
+		if (err) {
+			err = -errno;
+			fprintf(stderr, "daxtrace: failed to set device filter: %s\n",
+				strerror(errno));
+			return err;
+		}
+	}
+	for (i = 0; i < dt_ntargets; i++) {
+		err = attach_target(skel, &dt_targets[i]);
+		if (err && first && dt_targets[i].method == DT_M_FENTRY)
+			goto retry;
+		if (err) {
+			fprintf(stderr, "daxtrace: failed to attach %s (%s): %s\n",
+				dt_targets[i].func, dt_method_name(dt_targets[i].method),
+				strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+retry:
+	detach_all();
+	dax_trace_bpf__destroy(skel);
+	*skelp = NULL;
+	return -EAGAIN;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct argp argp = {
@@ -655,7 +731,6 @@ int main(int argc, char **argv)
 		.parser = parse_arg,
 		.doc = argp_program_doc,
 	};
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	static struct dt_dev all[DT_MAX_DEVS * 2];
 	struct dt_names names = {};
 	struct dt_out out = {};
@@ -666,7 +741,6 @@ int main(int argc, char **argv)
 	time_t next = 0;
 	bool auto_backend;
 	double t0;
-	__u8 one = 1;
 	int err, i;
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
@@ -710,8 +784,8 @@ int main(int argc, char **argv)
 	auto_backend = env.backend == BK_AUTO;
 	t0 = now_ms();
 	if (env.backend != BK_FTRACE) {
-		err = dt_probe_targets(env.deep, env.force, env.nforce, err_msg,
-				       sizeof(err_msg));
+		err = dt_probe_targets(env.deep, env.force, env.nforce, true,
+				       err_msg, sizeof(err_msg));
 		if (err == -EINVAL || (err && env.backend == BK_BPF)) {
 			fprintf(stderr, "daxtrace: %s\n", err_msg);
 			return err == -EINVAL ? EXIT_USAGE : 1;
@@ -727,61 +801,40 @@ int main(int argc, char **argv)
 	}
 	phase("probing the kernel", &t0);
 
-	open_opts.btf_custom_path = env.btf_path;
-	skel = dax_trace_bpf__open_opts(&open_opts);
-	if (!skel) {
-		err = -errno;
-		fprintf(stderr, "daxtrace: failed to open BPF object: %s\n", strerror(errno));
-		goto cleanup;
+	err = bpf_start(&skel, true, &t0);
+	if (err == -EAGAIN) {
+		/* the kernel refused what looked fine: test each target */
+		if (env.verbose)
+			fprintf(stderr, "daxtrace: optimistic load refused: probing each target\n");
+		err = dt_probe_targets(env.deep, env.force, env.nforce, false,
+				       err_msg, sizeof(err_msg));
+		if (auto_backend && err != -EINVAL &&
+		    (err || dt_targets[0].method < DT_M_FENTRY)) {
+			err = run_ftrace(&out);
+			dt_tel_close(&tel);
+			return err;
+		}
+		if (err) {
+			fprintf(stderr, "daxtrace: %s\n", err_msg);
+			return err == -EINVAL ? EXIT_USAGE : 1;
+		}
+		err = bpf_start(&skel, false, &t0);
 	}
-	skel->rodata->targ_tgid = env.pid;
-	memcpy((char *)skel->rodata->targ_comm, env.comm, DT_COMM_LEN);
-	skel->rodata->filter_dev = env.ndevs > 0;
-	skel->rodata->snoop = env.snoop;
-	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
-
-	err = select_programs(skel);
-	if (err) {
-		fprintf(stderr, "daxtrace: failed to set driver attach targets: %s\n",
-			strerror(-err));
-		goto cleanup;
-	}
-	phase("opening the BPF object", &t0);
-	err = dax_trace_bpf__load(skel);
-	phase("loading (CO-RE + verifier)", &t0);
-	if (err && auto_backend) {
+	if (err == -ENOEXEC && auto_backend) {
 		/* e.g. a lockdown that refuses BPF: ftrace still sees the path */
 		fprintf(stderr, "daxtrace: BPF programs refused (%s): using the ftrace backend\n",
-			strerror(-err));
-		dax_trace_bpf__destroy(skel);
+			strerror(-load_err));
 		err = run_ftrace(&out);
 		dt_tel_close(&tel);
 		return err;
 	}
-	if (err) {
+	if (err == -ENOEXEC) {
 		fprintf(stderr, "daxtrace: failed to load BPF programs: %s (-v shows the verifier log; --backend ftrace needs no BPF)\n",
-			strerror(-err));
+			strerror(-load_err));
+		err = load_err;
+	}
+	if (err)
 		goto cleanup;
-	}
-	for (i = 0; i < env.ndevs; i++) {
-		err = bpf_map_update_elem(bpf_map__fd(skel->maps.dev_filter),
-					  &env.devs[i].kdev, &one, BPF_ANY);
-		if (err) {
-			err = -errno;
-			fprintf(stderr, "daxtrace: failed to set device filter: %s\n",
-				strerror(errno));
-			goto cleanup;
-		}
-	}
-	for (i = 0; i < dt_ntargets; i++) {
-		err = attach_target(skel, &dt_targets[i]);
-		if (err) {
-			fprintf(stderr, "daxtrace: failed to attach %s (%s): %s\n",
-				dt_targets[i].func, dt_method_name(dt_targets[i].method),
-				strerror(-err));
-			goto cleanup;
-		}
-	}
 
 	phase("attaching", &t0);
 	if (env.list_probes) {

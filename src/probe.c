@@ -86,6 +86,7 @@ int dt_method_parse(const char *s, enum dt_method *m)
 #define NSYMS	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
 
 static unsigned long sym_addr[NSYMS];	/* from /proc/kallsyms */
+static char sym_mod[NSYMS][64];		/* its module, "" for vmlinux */
 static unsigned long in_ftrace[NSYMS];	/* listed as an ftrace site */
 static bool syms_read, ftrace_read, have_ftrace_list;
 
@@ -94,23 +95,53 @@ static const char *sym_name(int i)
 	return i < dt_ntargets ? dt_targets[i].func : "page_offset_base";
 }
 
-/* Mark in out[] every symbol the file names: its address, or 1. */
-static bool scan_syms(const char *path, bool kallsyms, unsigned long *out)
+/*
+ * Mark in out[] every symbol the file names: its address, or 1; with
+ * mods, kallsyms' "[module]" of each too.
+ */
+static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
+		      char (*mods)[64])
 {
-	char line[512], name[256], type;
-	unsigned long addr = 1;
+	static char buf[1 << 16];
+	char line[512], mod[64], type, *name, *end;
 	int i, n = dt_ntargets + 1;
+	unsigned long addr = 1;
+	unsigned char first[256] = {};
+	size_t len;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		return false;
+	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	/* 100k lines under emulation: parse only those that may match */
+	for (i = 0; i < n; i++)
+		first[(unsigned char)sym_name(i)[0]] = 1;
 	while (fgets(line, sizeof(line), f)) {
-		if (kallsyms ? sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 :
-			       sscanf(line, "%255s", name) != 1)
+		name = line;
+		if (kallsyms) {	/* "ffffffff81000000 T name\t[mod]" */
+			name = strchr(line, ' ');
+			name = name ? strchr(name + 1, ' ') : NULL;
+			if (!name)
+				continue;
+			name++;
+		}
+		if (!first[(unsigned char)name[0]])
 			continue;
-		for (i = 0; i < n; i++)
-			if (!out[i] && !strcmp(name, sym_name(i)))
-				out[i] = addr;
+		len = strcspn(name, " \t\n");
+		for (i = 0; i < n; i++) {
+			if (out[i] || strncmp(name, sym_name(i), len) ||
+			    sym_name(i)[len])
+				continue;
+			end = name + len;
+			mod[0] = '\0';
+			if (kallsyms && sscanf(line, "%lx %c", &addr, &type) != 2)
+				continue;
+			if (sscanf(end, " [%63[^]]", mod) != 1)
+				mod[0] = '\0';
+			out[i] = addr;
+			if (mods)
+				snprintf(mods[i], sizeof(mods[i]), "%s", mod);
+		}
 	}
 	fclose(f);
 	return true;
@@ -133,7 +164,7 @@ unsigned long dt_kallsyms_addr(const char *sym)
 
 	if (!syms_read) {
 		syms_read = true;
-		scan_syms("/proc/kallsyms", true, sym_addr);
+		scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
 	}
 	return i < 0 ? 0 : sym_addr[i];
 }
@@ -151,9 +182,9 @@ static bool ftrace_site(const char *func)
 		ftrace_read = true;
 		have_ftrace_list =
 			scan_syms("/sys/kernel/tracing/available_filter_functions",
-				  false, in_ftrace) ||
+				  false, in_ftrace, NULL) ||
 			scan_syms("/sys/kernel/debug/tracing/available_filter_functions",
-				  false, in_ftrace);
+				  false, in_ftrace, NULL);
 	}
 	if (!have_ftrace_list)
 		return true;	/* cannot tell: let the load decide */
@@ -167,9 +198,10 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 }
 
 /*
- * Kernel BTF, parsed once: vmlinux, then each module's split BTF with the
- * fd of its kernel object (what a fentry program's attach_btf_obj_fd
- * names). Parsing per probe cost seconds of start-up under emulation.
+ * Kernel BTF, parsed once: vmlinux, then the split BTF of the modules
+ * that hold a target (kallsyms names them), each with the fd of its
+ * kernel object (what a fentry program's attach_btf_obj_fd names).
+ * Parsing per probe, or every module's, cost seconds under emulation.
  */
 #define MAX_KBTF	128
 
@@ -178,6 +210,17 @@ static struct {
 	int fd;		/* 0 for vmlinux */
 } kbtf[MAX_KBTF];
 static int nkbtf = -1;
+
+static bool target_module(const char *name)
+{
+	int i;
+
+	dt_kallsyms_addr("");	/* reads kallsyms once */
+	for (i = 0; i < dt_ntargets; i++)
+		if (sym_mod[i][0] && !strcmp(sym_mod[i], name))
+			return true;
+	return false;
+}
 
 static void kbtf_load(void)
 {
@@ -200,7 +243,7 @@ static void kbtf_load(void)
 		info.name_len = sizeof(name);
 		len = sizeof(info);
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
-		    !strcmp(name, "vmlinux")) {
+		    !strcmp(name, "vmlinux") || !target_module(name)) {
 			close(fd);
 			continue;
 		}
@@ -259,6 +302,23 @@ static bool fentry_ok(const char *func)
 		return false;
 	close(pfd);
 	return true;
+}
+
+/*
+ * Without a test load: an ftrace site, and BTF for the function's module.
+ * Right on every kernel daxtrace has met; when it is wrong the real load
+ * fails and the caller probes again with fentry_ok().
+ */
+static bool fentry_plausible(const char *func)
+{
+	char path[96];
+	int i = sym_index(func);
+
+	if (!ftrace_site(func) || !dt_kallsyms_addr(func))
+		return false;
+	snprintf(path, sizeof(path), "/sys/kernel/btf/%s",
+		 i >= 0 && sym_mod[i][0] ? sym_mod[i] : "vmlinux");
+	return !access(path, R_OK);
 }
 
 /* kprobe, tracepoint and raw_tp tests share one loaded probe object. */
@@ -351,7 +411,7 @@ static enum dt_method forced(const struct dt_target *t,
 }
 
 static void choose(struct dt_target *t, bool deep, enum dt_method want,
-		   bool have_want)
+		   bool have_want, bool optimistic)
 {
 	bool in_syms = dt_kallsyms_addr(t->func) != 0;
 	bool allowed = deep || !(t->flags & DT_T_DEEP);
@@ -377,7 +437,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 		return;
 	}
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
-	    fentry_ok(t->func)) {
+	    (optimistic ? fentry_plausible(t->func) : fentry_ok(t->func))) {
 		t->method = DT_M_FENTRY;
 		/* one trampoline call less on every DAX read and write */
 		if ((t->flags & DT_T_LAT_DEEP) && !deep) {
@@ -416,7 +476,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 }
 
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
-		     char *err, size_t errlen)
+		     bool optimistic, char *err, size_t errlen)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
 	enum dt_method want;
@@ -442,7 +502,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	for (i = 0; i < dt_ntargets; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
-		choose(&dt_targets[i], deep, want, have_want);
+		choose(&dt_targets[i], deep, want, have_want, optimistic);
 		if (dt_targets[i].method >= DT_M_FENTRY)
 			usable++;
 	}

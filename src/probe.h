@@ -43,8 +43,13 @@ extern const int dt_ntargets;
 
 const char *dt_method_name(enum dt_method m);
 int dt_method_parse(const char *s, enum dt_method *m);
+/*
+ * optimistic: fentry wherever the kernel lists the function and has its
+ * BTF, without a test load; if the real load then fails, probe again
+ * without it.
+ */
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
-		     char *err, size_t errlen);
+		     bool optimistic, char *err, size_t errlen);
 unsigned long dt_kallsyms_addr(const char *sym);
 
 #endif /* __DT_PROBE_H */
