@@ -101,6 +101,8 @@ struct tstate {
 	/* the dax_device last seen in context, already in daxdev_dev */
 	__u64 dd_seen;
 	__u32 dd_seen_dev;
+	/* the device last looked up: slots and -d never change in a run */
+	struct where w_seen;
 	/* dax_copy_{to,from}_iter: entry program as for direct_access */
 	__u32 c_active;
 	__u64 c_start;
@@ -371,6 +373,20 @@ static __always_inline void where_dev(struct where *w, __u32 dev)
 	w->slot = w->wanted ? slot_get(dev) : -1;
 }
 
+/* The same through the thread's last answer: no map look-up per read. */
+static __always_inline void where_dev_cached(struct tstate *ts, struct where *w,
+					     __u32 dev)
+{
+	if (ts->w_seen.dev != dev || ts->w_seen.slot < 0) {
+		where_dev(&ts->w_seen, dev);
+		/* -1 is "not wanted" or "no slot yet": ask again next time */
+		if (ts->w_seen.slot < 0)
+			ts->w_seen.dev = 0;
+	}
+	*w = ts->w_seen;
+	w->dev = dev;
+}
+
 /*
  * The device a direct_access or copy belongs to: inside a traced
  * read/write/fault, the one its entry found; else learned from those.
@@ -414,7 +430,7 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 		return 0;
 	ts->rw_active = 1;
 	ts->rw_op = dir == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
-	where_dev(&ts->rw_where, dev);
+	where_dev_cached(ts, &ts->rw_where, dev);
 	ts->rw_pos = pos;
 	ts->rw_asked = asked;
 	ts->rw_inode = (__u64)inode;
@@ -1253,7 +1269,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 		return 0;
 	inode = BPF_CORE_READ(vmf, vma, vm_file, f_inode);
 	ts->f_active = 1;
-	where_dev(&ts->f_where, inode_dev(inode));
+	where_dev_cached(ts, &ts->f_where, inode_dev(inode));
 	ts->f_pgoff = BPF_CORE_READ(vmf, pgoff);
 	ts->f_ino = BPF_CORE_READ(inode, i_ino);
 	ts->f_size = fault_size(pe);
