@@ -23,6 +23,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "daxtrace.h"
 #include "dax_trace.skel.h"
 #include "devices.h"
@@ -573,18 +574,10 @@ static __s64 boot_to_epoch(void)
 	return (rt.tv_sec - mono.tv_sec) * 1000000000LL + (rt.tv_nsec - mono.tv_nsec);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* -v: where start-up time goes (probing, loading, attaching). */
 static void phase(const char *what, double *t)
 {
-	double n = now_ms();
+	double n = dt_mono_ms();
 
 	if (env.verbose)
 		fprintf(stderr, "daxtrace: %s took %.0f ms\n", what, n - *t);
@@ -782,7 +775,7 @@ int main(int argc, char **argv)
 	out.targets = dt_targets;
 	out.ntargets = dt_ntargets;
 	auto_backend = env.backend == BK_AUTO;
-	t0 = now_ms();
+	t0 = dt_mono_ms();
 	if (env.backend != BK_FTRACE) {
 		err = dt_probe_targets(env.deep, env.force, env.nforce, true,
 				       err_msg, sizeof(err_msg));

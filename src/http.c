@@ -16,16 +16,9 @@
 #include <unistd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include "clock.h"
 #include "http.h"
 #include "metrics.h"
-
-static double mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /* "PORT", ":PORT", "HOST:PORT" or "[V6]:PORT"; no host means loopback. */
 int dt_http_parse_addr(const char *arg, char *host, size_t hlen, char *port,
@@ -319,7 +312,7 @@ static void on_writable(struct dt_http_client *c)
 
 void dt_http_service(struct dt_http *h, const struct pollfd *pfds, int n)
 {
-	double now = mono_ms();
+	double now = dt_mono_ms();
 	int i, k;
 
 	if (!h || h->lfd < 0)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "clock.h"
 #include "metrics.h"
 #include "telemetry.h"
 
@@ -105,14 +106,6 @@ int dt_tel_open_http(struct dt_telemetry *t, const char *addr, char *err, size_t
 	return ret;
 }
 
-static time_t mono_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static void write_textfile(struct dt_telemetry *t)
 {
 	struct dt_buf b = {};
@@ -176,16 +169,16 @@ void dt_tel_start(struct dt_telemetry *t, struct dt_out *out,
 	}
 	if (t->textfile) {
 		write_textfile(t);
-		t->tf_next = mono_s() + t->tf_interval;
+		t->tf_next = dt_mono_s() + t->tf_interval;
 	}
 }
 
 static void chores(struct dt_telemetry *t)
 {
 	/* monotonic: a clock step must not stall the textfile */
-	if (t->out && t->textfile && mono_s() >= t->tf_next) {
+	if (t->out && t->textfile && dt_mono_s() >= t->tf_next) {
 		write_textfile(t);
-		t->tf_next = mono_s() + t->tf_interval;
+		t->tf_next = dt_mono_s() + t->tf_interval;
 	}
 }
 
