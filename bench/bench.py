@@ -279,7 +279,7 @@ def sect_non_dax():
 
 def sect_capacity(daxfile):
     """3. --snoop event capacity and exact drop accounting."""
-    # 3. event capacity. First the highest paced rate with zero drops,
+    # First the highest paced rate with zero drops,
     # read from the exporter's own counter between steps; then full speed,
     # where the drop count must match the records made exactly.
     port = 9481
@@ -340,7 +340,6 @@ def sect_capacity(daxfile):
 
 def sect_startup_memory(hooks):
     """4. start-up and 5. memory."""
-    # 4. start-up and 5. memory
     ts = []
     for kind, arg in (("daxtrace", ["-j"]), ("bpftrace", bt_equiv(hooks))):
         x = [Tracer(kind, arg).start() for _ in range(1)][0]

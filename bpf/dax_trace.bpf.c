@@ -377,14 +377,14 @@ static __always_inline void where_dev(struct where *w, __u32 dev)
 static __always_inline void where_dev_cached(struct tstate *ts, struct where *w,
 					     __u32 dev)
 {
-	if (ts->w_seen.dev != dev || ts->w_seen.slot < 0) {
-		where_dev(&ts->w_seen, dev);
-		/* -1 is "not wanted" or "no slot yet": ask again next time */
-		if (ts->w_seen.slot < 0)
-			ts->w_seen.dev = 0;
+	if (ts->w_seen.dev == dev && ts->w_seen.slot >= 0) {
+		*w = ts->w_seen;
+		return;
 	}
-	*w = ts->w_seen;
-	w->dev = dev;
+	where_dev(w, dev);
+	/* slot -1 is "not wanted" or "no slot yet": ask again next time */
+	if (w->slot >= 0)
+		ts->w_seen = *w;
 }
 
 /*
@@ -415,7 +415,7 @@ static __always_inline void op_where(struct tstate *ts, __u64 daxdev,
 		dev = *d;
 	else	/* device-dax: the char device's dev_t is the dax inode's */
 		dev = BPF_CORE_READ((struct dax_device *)daxdev, inode.i_rdev);
-	where_dev(w, dev);
+	where_dev_cached(ts, w, dev);
 }
 
 /* ---- dax_iomap_rw ------------------------------------------------------ */

@@ -641,13 +641,14 @@ static int run_ftrace(struct dt_out *out)
 	return dt_ftrace_main(&cfg, out, &exiting);
 }
 
+static int load_err;	/* why the kernel refused the programs */
+
 /*
  * Open, load and attach with the methods probing chose, errors reported
  * here. first: probing was optimistic, so a refusal is -EAGAIN, silent,
- * for the caller to probe for real and come back. -ENOEXEC: BPF refused.
+ * for the caller to probe for real and come back. -ENOEXEC: BPF refused
+ * (load_err says why; the caller words it for the backend it falls to).
  */
-static int load_err;	/* why the kernel refused the programs */
-
 static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);

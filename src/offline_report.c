@@ -497,7 +497,7 @@ static bool get_bool(struct reader *r, const struct dt_jnode *o, const char *key
 static int rec_event(struct reader *r, const struct dt_jnode *o)
 {
 	static const char *const whys[] = { "snoop", "error", "short", "check" };
-	const struct dt_jnode *da, *pfn;
+	const struct dt_jnode *da, *pfn, *lat;
 	struct dt_event e = { .kind = DT_REC_EVENT };
 	const char *comm, *s;
 	__u64 v;
@@ -519,8 +519,8 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	    name_bits(r, o, "checks_failed", dt_check_parse, NULL, 0, &e.check_fail))
 		return -EINVAL;
 	/* null: no entry program ran, the latency was not measured */
-	da = dt_json_get(r->j, o, "lat_ns");
-	if (da && da->type == DT_J_NULL)
+	lat = dt_json_get(r->j, o, "lat_ns");
+	if (lat && lat->type == DT_J_NULL)
 		e.flags |= DT_F_NO_LAT;
 	else if (get_u64(r, o, "lat_ns", false, &e.lat_ns))
 		return -EINVAL;
