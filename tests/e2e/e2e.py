@@ -6,11 +6,14 @@ Every case starts daxtrace, waits for its "probes" record (printed only
 once everything is attached), runs one daxload case, stops daxtrace with
 SIGINT and compares its JSON with daxload's own ground truth, exactly.
 """
+import faulthandler
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -52,27 +55,54 @@ class Trace:
         self.rc = None
         self.proc = None
         self.startup = None
+        self.early_err = ""
 
     def start(self):
         t0 = time.monotonic()
         self.proc = subprocess.Popen([DAXTRACE, "-j"] + BACKEND + self.args,
                                      stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        line = self.proc.stdout.readline()
+        line = self.ready_line()
         if not line:
             self.rc = self.proc.wait()
-            self.stderr = self.proc.stderr.read()
+            self.stderr = self.early_err + self.proc.stderr.read()
             raise RuntimeError("daxtrace %s exited %d before attaching: %s" %
                                (" ".join(self.args), self.rc, self.stderr.strip()))
         self.startup = time.monotonic() - t0
         self.records.append(json.loads(line))
         return self
 
+    def ready_line(self, limit=300):
+        """The first stdout line, read unbuffered while stderr is drained:
+        a daxtrace blocked on a full stderr pipe must not look like a hang."""
+        out, err = self.proc.stdout.fileno(), self.proc.stderr.fileno()
+        line, errs, fds = b"", b"", [out, err]
+        deadline = time.monotonic() + limit
+        while not line.endswith(b"\n"):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.proc.kill()
+                raise RuntimeError("daxtrace %s: no probes record in %d s" %
+                                   (" ".join(self.args), limit))
+            ready, _, _ = select.select(fds, [], [], left)
+            if err in ready:
+                b = os.read(err, 65536)
+                errs += b
+                if not b:
+                    fds.remove(err)
+            if out in ready:
+                b = os.read(out, 1)
+                if not b:
+                    break
+                line += b
+        self.early_err = errs.decode(errors="replace")
+        return line.decode()
+
     def stop(self):
         self.proc.send_signal(signal.SIGINT)
         out, err = self.proc.communicate(timeout=120)
         self.rc = self.proc.returncode
-        self.stderr = err
+        self.stderr = self.early_err + err
         for line in out.splitlines():
             self.records.append(json.loads(line))
         return self
@@ -346,7 +376,7 @@ def test_stale_instance():
     t = Trace([]).start()
     t.proc.kill()
     t.proc.wait()
-    err = t.proc.stderr.read()
+    err = t.early_err + t.proc.stderr.read()
     eq(tracefs_clean(), ([], []), "SIGKILL: the sentinel removed instance and kprobe events")
     check("run %d was killed: removed" % t.proc.pid in err, "the sentinel says so: %r" % err)
     # sentinel killed too: the next run removes the leftovers, and says so
@@ -623,17 +653,73 @@ def test_kmod():
     eq(subprocess.run(["rmmod", "daxfault"]).returncode, 0, "rmmod daxfault")
 
 
-def run_tests(label, tests, only):
+def proc_table():
+    """(pid, comm, state, cmdline) of every process but this one."""
+    rows = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        comm = st[st.index("(") + 1:st.rindex(")")]
+        rows.append((int(d), comm, st[st.rindex(")") + 2], cmd))
+    return rows
+
+
+def hang_report(name, limit):
+    """Say where a test hung, then kill what it waits on so it fails and
+    the run goes on: a hang must cost one test, not the guest's timeout."""
+    print("  HANG: %s still running after %d s; Python stacks:" % (name, limit),
+          file=sys.stderr, flush=True)
+    faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    ours = ("daxtrace", "daxload", "fio", "bpftrace", "insmod", "rmmod")
+    for pid, comm, state, cmd in proc_table():
+        if not comm.startswith(ours):
+            continue
+        try:
+            with open("/proc/%d/stack" % pid) as f:
+                stack = f.read().strip().replace("\n", " | ")
+        except OSError:
+            stack = "?"
+        print("  HANG: pid %d %s state %s: %s\n        kernel stack: %s" %
+              (pid, comm, state, cmd, stack), file=sys.stderr, flush=True)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "420"))):
     """Run (name, fn) pairs (those named in only, if any), then the tally.
-    Shared by e2e.py, telemetry.py and reliability.py."""
+    Shared by e2e.py, telemetry.py and reliability.py. A test still running
+    after limit seconds gets hang_report(); one that then still does not
+    return ends the run (its own process is stuck, nothing else will finish)."""
     for name, fn in tests:
         if only and name not in only:
             continue
+        t0 = time.monotonic()
+        dog = threading.Timer(limit, hang_report, (name, limit))
+        dog.daemon = True
+        dog.start()
+        last = threading.Timer(limit + 60, lambda: (
+            print("  HANG: %s did not return after its processes were killed" % name,
+                  file=sys.stderr, flush=True), os._exit(3)))
+        last.daemon = True
+        last.start()
         try:
             fn()
         except Exception as e:  # a crash in one test must not hide the others
             traceback.print_exc()
             check(False, "%s raised %s: %s" % (name, type(e).__name__, e))
+        finally:
+            dog.cancel()
+            last.cancel()
+        print("  (%s: %.0f s)" % (name, time.monotonic() - t0), flush=True)
     print("%s: %d checks passed, %d failed" % (label, passes, len(failures)))
     return 1 if failures else 0
 

@@ -505,7 +505,9 @@ def main():
              ("safety", test_safety), ("concurrency", test_concurrency),
              ("kill_cycles", lambda: test_kill_cycles(a.kills)),
              ("soak", lambda: test_soak(a.soak))]
-    return e2e.run_tests("reliability", tests, a.tests)
+    # the per-test hang limit must cover the longest test: soak or kill cycles
+    limit = 420 + int(a.soak * 60) + a.kills * 15
+    return e2e.run_tests("reliability", tests, a.tests, limit)
 
 
 if __name__ == "__main__":
