@@ -39,18 +39,12 @@ def daxtrace_hooks():
     rec = json.loads(p.stdout.readline())
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=120)
-    mods = {}
-    with open("/proc/kallsyms") as f:
-        for line in f:
-            w = line.split()
-            if len(w) == 4:
-                mods[w[2]] = w[3].strip("[]")
     hooks = []
     for t in rec["targets"]:
         progs = t.get("programs", [])
         if not t["attached"] or t["method"] != "fentry":
             continue
-        hooks.append((t["target"], mods.get(t["target"]),
+        hooks.append((t["target"], t.get("module"),
                       any(x.startswith("fe_") for x in progs),
                       any(x.startswith("fx_") for x in progs)))
     return hooks

@@ -487,6 +487,7 @@ static int setup(const struct dt_ftrace_cfg *cfg, const struct koffs *k,
 		struct dt_target *t = &dt_targets[i];
 
 		t->attached = false;
+		dt_target_module(t);
 		if (t->flags & (DT_T_DEEP | DT_T_DETECT) || !dt_kallsyms_addr(t->func)) {
 			t->method = (t->flags & DT_T_DEEP) ? DT_M_OFF : DT_M_ABSENT;
 			snprintf(t->note, sizeof(t->note), "%s",

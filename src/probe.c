@@ -169,6 +169,15 @@ unsigned long dt_kallsyms_addr(const char *sym)
 	return i < 0 ? 0 : sym_addr[i];
 }
 
+/* The target's module from kallsyms, "" for vmlinux or when absent. */
+void dt_target_module(struct dt_target *t)
+{
+	int i = sym_index(t->func);
+
+	dt_kallsyms_addr("");	/* reads kallsyms once */
+	snprintf(t->module, sizeof(t->module), "%s", i >= 0 ? sym_mod[i] : "");
+}
+
 /*
  * available_filter_functions lists what has an ftrace site: a fentry
  * trampoline can only attach there, so this replaces a test attach (whose
@@ -417,6 +426,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 	bool allowed = deep || !(t->flags & DT_T_DEEP);
 	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
 
+	dt_target_module(t);
 	t->method = DT_M_ABSENT;
 	t->no_entry = false;
 	if (t->flags & DT_T_DETECT) {

@@ -34,6 +34,7 @@ struct dt_target {
 	enum dt_method method;
 	bool no_entry;			/* fentry without its entry program */
 	bool attached;
+	char module[64];		/* kallsyms' [module], "" for vmlinux */
 	char note[112];
 	struct bpf_link *links[DT_MAX_TP];
 };
@@ -51,5 +52,6 @@ int dt_method_parse(const char *s, enum dt_method *m);
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
 unsigned long dt_kallsyms_addr(const char *sym);
+void dt_target_module(struct dt_target *t);
 
 #endif /* __DT_PROBE_H */

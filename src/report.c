@@ -502,6 +502,10 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 				i ? "," : "", t[i].func, dt_method_name(t[i].method),
 				t[i].attached ? "true" : "false");
 			dt_json_str(f, t[i].note);
+			if (t[i].module[0]) {
+				fputs(",\"module\":", f);
+				dt_json_str(f, t[i].module);
+			}
 			if (!strcmp(backend, "bpf") && t[i].attached)
 				programs_json(f, &t[i]);
 			fputc('}', f);

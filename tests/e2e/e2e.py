@@ -199,6 +199,10 @@ def test_list_probes():
                  "dev_dax_huge_fault"):
         check(t[name]["attached"] and t[name]["method"] == ("kprobe" if FTRACE else "fentry"),
               "%s attached: %r" % (name, t[name]))
+    # a module's function names its module (what bench.py's floor attaches to)
+    eq([t[n].get("module") for n in ("dax_iomap_rw", "pmem_dax_direct_access",
+                                      "dev_dax_huge_fault")],
+       [None, "nd_pmem", "device_dax"], "targets' modules")
     if FTRACE:
         cov = json.loads(p.stdout.splitlines()[1])
         eq(sorted(cov["unavailable_checks"]), ["direct_access.kaddr_kernel",
