@@ -3,6 +3,7 @@
 
 OUT		:= build
 CLANG		?= clang
+LLVM_STRIP	?= llvm-strip
 BPFTOOL		?= bpftool
 CC		?= gcc
 ARCH		:= x86
@@ -66,9 +67,12 @@ all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/preadloop $(UNIT_TESTS) kmod
 $(OUT):
 	$(Q)mkdir -p $@
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c include/daxtrace.h bpf/dax_trace.bpf.h vmlinux.h | $(OUT)
+# DWARF is stripped (BTF and line info stay): the skeleton embeds the
+# object, and libbpf walks it at every start-up.
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) bpf/dax_trace.bpf.h vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
@@ -189,7 +193,7 @@ DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
 	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2 \
 	groff-base systemd libclang-rt-dev
-DEP_CMDS := clang bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
+DEP_CMDS := clang llvm-strip bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
 	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip
 
 deps:

@@ -102,7 +102,8 @@ static const char *sym_name(int i)
 static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 		      char (*mods)[64])
 {
-	static char buf[1 << 16];
+	/* big reads: each read() of a seq_file walks to its position again */
+	static char buf[1 << 20];
 	char line[512], mod[64], type, *name, *end;
 	int i, n = dt_ntargets + 1;
 	unsigned long addr = 1;
@@ -314,16 +315,20 @@ static bool fentry_ok(const char *func)
 }
 
 /*
- * Without a test load: an ftrace site, and BTF for the function's module.
+ * Without a test load: in kallsyms, and BTF for the function's module.
  * Right on every kernel daxtrace has met; when it is wrong the real load
- * fails and the caller probes again with fentry_ok().
+ * or attach fails and the caller probes again with fentry_ok(). Only the
+ * --deep library copy routines are notrace on some kernels (6.1): for
+ * those the ftrace list is read, for the DAX functions it is not (its
+ * ~50k lines cost a quarter of a second under emulation).
  */
-static bool fentry_plausible(const char *func)
+static bool fentry_plausible(const struct dt_target *t)
 {
 	char path[96];
-	int i = sym_index(func);
+	int i = sym_index(t->func);
 
-	if (!ftrace_site(func) || !dt_kallsyms_addr(func))
+	if (!dt_kallsyms_addr(t->func) ||
+	    ((t->flags & DT_T_DEEP) && !ftrace_site(t->func)))
 		return false;
 	snprintf(path, sizeof(path), "/sys/kernel/btf/%s",
 		 i >= 0 && sym_mod[i][0] ? sym_mod[i] : "vmlinux");
@@ -447,7 +452,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 		return;
 	}
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
-	    (optimistic ? fentry_plausible(t->func) : fentry_ok(t->func))) {
+	    (optimistic ? fentry_plausible(t) : fentry_ok(t->func))) {
 		t->method = DT_M_FENTRY;
 		/* one trampoline call less on every DAX read and write */
 		if ((t->flags & DT_T_LAT_DEEP) && !deep) {
