@@ -62,7 +62,7 @@ UNITDIR		:= $(PREFIX)/lib/systemd/system
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/preadloop $(UNIT_TESTS) kmod
+all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/kmodio $(OUT)/preadloop $(UNIT_TESTS) kmod
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -90,6 +90,11 @@ $(OUT)/daxtrace: $(OBJS)
 $(OUT)/daxload: tests/daxload.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -static -O2 -Wall -Wextra -Werror -pthread $< -o $@
+
+# PIE and dynamic on purpose: nothing of it lives in low memory (kmodio.c)
+$(OUT)/kmodio: tests/kmod/kmodio.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror -fPIE -pie $< -o $@
 
 $(OUT)/preadloop: bench/preadloop.c | $(OUT)
 	$(call msg,CC,$@)

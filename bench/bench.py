@@ -19,7 +19,7 @@ import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build")
-DAXTRACE = os.path.join(B, "daxtrace")
+DAXTRACE = os.environ.get("BENCH_DAXTRACE", os.path.join(B, "daxtrace"))
 LOOP = os.path.join(B, "preadloop")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 REPS = int(os.environ.get("BENCH_REPS", "3"))

@@ -956,7 +956,7 @@ static __u32 user_side(int tid, __u64 addr, __u32 op)
 {
 	char path[64], line[512], perms[8];
 	unsigned long long lo, hi;
-	__u32 side = DT_SIDE_USER;
+	__u32 side = DT_SIDE_UNKNOWN;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
@@ -964,6 +964,8 @@ static __u32 user_side(int tid, __u64 addr, __u32 op)
 	if (!f)
 		return DT_SIDE_UNKNOWN;	/* the task is gone */
 	while (fgets(line, sizeof(line), f)) {
+		/* an exiting task's maps are empty: no answer, not "user" */
+		side = DT_SIDE_USER;
 		if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) != 3)
 			continue;
 		if (addr >= lo && addr < hi) {

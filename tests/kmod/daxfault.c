@@ -18,6 +18,9 @@
  *   short_len     claims no pages are available (returns 0)
  *   over_len      claims one page more than asked
  *   errno         -err_errno for page err_pgoff
+ *
+ * In phys_kaddr mode the copy reaches the physical address as a user
+ * address of the caller: tests/kmod/kmodio.c makes that fault every time.
  */
 #include <linux/cdev.h>
 #include <linux/dax.h>
@@ -61,6 +64,10 @@ static unsigned long err_pgoff;
 static int err_errno = EIO;
 
 static struct page *chunk;
+/* The chunk's physical address: kmodio keeps it unmapped as a user range. */
+static unsigned long dxf_phys_base;
+module_param_named(phys_base, dxf_phys_base, ulong, 0444);
+MODULE_PARM_DESC(phys_base, "physical address of the device's memory (read-only)");
 static struct dax_device *dxf_dax;
 static struct class *dxf_class;
 static struct device *dxf_dev;
@@ -296,6 +303,7 @@ static int __init dxf_init(void)
 	chunk = alloc_pages(GFP_KERNEL | __GFP_ZERO, CHUNK_ORDER);
 	if (!chunk)
 		return -ENOMEM;
+	dxf_phys_base = page_to_phys(chunk);
 	dxf_dax = alloc_dax(NULL, &dxf_dax_ops);
 	if (IS_ERR(dxf_dax)) {
 		ret = PTR_ERR(dxf_dax);
