@@ -102,9 +102,12 @@ static const char *sym_name(int i)
 static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 		      char (*mods)[64])
 {
-	/* big reads: each read() of a seq_file walks to its position again */
-	static char buf[1 << 20];
-	char line[512], mod[64], type, *name, *end;
+	/*
+	 * Big reads: each read() of a seq_file walks to its position again.
+	 * Heap, not static: the pages go back once the scan is done.
+	 */
+	const size_t bufsz = 1 << 20;
+	char line[512], mod[64], type, *name, *end, *buf;
 	int i, n = dt_ntargets + 1;
 	unsigned long addr = 1;
 	unsigned char first[256] = {};
@@ -113,7 +116,9 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 
 	if (!f)
 		return false;
-	setvbuf(f, buf, _IOFBF, sizeof(buf));
+	buf = malloc(bufsz);
+	if (buf)
+		setvbuf(f, buf, _IOFBF, bufsz);
 	/* 100k lines under emulation: parse only those that may match */
 	for (i = 0; i < n; i++)
 		first[(unsigned char)sym_name(i)[0]] = 1;
@@ -145,6 +150,7 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 		}
 	}
 	fclose(f);
+	free(buf);
 	return true;
 }
 
