@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -104,7 +105,9 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 {
 	/*
 	 * Big reads: each read() of a seq_file walks to its position again.
-	 * Heap, not static: the pages go back once the scan is done.
+	 * mmap, not static (the pages go back after the scan) and not malloc
+	 * (freeing 1 MiB would raise glibc's mmap and trim thresholds, and
+	 * later big requests would stay in the heap for good).
 	 */
 	const size_t bufsz = 1 << 20;
 	char line[512], mod[64], type, *name, *end, *buf;
@@ -116,8 +119,9 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 
 	if (!f)
 		return false;
-	buf = malloc(bufsz);
-	if (buf)
+	buf = mmap(NULL, bufsz, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf != MAP_FAILED)
 		setvbuf(f, buf, _IOFBF, bufsz);
 	/* 100k lines under emulation: parse only those that may match */
 	for (i = 0; i < n; i++)
@@ -150,7 +154,8 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 		}
 	}
 	fclose(f);
-	free(buf);
+	if (buf != MAP_FAILED)
+		munmap(buf, bufsz);
 	return true;
 }
 
