@@ -514,9 +514,10 @@ def kset(name, value):
         f.write(str(value))
 
 
-def kmod_run(mode, snoop=False):
+def kmod_run(mode, snoop=False, io=None):
     """Ground truth of a fixed I/O mix on /dev/daxfault0 in one fault mode,
-    done by build/kmodio (see there why not by this process)."""
+    done by build/kmodio (see there why not by this process); io: its
+    arguments, if not the usual mix."""
     kset("mode", "none")
     fd = os.open(KDEV, os.O_RDWR)
     try:
@@ -527,7 +528,9 @@ def kmod_run(mode, snoop=False):
     args = ["-d", "daxfault0", "-c", "kmodio"] + (["-s"] if snoop else [])
     t = Trace(args).start()
     # short_len and errno make the fault SIGBUS: no mmap there
-    p = subprocess.Popen([KMODIO] + ([] if mode in ("short_len", "errno") else ["--mmap"]),
+    if io is None:
+        io = [] if mode in ("short_len", "errno") else ["--mmap"]
+    p = subprocess.Popen([KMODIO] + io,
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
     try:
@@ -612,6 +615,24 @@ def test_kmod():
        "phys_kaddr: which copy variant declined")
     eq(sorted(e["errno"] for e in t.events("read") + t.events("write")),
        ["EFAULT"] * 3, "phys_kaddr: read/write errors as the workload saw them")
+
+    # phys_kaddr again, but the caller has memory at that address: the write
+    # "succeeds" into the caller's own memory, and only daxtrace says why
+    t, truth = kmod_run("phys_kaddr", io=["--scribble"])
+    eq(truth, {"write": 4096, "landed": 4096},
+       "phys_kaddr: the write lands in the caller's own memory at the physical address")
+    wr = t.summary("daxfault0", "write")
+    eq((wr["calls"], wr["bytes_done"], wr["errors"]), (1, 4096, {}),
+       "phys_kaddr, caller mapped there: the write looks fine")
+    eq(t.checks("daxfault0")["copy.complete"]["fail"], 0,
+       "phys_kaddr, caller mapped there: the copy completes")
+    ck = t.checks("daxfault0")["direct_access.kaddr_kernel"]
+    if FTRACE:
+        eq((ck["fail"], ck["pass"], ck["na"]), (0, 0, 1), "scribble: ftrace: n/a")
+    else:
+        eq((ck["fail"], ck["pass"]), (1, 0), "scribble: kaddr_kernel names the bug")
+        eq([e["checks_failed"] for e in t.events()], [["direct_access.kaddr_kernel"]],
+           "scribble: the one anomaly is the direct_access")
 
     # wrong_offset: kaddr off by the hole on the second range
     t, truth = kmod_run("wrong_offset")

@@ -14,6 +14,7 @@
  *
  *	kmodio [--mmap]
  *	kmodio --demo		(make demo: one mmap read, one 8 KiB pread)
+ *	kmodio --scribble	(the range mapped read-write instead: one pwrite)
  *
  * After the JSON line it waits for end of file on stdin: the ftrace
  * backend reads a short copy's user side from /proc/PID/maps after the
@@ -56,8 +57,11 @@ static int matches(const unsigned char *b, long off, long n)
 	return 1;
 }
 
-/* Keep the chunk's physical range, read as a user range, unmapped-alike. */
-static void guard_phys(void)
+/*
+ * Keep the chunk's physical range, read as a user range, unmapped-alike
+ * (prot PROT_NONE), or have memory there (--scribble). Returns the base.
+ */
+static unsigned char *guard_phys(int prot)
 {
 	unsigned long base;
 	void *p;
@@ -70,10 +74,31 @@ static void guard_phys(void)
 		die(PHYS_PARAM);
 	}
 	fclose(f);
-	p = mmap((void *)base, CHUNK, PROT_NONE,
+	p = mmap((void *)base, CHUNK, prot,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	if (p != (void *)base)
-		die("cannot reserve the chunk's physical range as PROT_NONE");
+		die("cannot map the chunk's physical range as a user range");
+	return p;
+}
+
+/*
+ * What a caller with memory at the physical address sees: the write
+ * "succeeds", into the caller's own memory. Prints the bytes written
+ * and how many of them landed at base + the page's offset.
+ */
+static int scribble(int fd, unsigned char *base)
+{
+	static unsigned char wbuf[PG];
+	long i, landed = 0;
+	ssize_t n;
+
+	for (i = 0; i < PG; i++)
+		wbuf[i] = pat(PG + i);
+	n = pwrite(fd, wbuf, PG, PG);
+	for (i = 0; i < PG; i++)
+		landed += base[PG + i] == wbuf[i];
+	printf("{\"write\":%zd,\"landed\":%ld}\n", n < 0 ? -errno : n, landed);
+	return fflush(stdout) ? 1 : 0;
 }
 
 /* A read: [bytes, data as expected] or [-errno, null]. */
@@ -113,20 +138,23 @@ int main(int argc, char **argv)
 	static unsigned char wbuf[PG];
 	int fd, do_mmap = argc > 1 && !strcmp(argv[1], "--mmap");
 	int do_demo = argc > 1 && !strcmp(argv[1], "--demo");
-	unsigned char *m;
+	int do_scribble = argc > 1 && !strcmp(argv[1], "--scribble");
+	unsigned char *m, *base;
 	ssize_t n;
 	long i;
 
-	if (argc > 2 || (argc == 2 && !do_mmap && !do_demo)) {
-		fprintf(stderr, "usage: kmodio [--mmap | --demo]\n");
+	if (argc > 2 || (argc == 2 && !do_mmap && !do_demo && !do_scribble)) {
+		fprintf(stderr, "usage: kmodio [--mmap | --demo | --scribble]\n");
 		return 2;
 	}
-	guard_phys();
+	base = guard_phys(do_scribble ? PROT_READ | PROT_WRITE : PROT_NONE);
 	fd = open(DEV, O_RDWR);
 	if (fd < 0)
 		die(DEV);
 	if (do_demo)
 		return demo(fd);
+	if (do_scribble)
+		return scribble(fd, base);
 	putchar('{');
 	do_read(fd, "head", 0);
 	do_read(fd, "cross", RANGE - PG);
