@@ -336,13 +336,13 @@ static bool fentry_ok(const char *func)
 static bool fentry_plausible(const struct dt_target *t)
 {
 	char path[96];
-	int i = sym_index(t->func);
 
 	if (!dt_kallsyms_addr(t->func) ||
 	    ((t->flags & DT_T_DEEP) && !ftrace_site(t->func)))
 		return false;
+	/* t->module: set by choose() */
 	snprintf(path, sizeof(path), "/sys/kernel/btf/%s",
-		 i >= 0 && sym_mod[i][0] ? sym_mod[i] : "vmlinux");
+		 t->module[0] ? t->module : "vmlinux");
 	return !access(path, R_OK);
 }
 

@@ -502,7 +502,6 @@ KMODIO = os.path.join(ROOT, "build", "kmodio")
 KPARAM = "/sys/module/daxfault/parameters/"
 KDEV = "/dev/daxfault0"
 KSIZE = 2 << 20
-RANGE = 1 << 20       # first range: device bytes [0, 1 MiB)
 
 
 def pattern(off, n):

@@ -81,23 +81,32 @@ static unsigned char *guard_phys(int prot)
 	return p;
 }
 
+/* The one write of the mix: device page 1 gets its pattern. Bytes or -errno. */
+static ssize_t write_page(int fd)
+{
+	static unsigned char wbuf[PG];
+	ssize_t n;
+	long i;
+
+	for (i = 0; i < PG; i++)
+		wbuf[i] = pat(PG + i);
+	n = pwrite(fd, wbuf, PG, PG);
+	return n < 0 ? -errno : n;
+}
+
 /*
  * What a caller with memory at the physical address sees: the write
  * "succeeds", into the caller's own memory. Prints the bytes written
  * and how many of them landed at base + the page's offset.
  */
-static int scribble(int fd, unsigned char *base)
+static int scribble(int fd, const unsigned char *base)
 {
-	static unsigned char wbuf[PG];
+	ssize_t n = write_page(fd);
 	long i, landed = 0;
-	ssize_t n;
 
 	for (i = 0; i < PG; i++)
-		wbuf[i] = pat(PG + i);
-	n = pwrite(fd, wbuf, PG, PG);
-	for (i = 0; i < PG; i++)
-		landed += base[PG + i] == wbuf[i];
-	printf("{\"write\":%zd,\"landed\":%ld}\n", n < 0 ? -errno : n, landed);
+		landed += base[PG + i] == pat(PG + i);
+	printf("{\"write\":%zd,\"landed\":%ld}\n", n, landed);
 	return fflush(stdout) ? 1 : 0;
 }
 
@@ -135,13 +144,11 @@ static int demo(int fd)
 
 int main(int argc, char **argv)
 {
-	static unsigned char wbuf[PG];
+	char c;
 	int fd, do_mmap = argc > 1 && !strcmp(argv[1], "--mmap");
 	int do_demo = argc > 1 && !strcmp(argv[1], "--demo");
 	int do_scribble = argc > 1 && !strcmp(argv[1], "--scribble");
 	unsigned char *m, *base;
-	ssize_t n;
-	long i;
 
 	if (argc > 2 || (argc == 2 && !do_mmap && !do_demo && !do_scribble)) {
 		fprintf(stderr, "usage: kmodio [--mmap | --demo | --scribble]\n");
@@ -158,10 +165,7 @@ int main(int argc, char **argv)
 	putchar('{');
 	do_read(fd, "head", 0);
 	do_read(fd, "cross", RANGE - PG);
-	for (i = 0; i < PG; i++)
-		wbuf[i] = pat(PG + i);
-	n = pwrite(fd, wbuf, PG, PG);
-	printf("\"write\":%zd", n < 0 ? -errno : n);
+	printf("\"write\":%zd", write_page(fd));
 	if (do_mmap) {
 		m = mmap(NULL, KSIZE, PROT_READ, MAP_SHARED, fd, 0);
 		if (m == MAP_FAILED)
@@ -174,7 +178,7 @@ int main(int argc, char **argv)
 	close(fd);
 	if (fflush(stdout))
 		return 1;
-	while (read(0, wbuf, sizeof(wbuf)) > 0)
+	while (read(0, &c, 1) > 0)
 		;
 	return 0;
 }
