@@ -16,17 +16,37 @@
 #define DT_DIRECT_MAP_MAX	(1ULL << 46)	/* 64 TiB, 4-level paging */
 #define DT_PFN_MASK		((1ULL << 52) - 1)	/* pfn_t minus flags */
 
-/* log2 bucket: slot 0 holds 0 and 1, slot n holds [2^n, 2^(n+1)). */
+/*
+ * log2 bucket: slot 0 holds 0 and 1, slot n holds [2^n, 2^(n+1)).
+ * Branches, not the branch-free form: BPF has no conditional move, so
+ * that form cost every call all five steps in full (about 40 x86
+ * instructions; this takes about 25, measured under icount).
+ */
 static __always_inline __u32 dt_log2_slot(__u64 v)
 {
-	__u32 r = 0, s;
+	__u32 r = 0;
 
-	s = (v > 0xffffffffULL) << 5; v >>= s; r |= s;
-	s = (v > 0xffff) << 4; v >>= s; r |= s;
-	s = (v > 0xff) << 3; v >>= s; r |= s;
-	s = (v > 0xf) << 2; v >>= s; r |= s;
-	s = (v > 0x3) << 1; v >>= s; r |= s;
-	r |= (v >> 1);
+	if (v >> 32) {
+		v >>= 32;
+		r = 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	r += v >> 1;
 	return r < DT_HIST_SLOTS ? r : DT_HIST_SLOTS - 1;
 }
 

@@ -85,6 +85,26 @@ static void test_checks(void)
 	EXPECT_EQ(dt_check_copy(8192, 4096), DT_FAIL);
 }
 
+/* Every bucket edge against the definition: the highest bit set. */
+static void test_log2_edges(void)
+{
+	unsigned int b, want, bad = 0;
+	__u64 v;
+	int d;
+
+	for (b = 0; b < 64; b++) {
+		for (d = -1; d <= 1; d++) {
+			v = (1ULL << b) + d;
+			want = 63 - __builtin_clzll(v | 1);
+			if (want > DT_HIST_SLOTS - 1)
+				want = DT_HIST_SLOTS - 1;
+			if (dt_log2_slot(v) != want)
+				bad++;
+		}
+	}
+	EXPECT_EQ(bad, 0);
+}
+
 static void test_buckets_and_names(void)
 {
 	char buf[64];
@@ -283,6 +303,7 @@ int main(void)
 {
 	test_checks_from_stats();
 	test_checks();
+	test_log2_edges();
 	test_buckets_and_names();
 	test_json_str();
 	test_hist();
