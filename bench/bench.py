@@ -26,7 +26,7 @@ REPS = int(os.environ.get("BENCH_REPS", "3"))
 OPS4K = int(os.environ.get("BENCH_OPS", "20000"))
 MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
 
-SECTIONS = set(os.environ.get("BENCH_SECTIONS", "1,2,3,4,5,6").split(","))
+SECTIONS = set(os.environ.get("BENCH_SECTIONS", "1,2,3,4,5,6,7").split(","))
 CLOCK = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
 
 
@@ -420,6 +420,62 @@ def sect_per_program(daxfile):
           (total / OPS4K, 100.0 * total / OPS4K / ns))
 
 
+# Cost-model builds (make CUT=N: bpf/dax_trace.bpf.c, CUT_*), each with
+# one cost taken out of the default mode. Not valid tracers.
+CUTS = [(128, "everything: each hot program returns at once"),
+        (1, "per-thread state: 4 task-storage look-ups"),
+        (2, "2 clock reads (the read's latency)"),
+        (4, "the probe read of *kaddr (void ** argument)"),
+        (32, "the driver's return, via a per-CPU slot"),
+        (8, "counters and histograms"),
+        (16, "check verdict counters"),
+        (64, "the device of direct_access and copy"),
+        (39, "the four helper costs together (1+2+4+32)"),
+        (127, "all seven cut")]
+
+
+def sect_cost_model(daxfile, hooks):
+    """7. what each part of the default mode costs, by builds without it."""
+    print("\n7. cost model: guest instructions per 4 KiB read, each a build with one part cut out")
+    if os.environ.get("BENCH_CLOCK", "icount") != "icount":
+        print("   (needs BENCH_CLOCK=icount: the differences are below the host clock's noise)")
+        return
+    global DAXTRACE
+    real = DAXTRACE
+
+    def one(tracer):
+        t = tracer() if tracer else None
+        if t:
+            t.start()
+        loop(daxfile, 4096, max(OPS4K // 10, 10))
+        ns = loop(daxfile, 4096, OPS4K)
+        if t:
+            t.stop()
+        return ns
+
+    base = one(None)
+    floor = one(lambda: Tracer("bpftrace", bt_empty(hooks))) - base
+    full = one(lambda: Tracer("daxtrace", ["-j"])) - base
+    print("   untraced %.0f; over it: floor (empty programs) +%.0f, daxtrace default +%.0f" %
+          (base, floor, full))
+    print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
+          (floor / 2, full - floor))
+    print("   %-48s %10s %10s" % ("cut out", "over base", "its cost"))
+    try:
+        for mask, what in CUTS:
+            path = os.path.join(B, "cut", str(mask), "daxtrace")
+            if not os.access(path, os.X_OK):
+                print("   %-48s (no build: make CUT=%d)" % (what, mask))
+                continue
+            DAXTRACE = path
+            ns = one(lambda: Tracer("daxtrace", ["-j"])) - base
+            print("   %-48s %+10.0f %10.0f" % (what, ns, full - ns))
+    finally:
+        DAXTRACE = real
+    print("   (the first line runs the floor's empty trampolines: its figure checks the\n"
+          "   method against the floor's; the others are what daxtrace pays for each part)")
+
+
 def main():
     if os.environ.get("BENCH_CLOCKSOURCE"):
         with open(CLOCK, "w") as f:
@@ -438,6 +494,8 @@ def main():
         sect_startup_memory(hooks)
     if "6" in SECTIONS:
         sect_per_program(daxfile)
+    if "7" in SECTIONS:
+        sect_cost_model(daxfile, hooks)
     return 0
 
 

@@ -27,6 +27,25 @@ const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 
 #define PAGE_SHIFT_	DT_PAGE_SHIFT
 
+/*
+ * Cost model builds only (make CUT=N, bench section 7): each bit takes
+ * one cost out of the default mode, so the benchmark can measure what it
+ * was. A cut build is not a valid tracer. 0 in every real build, where
+ * the compiler drops every CUT() branch.
+ */
+#ifndef DT_CUT
+#define DT_CUT 0
+#endif
+#define CUT(bit)	(DT_CUT & (bit))
+#define CUT_TS		1	/* thread state from a per-CPU array */
+#define CUT_CLOCK	2	/* no now() */
+#define CUT_KADDR	4	/* no probe read of *kaddr */
+#define CUT_ACCOUNT	8	/* no counters or histograms */
+#define CUT_VERDICT	16	/* no check verdict counters */
+#define CUT_DRV		32	/* no driver-return handoff */
+#define CUT_WHERE	64	/* direct_access/copy: no device resolution */
+#define CUT_EMPTY	128	/* the hot programs return at once */
+
 #define VMF_OOM		0x0001
 #define VMF_SIGBUS	0x0002
 #define VMF_HWPOISON	0x0010
@@ -212,6 +231,11 @@ struct dt_bpf_stats bpf_stats;
 
 /* ---- small helpers ---------------------------------------------------- */
 
+static __always_inline __u64 now(void)
+{
+	return CUT(CUT_CLOCK) ? 0 : bpf_ktime_get_ns();
+}
+
 /* The asm keeps clang from folding the bound check the verifier needs. */
 static __always_inline void hist_add(__u64 *hist, __u64 v)
 {
@@ -246,8 +270,22 @@ static __always_inline bool dev_wanted(__u32 dev)
 	return !filter_dev || bpf_map_lookup_elem(&dev_filter, &dev);
 }
 
+#if DT_CUT & CUT_TS
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tstate);
+} cut_ts SEC(".maps");
+#endif
+
 static __always_inline struct tstate *ts_get(void)
 {
+#if DT_CUT & CUT_TS
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&cut_ts, &zero);
+#endif
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 }
 
@@ -256,6 +294,8 @@ static __always_inline struct tstate *ts_enter(void)
 {
 	if (!task_wanted())
 		return NULL;
+	if (CUT(CUT_TS))
+		return ts_get();
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				    BPF_LOCAL_STORAGE_GET_F_CREATE);
 }
@@ -314,7 +354,7 @@ static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
  */
 static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
 {
-	if (st && check < DT_CHK_MAX && v < DT_VERDICT_MAX)
+	if (!CUT(CUT_VERDICT) && st && check < DT_CHK_MAX && v < DT_VERDICT_MAX)
 		__sync_fetch_and_add(&st->chk[check][v], 1);
 }
 
@@ -327,6 +367,8 @@ static __always_inline void account(struct dt_stats *st, __u64 asked,
 {
 	__u64 done = ret > 0 ? ret : 0;
 
+	if (CUT(CUT_ACCOUNT))
+		return;
 	/* calls is errors + shorts + oks: user space adds them up */
 	__sync_fetch_and_add(&st->bytes_req, asked);
 	__sync_fetch_and_add(&st->bytes_done, done);
@@ -359,7 +401,7 @@ static __always_inline struct dt_event *ev_new(__u32 op, __u32 dev, __u32 why)
 	e->op = op;
 	e->dev = dev;
 	e->why = why;
-	e->ts_ns = bpf_ktime_get_ns();
+	e->ts_ns = now();
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
@@ -396,6 +438,10 @@ static __always_inline void op_where(struct tstate *ts, __u64 daxdev,
 {
 	__u32 *d, dev;
 
+	if (CUT(CUT_WHERE)) {
+		*w = ts->rw_where;
+		return;
+	}
 	if (ts->f_active || ts->rw_active) {
 		*w = ts->f_active ? ts->f_where : ts->rw_where;
 		/* one map look-up per new pair, not one per call */
@@ -436,7 +482,7 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 	ts->rw_inode = (__u64)inode;
 	ts->seq++;
 	ts->l_valid = 0;
-	ts->rw_start = bpf_ktime_get_ns();
+	ts->rw_start = now();
 	return 0;
 }
 
@@ -452,7 +498,7 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
 	ts->rw_active = 0;
 	if (!ts->rw_where.wanted)
 		return 0;
-	lat = bpf_ktime_get_ns() - ts->rw_start;
+	lat = now() - ts->rw_start;
 
 	st = stats_at(ts->rw_where.slot, ts->rw_op);
 	if (st)
@@ -499,6 +545,8 @@ int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = iocb->ki_filp->f_inode;
 
+	if (CUT(CUT_EMPTY))
+		return 0;
 	return rw_entry(inode, inode_dev_btf(inode), iocb->ki_pos, iter->count,
 			iter_dir_btf(iter));
 }
@@ -507,7 +555,7 @@ SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	struct tstate *ts = ts_get();
+	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_get();
 	struct inode *inode;
 
 	if (!ts || !ts->rw_active)
@@ -597,7 +645,7 @@ static __always_inline int it_entry(struct iomap_iter *it)
 	ts->it_iomi = (__u64)it;
 	ts->it_pos = BPF_CORE_READ(it, pos);
 	ts->it_len = iomi_length(it);
-	ts->it_start = bpf_ktime_get_ns();
+	ts->it_start = now();
 	return 0;
 }
 
@@ -614,7 +662,7 @@ static __always_inline int it_exit(__s64 ret)
 	/* >= 6.15 returns 0/-errno and advances ->pos itself */
 	if (!has_iomap_processed(it) && ret == 0)
 		progress = BPF_CORE_READ(it, pos) - ts->it_pos;
-	iter_done(ts, ts->it_len, progress, bpf_ktime_get_ns() - ts->it_start,
+	iter_done(ts, ts->it_len, progress, now() - ts->it_start,
 		  true);
 	return 0;
 }
@@ -682,7 +730,7 @@ static __always_inline bool took_start(__u32 *active, __u64 start, __u64 *lat)
 	if (!*active)
 		return false;
 	*active = 0;
-	*lat = bpf_ktime_get_ns() - start;
+	*lat = now() - start;
 	return true;
 }
 
@@ -724,7 +772,7 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	struct dt_event *e;
 	struct where w;
 
-	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	drv = CUT(CUT_DRV) ? NULL : bpf_map_lookup_elem(&drv_seen, &zero);
 	if (drv && drv->task == bpf_get_current_task() &&
 	    (!drv->daxdev ||
 	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
@@ -734,7 +782,9 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
-	if (ret > 0 && c->kaddrp)
+	if (CUT(CUT_KADDR))
+		kaddr = DT_KERNEL_HALF;	/* passes the check: no events */
+	else if (ret > 0 && c->kaddrp)
 		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp);
 	if (ret > 0 && c->pfnp)
 		bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp);
@@ -812,7 +862,7 @@ static __always_inline struct tstate *da_entry(void)
 	if (!ts)
 		return NULL;
 	ts->da_active = 1;
-	ts->da_start = bpf_ktime_get_ns();
+	ts->da_start = now();
 	return ts;
 }
 
@@ -835,7 +885,7 @@ SEC("fexit/dax_direct_access")
 int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 	     enum dax_access_mode mode, void **kaddr_, pfn_t *pfn, long ret)
 {
-	struct tstate *ts = ts_inner();
+	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_inner();
 	__u64 kaddrp = 0, lat = 0;
 	struct da_call c;
 	bool lat_ok;
@@ -907,6 +957,8 @@ int BPF_PROG(fx_drv##n, struct dax_device *dd, unsigned long pgoff,	\
 	     long nr_pages, enum dax_access_mode mode, void **kaddr,	\
 	     pfn_t *pfn, long ret)					\
 {									\
+	if (CUT(CUT_EMPTY))						\
+		return 0;						\
 	return drv_exit((__u64)dd, pgoff, ret);				\
 }									\
 SEC("kretprobe")							\
@@ -1044,7 +1096,7 @@ static __always_inline struct tstate *copy_entry(void)
 		return NULL;
 	ts->c_active = 1;
 	ts->v_measured = 0;
-	ts->c_start = bpf_ktime_get_ns();
+	ts->c_start = now();
 	return ts;
 }
 
@@ -1052,7 +1104,7 @@ static __always_inline int copy_exit_btf(__u32 op, struct dax_device *dd,
 					 __u64 pgoff, void *addr, __u64 bytes,
 					 struct iov_iter *iter, __s64 ret)
 {
-	struct tstate *ts = ts_inner();
+	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_inner();
 	struct copy_call c = {
 		.daxdev = (__u64)dd, .pgoff = pgoff, .addr = (__u64)addr,
 		.bytes = bytes, .iter = (__u64)iter, .op = op,
@@ -1272,7 +1324,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	ts->f_ino = BPF_CORE_READ(inode, i_ino);
 	ts->f_size = fault_size(pe);
 	ts->seq++;
-	ts->f_start = bpf_ktime_get_ns();
+	ts->f_start = now();
 	return 0;
 }
 
@@ -1284,7 +1336,7 @@ static __always_inline int fault_exit(__u32 ret)
 		return 0;
 	ts->f_active = 0;
 	fault_account(&ts->f_where, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
-		      bpf_ktime_get_ns() - ts->f_start, true, ts->seq);
+		      now() - ts->f_start, true, ts->seq);
 	return 0;
 }
 
