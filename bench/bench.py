@@ -105,6 +105,12 @@ kretfunc:dax_copy_from_iter {
     return s
 
 
+def tracing_links():
+    out = subprocess.run(["bpftool", "link", "list", "-j"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    return [l for l in json.loads(out or "[]") if l.get("type") == "tracing"]
+
+
 def tracing_progs():
     out = subprocess.run(["bpftool", "prog", "list", "-j"], stdout=subprocess.PIPE,
                          text=True).stdout
@@ -118,7 +124,7 @@ class Tracer:
         self.kind, self.args, self.p, self.startup = kind, args, None, None
 
     def start(self):
-        before = len(tracing_progs())
+        before = len(tracing_links())
         t0 = time.monotonic()
         if self.kind == "daxtrace":
             self.p = subprocess.Popen([DAXTRACE] + self.args, stdout=subprocess.PIPE,
@@ -132,10 +138,11 @@ class Tracer:
         else:
             self.p = subprocess.Popen(["bpftrace", "-e", self.args], stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
-            # bpftrace says "Attaching" before it is attached: wait for the
-            # programs themselves to appear instead.
+            # bpftrace says "Attaching" before it is attached: wait for its
+            # links, which exist once a program is attached (its programs
+            # appear earlier, at load).
             want = len(re.findall(r"\bk(?:ret)?func:", self.args))
-            while len(tracing_progs()) < before + want:
+            while len(tracing_links()) < before + want:
                 if self.p.poll() is not None:
                     raise RuntimeError("bpftrace exited: %d" % self.p.returncode)
                 time.sleep(0.05)
