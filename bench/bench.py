@@ -376,7 +376,10 @@ def sect_startup_memory(hooks):
           (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
     print("   CPU so far: daxtrace %.2f s, bpftrace %.2f s (ratio %.2f)" %
           (cpu["daxtrace"], cpu["bpftrace"], cpu["daxtrace"] / cpu["bpftrace"]))
-    print("5. peak RSS: daxtrace %s KiB, bpftrace %s KiB" %
+    for k, v in runs.items():
+        print("   %s runs: %s" % (k, ", ".join("%.2f s (CPU %.2f s, peak RSS %d KiB)" % r
+                                              for r in v)))
+    print("5. peak RSS: daxtrace %s KiB, bpftrace %s KiB (the most of 3 runs)" %
           (max(x for _, _, x in runs["daxtrace"]), max(x for _, _, x in runs["bpftrace"])))
     before = {p["id"] for p in tracing_progs()}
     x = Tracer("daxtrace", ["-j"]).start()
