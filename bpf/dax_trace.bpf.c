@@ -38,7 +38,7 @@ const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 #endif
 #define CUT(bit)	(DT_CUT & (bit))
 #define CUT_TS		1	/* thread state from a per-CPU array */
-#define CUT_CLOCK	2	/* no now() */
+#define CUT_CLOCK	2	/* no clock reads */
 #define CUT_KADDR	4	/* no probe read of *kaddr */
 #define CUT_ACCOUNT	8	/* no counters or histograms */
 #define CUT_VERDICT	16	/* no check verdict counters */
@@ -285,8 +285,9 @@ static __always_inline struct tstate *ts_get(void)
 	__u32 zero = 0;
 
 	return bpf_map_lookup_elem(&cut_ts, &zero);
-#endif
+#else
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
+#endif
 }
 
 /* Entering a traced operation: the thread's state, if -p/-c want it. */
