@@ -24,6 +24,7 @@ const volatile char targ_comm[DT_COMM_LEN];
 const volatile bool filter_dev;
 const volatile bool snoop;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
+const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
 
 #define PAGE_SHIFT_	DT_PAGE_SHIFT
 
@@ -87,6 +88,10 @@ struct copy_call {
 
 /* Per-thread state of the DAX operations in flight on that thread. */
 struct tstate {
+	/* tfast only: owner tid << 1 | TS_BUSY; 0 in task storage */
+	__u64 own;
+	__u32 seq;		/* kept when a slot changes owner (ts_claim) */
+	__u32 pad2;
 	/* dax_iomap_rw */
 	__u64 rw_start;
 	__u64 rw_pos;
@@ -95,7 +100,6 @@ struct tstate {
 	__u32 rw_active;
 	__u32 rw_op;
 	struct where rw_where;
-	__u32 seq;
 	/* dax_iomap_fault / dev_dax_huge_fault */
 	__u64 f_start;
 	__u64 f_pgoff;
@@ -137,9 +141,27 @@ struct tstate {
 };
 
 /*
- * Per-thread state in task local storage: found without hashing on every
- * hook, and freed by the kernel when the thread exits, so it stays
- * bounded by the live threads whatever the run length.
+ * Per-thread state, first choice: slot tid % N of an array (N is
+ * --thread-slots, DT_TFAST by default), whose
+ * look-up the verifier inlines. bpf_task_storage_get() costs about 88
+ * guest instructions a call (a recursion guard around the look-up), four
+ * times a read; this, about a fifth of that. A thread owns its slot while
+ * it has an op in flight (TS_BUSY); between ops another thread with the
+ * same tid modulo N may take it over (ts_claim). A thread that
+ * finds its slot busy with another's op uses task storage instead.
+ */
+#define TS_BUSY		1ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_TFAST);
+	__type(key, __u32);
+	__type(value, struct tstate);
+} tfast SEC(".maps");
+
+/*
+ * Per-thread state, the overflow: task local storage, freed by the kernel
+ * when the thread exits, so bounded by the live threads.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
@@ -279,6 +301,19 @@ struct {
 } cut_ts SEC(".maps");
 #endif
 
+static __always_inline struct tstate *ts_fast(__u32 tid)
+{
+	__u32 i = tid & tfast_mask;
+
+	return bpf_map_lookup_elem(&tfast, &i);
+}
+
+/*
+ * The state of the op in flight on this thread, if any. Ops nest (a
+ * fault inside a read's copy) and a thread's slot, once busy, takes every
+ * op nested in it; so at any exit, a slot busy with this thread holds the
+ * innermost op, else task storage does.
+ */
 static __always_inline struct tstate *ts_get(void)
 {
 #if DT_CUT & CUT_TS
@@ -286,19 +321,68 @@ static __always_inline struct tstate *ts_get(void)
 
 	return bpf_map_lookup_elem(&cut_ts, &zero);
 #else
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct tstate *ts = ts_fast(tid);
+
+	if (ts && ts->own == ((__u64)tid << 1 | TS_BUSY))
+		return ts;
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 #endif
+}
+
+/*
+ * Take this thread's slot for an op: it is ours already, or idle (then it
+ * changes owner, keeping only seq, so a tid's seq never repeats). Busy
+ * with another thread's op: NULL, and the caller uses task storage. The
+ * owner alone writes a busy slot, so only taking it needs a cmpxchg.
+ */
+static __always_inline struct tstate *ts_claim(__u32 tid)
+{
+	__u64 me = (__u64)tid << 1, own;
+	struct tstate *ts = ts_fast(tid);
+
+	if (!ts)
+		return NULL;
+	own = ts->own;
+	if (own == (me | TS_BUSY))
+		return ts;
+	if (own & TS_BUSY)
+		return NULL;
+	if (__sync_val_compare_and_swap(&ts->own, own, me | TS_BUSY) != own)
+		return NULL;
+	if (own != me)
+		__builtin_memset((void *)ts + offsetof(struct tstate, rw_start),
+				 0, sizeof(*ts) - offsetof(struct tstate, rw_start));
+	return ts;
 }
 
 /* Entering a traced operation: the thread's state, if -p/-c want it. */
 static __always_inline struct tstate *ts_enter(void)
 {
+	struct tstate *ts;
+
 	if (!task_wanted())
 		return NULL;
 	if (CUT(CUT_TS))
 		return ts_get();
-	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
-				    BPF_LOCAL_STORAGE_GET_F_CREATE);
+	ts = ts_claim(bpf_get_current_pid_tgid());
+	if (ts)
+		return ts;
+	__sync_fetch_and_add(&bpf_stats.thread_overflow, 1);
+	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	/* task storage's seq in the upper half: never one of the slot's */
+	if (ts && !ts->seq)
+		ts->seq = 1U << 31;
+	return ts;
+}
+
+/* An op has ended: the slot is free to change owner once none is left. */
+static __always_inline void ts_put(struct tstate *ts)
+{
+	if ((ts->own & TS_BUSY) && !ts->rw_active && !ts->f_active &&
+	    !ts->da_active && !ts->c_active)
+		__sync_fetch_and_and(&ts->own, ~TS_BUSY);
 }
 
 /* The device's slot in stats, handed out on first sight; -1 when full. */
@@ -562,7 +646,9 @@ int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	if (!ts || !ts->rw_active)
 		return 0;
 	inode = iocb->ki_filp->f_inode;
-	return rw_exit(ts, ret, inode->i_size, inode->i_ino);
+	rw_exit(ts, ret, inode->i_size, inode->i_ino);
+	ts_put(ts);
+	return 0;
 }
 
 SEC("kprobe/dax_iomap_rw")
@@ -583,8 +669,10 @@ int BPF_KRETPROBE(kr_rw, long ret)
 	if (!ts || !ts->rw_active)
 		return 0;
 	inode = (struct inode *)ts->rw_inode;
-	return rw_exit(ts, ret, BPF_CORE_READ(inode, i_size),
-		       BPF_CORE_READ(inode, i_ino));
+	rw_exit(ts, ret, BPF_CORE_READ(inode, i_size),
+		BPF_CORE_READ(inode, i_ino));
+	ts_put(ts);
+	return 0;
 }
 
 /* ---- iterations --------------------------------------------------------- */
@@ -900,7 +988,9 @@ int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 	c.nr = nr_pages;
 	c.kaddrp = kaddrp;
 	c.pfnp = (__u64)pfn;
-	return da_done(ts, &c, ret, lat, lat_ok);
+	da_done(ts, &c, ret, lat, lat_ok);
+	ts_put(ts);
+	return 0;
 }
 
 /* BPF_KPROBE stops at five arguments; pfn is the sixth (%r9 on x86-64). */
@@ -927,7 +1017,9 @@ int BPF_KRETPROBE(kr_da, long ret)
 
 	if (!ts || !took_start(&ts->da_active, ts->da_start, &lat))
 		return 0;
-	return da_done(ts, &ts->da, ret, lat, true);
+	da_done(ts, &ts->da, ret, lat, true);
+	ts_put(ts);
+	return 0;
 }
 
 /*
@@ -1116,7 +1208,9 @@ static __always_inline int copy_exit_btf(__u32 op, struct dax_device *dd,
 	if (!ts)
 		return 0;
 	lat_ok = took_start(&ts->c_active, ts->c_start, &lat);
-	return copy_done(ts, &c, dd->flags, ret, lat, lat_ok);
+	copy_done(ts, &c, dd->flags, ret, lat, lat_ok);
+	ts_put(ts);
+	return 0;
 }
 
 static __always_inline int copy_entry_kp(__u32 op, struct dax_device *dd,
@@ -1145,7 +1239,9 @@ static __always_inline int copy_exit_kp(__s64 ret)
 	if (!ts || !took_start(&ts->c_active, ts->c_start, &lat))
 		return 0;
 	dd = (struct dax_device *)ts->c.daxdev;
-	return copy_done(ts, &ts->c, BPF_CORE_READ(dd, flags), ret, lat, true);
+	copy_done(ts, &ts->c, BPF_CORE_READ(dd, flags), ret, lat, true);
+	ts_put(ts);
+	return 0;
 }
 
 /* The same four programs for both directions. */
@@ -1338,6 +1434,7 @@ static __always_inline int fault_exit(__u32 ret)
 	ts->f_active = 0;
 	fault_account(&ts->f_where, ts->f_size, ret, ts->f_pgoff, ts->f_ino,
 		      now() - ts->f_start, true, ts->seq);
+	ts_put(ts);
 	return 0;
 }
 

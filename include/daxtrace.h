@@ -11,6 +11,8 @@
 #define DT_COMM_LEN	16
 #define DT_HIST_SLOTS	40	/* log2 buckets: 2^39 ns ~ 9 min */
 #define DT_MAX_DEVS	64	/* -d filter entries */
+#define DT_TFAST	4096	/* per-thread state slots: tid % N (--thread-slots) */
+#define DT_TFAST_MAX	65536
 
 enum dt_op {
 	DT_OP_READ,
@@ -180,6 +182,7 @@ struct dt_media_key {
 struct dt_bpf_stats {
 	__u64 rb_dropped;	/* ring buffer full */
 	__u64 map_full;		/* stats/errors/checks update failed */
+	__u64 thread_overflow;	/* ops kept in task storage: thread slot busy */
 };
 
 #endif /* __DAXTRACE_H */

@@ -66,10 +66,12 @@ static struct env {
 	const char *capture;
 	unsigned long long rotate_size;
 	int rotate_keep;
+	unsigned int thread_slots;
 	bool rotate_given;
 } env = {
 	.rotate_size = 64ULL << 20,
 	.rotate_keep = 4,
+	.thread_slots = DT_TFAST,
 };
 
 /* 512 KiB of client slots: static, so idle memory never moves. */
@@ -110,6 +112,7 @@ enum {
 	OPT_TEXTFILE,
 	OPT_ROTATE_SIZE,
 	OPT_ROTATE_KEEP,
+	OPT_THREAD_SLOTS,
 };
 
 static const struct argp_option opts[] = {
@@ -137,6 +140,8 @@ static const struct argp_option opts[] = {
 	{ "rotate-size", OPT_ROTATE_SIZE, "SIZE", 0,
 	  "Rotate the -o capture past SIZE bytes (K/M/G suffixes; default 64M)", 0 },
 	{ "rotate-keep", OPT_ROTATE_KEEP, "N", 0, "Rotated captures kept: FILE.1..FILE.N (default 4)", 0 },
+	{ "thread-slots", OPT_THREAD_SLOTS, "N", 0,
+	  "Per-thread state slots, a power of 2 (default 4096; BPF backend)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -263,6 +268,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "invalid --rotate-keep '%s' (want 0..1000)", arg);
 		env.rotate_keep = v;
 		env.rotate_given = true;
+		break;
+	case OPT_THREAD_SLOTS:
+		if (dt_parse_ulong(arg, DT_TFAST_MAX, &v) || !v || (v & (v - 1)))
+			usage_error(state, "invalid --thread-slots '%s' (want a power of 2, 1..%d)",
+				    arg, DT_TFAST_MAX);
+		env.thread_slots = v;
 		break;
 	case 'v':
 		env.verbose = true;
@@ -669,6 +680,13 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 	skel->rodata->filter_dev = env.ndevs > 0;
 	skel->rodata->snoop = env.snoop;
 	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
+	skel->rodata->tfast_mask = env.thread_slots - 1;
+	err = bpf_map__set_max_entries(skel->maps.tfast, env.thread_slots);
+	if (err) {
+		fprintf(stderr, "daxtrace: failed to size the thread slots: %s\n",
+			strerror(-err));
+		return err;
+	}
 
 	err = select_programs(skel);
 	if (err) {

@@ -164,7 +164,9 @@ static const struct fam
 	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
 		   "Event records lost because the ring buffer was full." },
 	f_mapfull = { "daxtrace_map_full", M_COUNTER,
-		      "Updates lost because a kernel map was full." };
+		      "Updates lost because a kernel map was full." },
+	f_overflow = { "daxtrace_thread_slot_overflow", M_COUNTER,
+		       "Operations traced through task storage: their thread slot was busy." };
 
 struct ctx {
 	struct dt_buf *b;
@@ -419,6 +421,8 @@ static void m_self(struct ctx *c)
 	sample_u64(c->b, f_drop.name, "_total", NULL, c->s->bpf.rb_dropped);
 	family(c->b, &f_mapfull, c->om);
 	sample_u64(c->b, f_mapfull.name, "_total", NULL, c->s->bpf.map_full);
+	family(c->b, &f_overflow, c->om);
+	sample_u64(c->b, f_overflow.name, "_total", NULL, c->s->bpf.thread_overflow);
 }
 
 int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,

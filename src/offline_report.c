@@ -426,7 +426,8 @@ static int rec_stats(struct reader *r, const struct dt_jnode *o)
 		return -EINVAL;
 	if (get_u64(r, o, "events", true, &s->events) ||
 	    get_u64(r, o, "ringbuf_dropped", true, &s->bpf.rb_dropped) ||
-	    get_u64(r, o, "map_full", false, &s->bpf.map_full))
+	    get_u64(r, o, "map_full", false, &s->bpf.map_full) ||
+	    get_u64(r, o, "thread_overflow", false, &s->bpf.thread_overflow))
 		return -EINVAL;
 	if (!id)
 		id = "";	/* captures from before run ids: one run */
@@ -728,6 +729,7 @@ static int sum_runs(struct reader *r, struct dt_snapshot *t)
 		t->events += s->events;
 		t->bpf.rb_dropped += s->bpf.rb_dropped;
 		t->bpf.map_full += s->bpf.map_full;
+		t->bpf.thread_overflow += s->bpf.thread_overflow;
 	}
 	order_devices(r, t);
 	dt_snapshot_sort(t);

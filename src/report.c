@@ -780,9 +780,11 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 			(unsigned long long)s->media[i].n);
 	}
 	fprintf(f, "{\"type\":\"stats\",\"events\":%llu,\"ringbuf_dropped\":%llu,"
-		"\"map_full\":%llu", (unsigned long long)s->events,
+		"\"map_full\":%llu,\"thread_overflow\":%llu",
+		(unsigned long long)s->events,
 		(unsigned long long)s->bpf.rb_dropped,
-		(unsigned long long)s->bpf.map_full);
+		(unsigned long long)s->bpf.map_full,
+		(unsigned long long)s->bpf.thread_overflow);
 	if (o->run_id) {
 		fputs(",\"run\":", f);
 		dt_json_str(f, o->run_id);
@@ -894,6 +896,10 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 	fprintf(f, "\n%llu events, %llu lost (ring buffer full), %llu map-full\n",
 		(unsigned long long)s->events, (unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full);
+	/* exact either way; only the cost per op is higher (--thread-slots) */
+	if (s->bpf.thread_overflow)
+		fprintf(f, "%llu ops in task storage (their thread's slot was busy)\n",
+			(unsigned long long)s->bpf.thread_overflow);
 }
 
 void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s)

@@ -21,11 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/fs.h>
 #include <linux/fiemap.h>
+#include <linux/userfaultfd.h>
 
 #define KiB		1024L
 #define MiB		(1024L * KiB)
@@ -789,6 +792,101 @@ static void c_mt_both(struct result *r)
 	pthread_barrier_destroy(&bar);
 }
 
+/*
+ * held-read: one thread's 4 KiB pread stays inside dax_iomap_rw while
+ * the main thread does 256 sequential 4 KiB preads: the first read's user
+ * page is missing under userfaultfd, so its copy waits until the main
+ * thread supplies the page. Then the first read completes. A tracer that
+ * shares per-thread state between threads must keep both apart.
+ */
+struct held_arg {
+	struct dfile f;		/* a copy sharing the fd, with its own tally */
+	struct tally t;
+	unsigned char *buf;
+};
+
+static void *held_thread(void *arg)
+{
+	struct held_arg *a = arg;
+	ssize_t got;
+
+	got = do_rw(&a->f, OP_READ, a->buf, PG, 0, 0);
+	check(&a->f, a->buf, got, 0);
+	return NULL;
+}
+
+/* Wait (at most 30 s) until a thread faults on the registered page. */
+static void uffd_wait_fault(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+	struct uffd_msg msg;
+	int n;
+
+	n = poll(&pfd, 1, 30000);
+	if (n < 0)
+		sys_fail("poll", "(userfaultfd)");
+	if (!n)
+		die("held-read: the reading thread never reached its user page");
+	if (read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		sys_fail("read", "(userfaultfd)");
+	if (msg.event != UFFD_EVENT_PAGEFAULT)
+		die("held-read: userfaultfd event %u, want a page fault", msg.event);
+}
+
+static void c_held_read(struct result *r)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct uffdio_copy cp = { .len = PG };
+	unsigned char *buf = xmalloc(PG), *zero = xmalloc(PG);
+	struct held_arg a = { 0 };
+	struct dfile mine;
+	pthread_t th;
+	int uffd, i, ret;
+	ssize_t got;
+
+	open_case(&a.f, r->name, &r->t, -1);
+	setup_file(&a.f, MiB, MiB);
+	map_file(&a.f);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		sys_fail("userfaultfd", "(held-read)");
+	if (ioctl(uffd, UFFDIO_API, &api))
+		sys_fail("UFFDIO_API", "(held-read)");
+	a.buf = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (a.buf == MAP_FAILED)
+		sys_fail("mmap", "(anonymous page)");
+	reg.range.start = (uintptr_t)a.buf;
+	reg.range.len = PG;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		sys_fail("UFFDIO_REGISTER", "(held-read)");
+	/* the main thread's dfile keeps r->t; the held reader books its own */
+	mine = a.f;
+	a.f.t = &a.t;
+	ret = pthread_create(&th, NULL, held_thread, &a);
+	if (ret)
+		die("pthread_create: %s", strerror(ret));
+	uffd_wait_fault(uffd);
+	for (i = 0; i < 256; i++) {
+		got = do_rw(&mine, OP_READ, buf, PG, (long long)i * PG, 0);
+		check(&mine, buf, got, (long long)i * PG);
+	}
+	memset(zero, 0, PG);
+	cp.dst = (uintptr_t)a.buf;
+	cp.src = (uintptr_t)zero;
+	if (ioctl(uffd, UFFDIO_COPY, &cp))
+		sys_fail("UFFDIO_COPY", "(held-read)");
+	ret = pthread_join(th, NULL);
+	if (ret)
+		die("pthread_join: %s", strerror(ret));
+	merge_tally(&r->t, &a.t);
+	if (munmap(a.buf, PG) || close(uffd))
+		sys_fail("munmap/close", "(held-read)");
+	close_case(&mine);
+	free(buf);
+	free(zero);
+}
+
 static const struct dcase cases[] = {
 	{ "seq-read-4k", "4 MiB file, 1024 sequential 4 KiB preads", c_seq_read_4k, F_DIR },
 	{ "seq-write-4k", "1024 sequential 4 KiB pwrites to a new file", c_seq_write_4k, F_DIR },
@@ -812,6 +910,8 @@ static const struct dcase cases[] = {
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
 	{ "mt-both", "16 threads: 8 x mt-mix on fsdax, 8 x one PMD fault each on --devdax",
 	  c_mt_both, F_DIR | F_DEVDAX },
+	{ "held-read", "a 4 KiB pread held in its copy (userfaultfd) while 256 others run",
+	  c_held_read, F_DIR },
 };
 #define NR_CASES (int)(sizeof(cases) / sizeof(cases[0]))
 

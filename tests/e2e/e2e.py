@@ -362,6 +362,44 @@ def test_filter():
             eq(t.summary(DEVDAX, "fault")["pmd"], 2, "-d %s: devdax faults" % dev)
 
 
+def test_thread_slots():
+    """Per-thread state lives in slot tid % --thread-slots, or in task
+    storage while that slot is busy with another thread's op. held-read
+    keeps one read in flight while its main thread does 256 more."""
+    if FTRACE:
+        return
+    print("thread slots", flush=True)
+    for slots, overflow in ((None, 0), ("1", 256)):
+        case = "held-read, %s thread slots" % (slots or "default")
+        args = (["--thread-slots", slots] if slots else []) + ["-s", "-c", "daxload"]
+        t, truth = traced(["held-read"], args)
+        compare_rw(t, truth, case)
+        eq(t.of("stats")[0]["thread_overflow"], overflow, case + ": ops in task storage")
+        rw = t.events("read") + t.events("write")
+        eq(len(t.events("read")), op_truth(truth, "read")["calls"], case + ": read events")
+        keys = {(e["tid"], e["seq"]) for e in rw}
+        eq(len(keys), len(rw), case + ": (tid, seq) of reads and writes unique")
+        eq(len({e["tid"] for e in t.events("read")}), 2, case + ": two reading threads")
+        for op in ("direct_access", "copy_to_iter", "copy_from_iter"):
+            ev = t.events(op)
+            untied = [e for e in ev if (e["tid"], e["seq"]) not in keys]
+            eq(untied, [], case + ": every %s tied to its thread's read/write" % op)
+        eq(sum(e["got"] for e in t.events("copy_to_iter")),
+           op_truth(truth, "read")["bytes_done"], case + ": copies sum to the reads")
+        no_failed_checks(t, case)
+    for slots in ("1", "2"):
+        case = "mt-both, %s thread slot(s)" % slots
+        t, truth = traced(["mt-both"], ["--thread-slots", slots, "-c", "daxload"])
+        compare_rw(t, truth, case)
+        f = t.summary(DEVDAX, "fault")
+        eq(f and f["pmd"], truth[0]["faults"]["pmd"], case + ": devdax PMD faults")
+    for bad in ("0", "3", "131072", "x"):
+        p = subprocess.run([DAXTRACE, "--thread-slots", bad], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        eq((p.returncode, p.stderr.count("\n"), p.stdout), (2, 1, ""),
+           "--thread-slots %s: one-line error, exit 2" % bad)
+
+
 def tracefs_clean(timeout=10):
     """Wait until no daxtrace instance or kprobe event is left."""
     t0 = time.monotonic()
@@ -748,8 +786,8 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 
 def main():
     tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
-             test_filter, test_methods, test_deep, test_bad_input,
-             test_clean_exit, test_kmod, test_media_error]
+             test_filter, test_thread_slots, test_methods, test_deep,
+             test_bad_input, test_clean_exit, test_kmod, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 

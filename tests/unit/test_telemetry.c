@@ -363,7 +363,7 @@ static void test_report_roundtrip(void)
 	/* an earlier cumulative snapshot of the same run is superseded */
 	fputs("{\"type\":\"summary\",\"device\":\"pmem0.1\",\"op\":\"read\",\"calls\":1,"
 	      "\"bytes_requested\":1,\"bytes_done\":1,\"short\":0,\"errors\":{}}\n"
-	      "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"map_full\":0,"
+	      "{\"type\":\"stats\",\"events\":0,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0,"
 	      "\"run\":\"h:1:1\"}\n", f);
 	dt_summary_print(&o, &s);
 	fclose(f);
@@ -382,7 +382,7 @@ static void test_report_roundtrip(void)
 			EXPECT(!strncmp(out, orig, ostats - orig));
 			if (strncmp(out, orig, ostats - orig))
 				fprintf(stderr, "--- original\n%.*s--- report\n%s", (int)(ostats - orig), orig, out);
-			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0}\n");
+			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":0}\n");
 		}
 	}
 	free(out);
