@@ -426,9 +426,10 @@ def test_soak(minutes):
 
 def e2e_rss(pid):
     try:
-        with open("/proc/%d/status" % pid) as f:
+        # page tables, not the batched VmRSS counter (see telemetry.rss_kib)
+        with open("/proc/%d/smaps_rollup" % pid) as f:
             for line in f:
-                if line.startswith("VmRSS:"):
+                if line.startswith("Rss:"):
                     return int(line.split()[1])
     except OSError:
         pass
