@@ -351,8 +351,8 @@ static __always_inline struct tstate *ts_claim(__u32 tid)
 	if (__sync_val_compare_and_swap(&ts->own, own, me | TS_BUSY) != own)
 		return NULL;
 	if (own != me)
-		__builtin_memset((void *)ts + offsetof(struct tstate, rw_start),
-				 0, sizeof(*ts) - offsetof(struct tstate, rw_start));
+		__builtin_memset(&ts->rw_start, 0,	/* u64 stores, not u8 */
+				 sizeof(*ts) - offsetof(struct tstate, rw_start));
 	return ts;
 }
 
