@@ -199,6 +199,7 @@ static void make_snapshot(struct dt_snapshot *s)
 	s->media[0].n = 1;
 	s->events = 3;
 	s->bpf.rb_dropped = 2;
+	s->bpf.thread_overflow = 7;
 	dt_snapshot_checks(s);
 	dt_snapshot_sort(s);
 }
@@ -254,6 +255,7 @@ static void test_metrics(void)
 	EXPECT_CONTAINS(b.p, "daxtrace_probe_attached{target=\"dax_iomap_rw\",method=\"fentry\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_probe_attached{target=\"dax_copy_to_iter\",method=\"off\"} 0\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_ringbuf_dropped_total 2\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_thread_slot_overflow_total 7\n");
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build_info gauge\n");
 	EXPECT(!strstr(b.p, "# EOF"));
 	EXPECT_EQ(run_promtool(b.p), 0);
@@ -382,13 +384,14 @@ static void test_report_roundtrip(void)
 			EXPECT(!strncmp(out, orig, ostats - orig));
 			if (strncmp(out, orig, ostats - orig))
 				fprintf(stderr, "--- original\n%.*s--- report\n%s", (int)(ostats - orig), orig, out);
-			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":0}\n");
+			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":7}\n");
 		}
 	}
 	free(out);
 	free(err);
 	EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 0);
 	EXPECT_CONTAINS(out, "1 run, 1 file");
+	EXPECT_CONTAINS(out, "7 ops in task storage (their thread's slot was busy)\n");
 	EXPECT_CONTAINS(out, "rw.complete");
 	EXPECT_CONTAINS(out, "<-- BROKEN");
 	free(out);
