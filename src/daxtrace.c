@@ -495,6 +495,25 @@ static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 	return 0;
 }
 
+/* Both histograms of stats row `row`: 2 * DT_HIST_SLOTS buckets in a row. */
+static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st)
+{
+	__u32 keys[2 * DT_HIST_SLOTS], in = dt_hist_key(row, DT_HIST_LEN) - 1, out;
+	__u64 vals[2 * DT_HIST_SLOTS];
+	__u32 n = 2 * DT_HIST_SLOTS;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	/* a batch starts after in_batch; row 0 starts at the map's start */
+	if (bpf_map_lookup_batch(bpf_map__fd(skel->maps.hists), row ? &in : NULL,
+				 &out, keys, vals, &n, &opts) && errno != ENOENT)
+		return -errno;
+	if (n != 2 * DT_HIST_SLOTS || keys[0] != dt_hist_key(row, DT_HIST_LEN))
+		return -EIO;
+	memcpy(st->len_hist, vals, sizeof(st->len_hist));
+	memcpy(st->lat_hist, vals + DT_HIST_SLOTS, sizeof(st->lat_hist));
+	return 0;
+}
+
 /*
  * The counters of every device the BPF side gave a slot: stats is an
  * array of DT_OP_MAX entries per slot; ops never seen stay all zero.
@@ -521,17 +540,22 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 	for (i = 0; i < nslot; i++) {
 		for (op = 0; op < DT_OP_MAX && slots[i].slot < DT_MAX_DEVS; op++) {
 			key = slots[i].slot * DT_OP_MAX + op;
+			memset(&st, 0, sizeof(st));
 			if (bpf_map_lookup_elem(fd, &key, &st))
 				continue;
 			st.calls = dt_stats_calls(&st);
 			if (!st.calls)
 				continue;
+			err = read_hists(skel, key, &st);
+			if (err)
+				goto out;
 			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
 			s->stats[s->nstats++].st = st;
 		}
 	}
+out:
 	free(slots);
-	return 0;
+	return err;
 }
 
 static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
