@@ -433,7 +433,7 @@ def sect_per_program(daxfile):
 # Cost-model builds (make CUT=N: bpf/dax_trace.bpf.c, CUT_*), each with
 # one cost taken out of the default mode. Not valid tracers.
 CUTS = [(128, "everything: each hot program returns at once"),
-        (1, "per-thread state: 4 task-storage look-ups"),
+        (1, "per-thread state: 4 look-ups of the slot"),
         (2, "2 clock reads (the read's latency)"),
         (4, "the probe read of *kaddr (void ** argument)"),
         (32, "the driver's return, via a per-CPU slot"),
