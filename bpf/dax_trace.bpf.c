@@ -387,7 +387,11 @@ static __always_inline struct tstate *ts_enter(void)
 	__sync_fetch_and_add(&bpf_stats.thread_overflow, 1);
 	ts = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	/* task storage's seq in the upper half: never one of the slot's */
+	/*
+	 * task storage's seq in the upper half: not one of the slot's until
+	 * the slot's passes 2^31 (the slot's seq is shared by every tid
+	 * that maps to it; seq only ties records within one read anyway)
+	 */
 	if (ts && !ts->seq)
 		ts->seq = 1U << 31;
 	return ts;
@@ -576,6 +580,15 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 	ts = ts_enter();
 	if (!ts)
 		return 0;
+	/*
+	 * Nothing of this thread's can be in flight outside a read/write:
+	 * what says so was left by an exit the kernel skipped (recursion
+	 * guard, kretprobe maxactive), maybe by a thread that had this tid.
+	 */
+	ts->f_active = 0;
+	ts->da_active = 0;
+	ts->c_active = 0;
+	ts->it_iomi = 0;
 	ts->rw_active = 1;
 	ts->rw_op = dir == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
 	where_dev_cached(ts, &ts->rw_where, dev);
@@ -966,7 +979,7 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 /* Entering: the start time (fentry: --deep only), kprobes the arguments. */
 static __always_inline struct tstate *da_entry(void)
 {
-	struct tstate *ts = ts_enter();
+	struct tstate *ts = ts_inner();
 
 	if (!ts)
 		return NULL;
@@ -1204,7 +1217,7 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
  */
 static __always_inline struct tstate *copy_entry(void)
 {
-	struct tstate *ts = ts_enter();
+	struct tstate *ts = ts_inner();
 
 	if (!ts)
 		return NULL;
