@@ -123,6 +123,17 @@ class Trace:
         return [r for r in self.of("event") if op is None or r["op"] == op]
 
 
+def rss_kib(pid):
+    """Resident KiB from a walk of the page tables (smaps_rollup). VmRSS
+    comes from counters each thread batches (6.1: 64 faults at a time), and
+    lagged the page tables by 2 MiB here, then caught up: a false growth."""
+    with open("/proc/%d/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith("Rss:"):
+                return int(line.split()[1])
+    return -1
+
+
 def daxload(*cases):
     p = subprocess.run([DAXLOAD] + list(cases), stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)

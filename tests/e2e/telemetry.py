@@ -50,17 +50,6 @@ def samples(text):
     return out
 
 
-def rss_kib(pid):
-    """Resident KiB from a walk of the page tables (smaps_rollup). VmRSS
-    comes from counters each thread batches (6.1: 64 faults at a time), and
-    lagged the page tables by 2 MiB here, then caught up: a false growth."""
-    with open("/proc/%d/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith("Rss:"):
-                return int(line.split()[1])
-    return -1
-
-
 class Exporter:
     """daxtrace --metrics, started and ready (every probe attached)."""
 
@@ -295,7 +284,7 @@ def test_robustness():
                 t.join()
 
         storm()		# warms the allocator up: the baseline is after it
-        rss0 = rss_kib(pid)
+        rss0 = e2e.rss_kib(pid)
         eq(results, [200] * 50, "50 concurrent scrapes all answered")
 
         # a client that sends one byte a second, held open during a workload
@@ -347,7 +336,7 @@ def test_robustness():
             got = b""
         eq(got, b"", "slow client disconnected at the deadline")
         slow.close()
-        rss1 = rss_kib(pid)
+        rss1 = e2e.rss_kib(pid)
         print("  RSS after warm-up %d KiB, after abuse %d KiB" % (rss0, rss1), flush=True)
         check(rss1 - rss0 <= 256,
               "memory flat: RSS %d -> %d KiB" % (rss0, rss1))

@@ -426,14 +426,9 @@ def test_soak(minutes):
 
 def e2e_rss(pid):
     try:
-        # page tables, not the batched VmRSS counter (see telemetry.rss_kib)
-        with open("/proc/%d/smaps_rollup" % pid) as f:
-            for line in f:
-                if line.startswith("Rss:"):
-                    return int(line.split()[1])
+        return max(e2e.rss_kib(pid), 0)
     except OSError:
-        pass
-    return 0
+        return 0
 
 
 # ---- the sanitizer build on the real path ------------------------------------------
