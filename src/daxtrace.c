@@ -368,11 +368,11 @@ static void set_autoload(struct bpf_object *obj, const char *name, bool on)
 }
 
 /* Switch on exactly the programs of the chosen method of every target. */
-static int select_programs(struct dax_trace_bpf *skel)
+static void select_programs(struct dax_trace_bpf *skel)
 {
 	struct bpf_object *obj = skel->obj;
 	struct bpf_program *p;
-	int i, j, err;
+	int i, j;
 
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, false);
@@ -383,12 +383,6 @@ static int select_programs(struct dax_trace_bpf *skel)
 		case DT_M_FENTRY:
 			set_autoload(obj, t->fe, !t->no_entry);
 			set_autoload(obj, t->fx, true);
-			if (t->flags & DT_T_DRIVER) {
-				p = bpf_object__find_program_by_name(obj, t->fx);
-				err = bpf_program__set_attach_target(p, 0, t->func);
-				if (err)
-					return err;
-			}
 			break;
 		case DT_M_KPROBE:
 			set_autoload(obj, t->kp, true);
@@ -402,7 +396,60 @@ static int select_programs(struct dax_trace_bpf *skel)
 			break;
 		}
 	}
+}
+
+static const struct dt_target *prog_target(const struct bpf_program *prog)
+{
+	const char *name = bpf_program__name(prog);
+	const struct dt_target *t;
+	int i;
+
+	for (i = 0; i < dt_ntargets; i++) {
+		t = &dt_targets[i];
+		if ((t->fe && !strcmp(t->fe, name)) || (t->fx && !strcmp(t->fx, name)))
+			return t;
+	}
+	return NULL;
+}
+
+/*
+ * fentry/fexit load against the BTF ids probing found in one pass:
+ * libbpf's own look-up walks all of vmlinux BTF per program, and again
+ * per module BTF it tries (a third of start-up under emulation). The
+ * driver programs, SEC("fexit"), get their target the same way.
+ */
+static int trace_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
+			 long cookie)
+{
+	const struct dt_target *t = prog_target(prog);
+
+	if (!t || t->method != DT_M_FENTRY || t->btf_id <= 0)
+		return -ESRCH;
+	opts->attach_btf_id = t->btf_id;
+	opts->attach_btf_obj_fd = t->btf_fd;
 	return 0;
+}
+
+static int trace_attach(const struct bpf_program *prog, long cookie,
+			struct bpf_link **link)
+{
+	*link = bpf_program__attach_trace(prog);
+	return *link ? 0 : -errno;
+}
+
+static int register_trace_handlers(void)
+{
+	LIBBPF_OPTS(libbpf_prog_handler_opts, o,
+		    .prog_prepare_load_fn = trace_prepare,
+		    .prog_attach_fn = trace_attach);
+	int err;
+
+	err = libbpf_register_prog_handler("fentry+", BPF_PROG_TYPE_TRACING,
+					   BPF_TRACE_FENTRY, &o);
+	if (err >= 0)
+		err = libbpf_register_prog_handler("fexit+", BPF_PROG_TYPE_TRACING,
+						   BPF_TRACE_FEXIT, &o);
+	return err < 0 ? err : 0;
 }
 
 static struct bpf_link *attach_one(struct bpf_object *obj, const char *prog,
@@ -712,16 +759,12 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 		return err;
 	}
 
-	err = select_programs(skel);
-	if (err) {
-		fprintf(stderr, "daxtrace: failed to set driver attach targets: %s\n",
-			strerror(-err));
-		return err;
-	}
+	select_programs(skel);
 	phase("opening the BPF object", t0);
 	if (first)	/* the retry's log is the one worth reading */
 		libbpf_set_print(NULL);
 	err = dax_trace_bpf__load(skel);
+	dt_probe_release();	/* the loaded programs hold their BTF */
 	if (first)
 		libbpf_set_print(libbpf_print);
 	phase("loading (CO-RE + verifier)", t0);
@@ -837,6 +880,12 @@ int main(int argc, char **argv)
 	}
 	phase("probing the kernel", &t0);
 
+	err = register_trace_handlers();
+	if (err) {
+		fprintf(stderr, "daxtrace: failed to register fentry/fexit handlers: %s\n",
+			strerror(-err));
+		return 1;
+	}
 	err = bpf_start(&skel, true, &t0);
 	if (err == -EAGAIN) {
 		/* the kernel refused what looked fine: test each target */

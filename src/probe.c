@@ -6,6 +6,7 @@
  * the kernel accepts: never from its version number.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,24 +170,23 @@ static int sym_index(const char *sym)
 	return -1;
 }
 
+static void syms_lookup(void);
+
 /* Address of a kernel symbol, 0 if absent (or hidden by kptr_restrict). */
 unsigned long dt_kallsyms_addr(const char *sym)
 {
 	int i = sym_index(sym);
 
-	if (!syms_read) {
-		syms_read = true;
-		scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
-	}
+	syms_lookup();
 	return i < 0 ? 0 : sym_addr[i];
 }
 
-/* The target's module from kallsyms, "" for vmlinux or when absent. */
+/* The target's module, "" for vmlinux or when absent. */
 void dt_target_module(struct dt_target *t)
 {
 	int i = sym_index(t->func);
 
-	dt_kallsyms_addr("");	/* reads kallsyms once */
+	syms_lookup();
 	snprintf(t->module, sizeof(t->module), "%s", i >= 0 ? sym_mod[i] : "");
 }
 
@@ -219,28 +219,53 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 }
 
 /*
- * Kernel BTF, parsed once: vmlinux, then the split BTF of the modules
- * that hold a target (kallsyms names them), each with the fd of its
- * kernel object (what a fentry program's attach_btf_obj_fd names).
- * Parsing per probe, or every module's, cost seconds under emulation.
+ * Kernel BTF, parsed once: vmlinux and every module's split BTF, each
+ * with the fd of its kernel object (what a fentry program's
+ * attach_btf_obj_fd names). Parsing per probe cost seconds under
+ * emulation; all the modules' BTF together is under a tenth of vmlinux's.
  */
-#define MAX_KBTF	128
+#define MAX_KBTF	256
 
 static struct {
 	struct btf *btf;
 	int fd;		/* 0 for vmlinux */
+	char name[64];
 } kbtf[MAX_KBTF];
 static int nkbtf = -1;
+static int func_id[NSYMS], func_fd[NSYMS];	/* each target's FUNC */
+static int func_btf[NSYMS];			/* ...in kbtf[this] */
 
-static bool target_module(const char *name)
+/*
+ * Every target's FUNC in kbtf[k], in one pass over its own types: a
+ * look-up per target (libbpf's, per program) walks vmlinux's 100k types
+ * each time, and again for each module, whose search starts at vmlinux.
+ */
+static void scan_funcs(int k)
 {
-	int i;
+	const struct btf *btf = kbtf[k].btf;
+	int i, j, n = btf__type_cnt(btf);
+	unsigned char first[256] = {};
+	const struct btf_type *t;
+	const char *name;
 
-	dt_kallsyms_addr("");	/* reads kallsyms once */
-	for (i = 0; i < dt_ntargets; i++)
-		if (sym_mod[i][0] && !strcmp(sym_mod[i], name))
-			return true;
-	return false;
+	for (j = 0; j < dt_ntargets; j++)
+		first[(unsigned char)dt_targets[j].func[0]] = 1;
+	i = k ? btf__type_cnt(kbtf[0].btf) : 1;
+	for (; i < n; i++) {
+		t = btf__type_by_id(btf, i);
+		if (!btf_is_func(t))
+			continue;
+		name = btf__name_by_offset(btf, t->name_off);
+		if (!name || !first[(unsigned char)name[0]])
+			continue;
+		for (j = 0; j < dt_ntargets; j++) {
+			if (func_id[j] || strcmp(name, dt_targets[j].func))
+				continue;
+			func_id[j] = i;
+			func_fd[j] = kbtf[k].fd;
+			func_btf[j] = k;
+		}
+	}
 }
 
 static void kbtf_load(void)
@@ -251,10 +276,13 @@ static void kbtf_load(void)
 	int fd;
 
 	nkbtf = 0;
+	memset(func_id, 0, sizeof(func_id));
 	kbtf[0].btf = btf__load_vmlinux_btf();
 	if (!kbtf[0].btf)
 		return;
-	kbtf[nkbtf++].fd = 0;
+	kbtf[0].fd = 0;
+	snprintf(kbtf[0].name, sizeof(kbtf[0].name), "vmlinux");
+	scan_funcs(nkbtf++);
 	while (nkbtf < MAX_KBTF && !bpf_btf_get_next_id(id, &id)) {
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
@@ -264,7 +292,7 @@ static void kbtf_load(void)
 		info.name_len = sizeof(name);
 		len = sizeof(info);
 		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
-		    !strcmp(name, "vmlinux") || !target_module(name)) {
+		    !strcmp(name, "vmlinux")) {
 			close(fd);
 			continue;
 		}
@@ -273,7 +301,9 @@ static void kbtf_load(void)
 			close(fd);
 			continue;
 		}
-		kbtf[nkbtf++].fd = fd;
+		kbtf[nkbtf].fd = fd;
+		snprintf(kbtf[nkbtf].name, sizeof(kbtf[nkbtf].name), "%s", name);
+		scan_funcs(nkbtf++);
 	}
 }
 
@@ -289,12 +319,120 @@ static void kbtf_free(void)
 	nkbtf = -1;
 }
 
+/* The target's FUNC in kernel BTF, 0 if it has none; *fd: its object. */
+static int btf_func(const struct dt_target *t, int *fd)
+{
+	int i = t - dt_targets;
+
+	if (nkbtf < 0)
+		kbtf_load();
+	*fd = func_fd[i];
+	return func_id[i];
+}
+
+/*
+ * Addresses of n names, asked of the kernel's own kallsyms look-up (a
+ * syscall program, 5.16+); false when it cannot be asked.
+ */
+static bool ksym_ask(const char *const *names, int n, unsigned long *out)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, run);
+	struct bpf_program *prog;
+	struct probe_bpf *p;
+	bool ok = false;
+	int i;
+
+	p = probe_bpf__open();
+	if (!p)
+		return false;
+	if (n > (int)(sizeof(p->bss->ksym_req.addr) / sizeof(p->bss->ksym_req.addr[0])))
+		goto out;
+	bpf_object__for_each_program(prog, p->obj)
+		bpf_program__set_autoload(prog, prog == p->progs.ksym_lookup);
+	if (probe_bpf__load(p))
+		goto out;
+	for (i = 0; i < n; i++)
+		snprintf(p->bss->ksym_req.name[i], sizeof(p->bss->ksym_req.name[i]),
+			 "%s", names[i]);
+	p->bss->ksym_req.n = n;
+	if (bpf_prog_test_run_opts(bpf_program__fd(p->progs.ksym_lookup), &run) ||
+	    p->bss->ksym_req.err)	/* e.g. -EPERM: absent and hidden look alike */
+		goto out;
+	for (i = 0; i < n; i++)
+		out[i] = p->bss->ksym_req.addr[i];
+	ok = true;
+out:
+	probe_bpf__destroy(p);
+	return ok;
+}
+
+/*
+ * Where the symbols are, found once. A target with a FUNC in kernel BTF
+ * is there, in that BTF's module; the others, and page_offset_base, are
+ * asked of the kernel by name. Only where it cannot be asked (before
+ * 5.16, or BPF refused) is /proc/kallsyms read whole: the kernel's
+ * formatting of its 100k lines was a third of start-up under emulation.
+ */
+static void syms_lookup(void)
+{
+	unsigned long addr[NSYMS];
+	const char *ask[NSYMS];
+	int idx[NSYMS], i, n = 0;
+
+	if (syms_read)
+		return;
+	syms_read = true;
+	if (nkbtf < 0)
+		kbtf_load();
+	for (i = 0; i < (int)NSYMS; i++) {
+		if (i < dt_ntargets && func_id[i]) {
+			sym_addr[i] = 1;	/* there; the address is not needed */
+			snprintf(sym_mod[i], sizeof(sym_mod[i]), "%s",
+				 func_btf[i] ? kbtf[func_btf[i]].name : "");
+			continue;
+		}
+		idx[n] = i;
+		ask[n++] = sym_name(i);
+	}
+	if (ksym_ask(ask, n, addr)) {
+		for (i = 0; i < n; i++)
+			sym_addr[idx[i]] = addr[i];
+		return;
+	}
+	/* the rest only: BTF's answers stand (kptr_restrict zeroes the file's) */
+	scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
+}
+
+/* Keep where fentry attaches: the fd outlives probing, until the load. */
+static void keep_btf(struct dt_target *t)
+{
+	int fd, id = btf_func(t, &fd);
+
+	t->btf_id = id;
+	t->btf_fd = 0;
+	if (fd > 0)
+		t->btf_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (t->btf_fd < 0)	/* the load then fails, and says so */
+		t->btf_id = 0;
+}
+
+void dt_probe_release(void)
+{
+	int i;
+
+	for (i = 0; i < dt_ntargets; i++) {
+		if (dt_targets[i].btf_fd > 0)
+			close(dt_targets[i].btf_fd);
+		dt_targets[i].btf_fd = 0;
+	}
+}
+
 /*
  * fentry needs the function in vmlinux or module BTF, an ftrace site, and
  * a program the kernel accepts for it: the test load checks all of that
  * against the real attach target.
  */
-static bool fentry_ok(const char *func)
+static bool fentry_ok(const struct dt_target *t)
 {
 	/* r0 = 0; exit */
 	const struct bpf_insn insns[] = {
@@ -303,20 +441,13 @@ static bool fentry_ok(const char *func)
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
 		    .expected_attach_type = BPF_TRACE_FENTRY);
-	int i, id = -1, pfd;
+	int fd, pfd;
 
-	if (!ftrace_site(func))
+	if (!ftrace_site(t->func))
 		return false;
-	if (nkbtf < 0)
-		kbtf_load();
-	for (i = 0; i < nkbtf && id <= 0; i++) {
-		id = btf__find_by_name_kind(kbtf[i].btf, func, BTF_KIND_FUNC);
-		if (id > 0) {
-			opts.attach_btf_id = id;
-			opts.attach_btf_obj_fd = kbtf[i].fd;
-		}
-	}
-	if (id <= 0)
+	opts.attach_btf_id = btf_func(t, &fd);
+	opts.attach_btf_obj_fd = fd;
+	if (opts.attach_btf_id <= 0)
 		return false;
 	pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
 	if (pfd < 0)
@@ -326,24 +457,21 @@ static bool fentry_ok(const char *func)
 }
 
 /*
- * Without a test load: in kallsyms, and BTF for the function's module.
- * Right on every kernel daxtrace has met; when it is wrong the real load
- * or attach fails and the caller probes again with fentry_ok(). Only the
- * --deep library copy routines are notrace on some kernels (6.1): for
- * those the ftrace list is read, for the DAX functions it is not (its
- * ~50k lines cost a quarter of a second under emulation).
+ * Without a test load: in kallsyms and in kernel BTF. Right on every
+ * kernel daxtrace has met; when it is wrong the real load or attach fails
+ * and the caller probes again with fentry_ok(). Only the --deep library
+ * copy routines are notrace on some kernels (6.1): for those the ftrace
+ * list is read, for the DAX functions it is not (its ~50k lines cost a
+ * quarter of a second under emulation).
  */
 static bool fentry_plausible(const struct dt_target *t)
 {
-	char path[96];
+	int fd;
 
 	if (!dt_kallsyms_addr(t->func) ||
 	    ((t->flags & DT_T_DEEP) && !ftrace_site(t->func)))
 		return false;
-	/* t->module: set by choose() */
-	snprintf(path, sizeof(path), "/sys/kernel/btf/%s",
-		 t->module[0] ? t->module : "vmlinux");
-	return !access(path, R_OK);
+	return btf_func(t, &fd) > 0;
 }
 
 /* kprobe, tracepoint and raw_tp tests share one loaded probe object. */
@@ -358,6 +486,8 @@ static struct probe_bpf *shared_probe(void)
 	shared = probe_bpf__open();
 	if (!shared)
 		return NULL;
+	/* a kernel without syscall programs still has kprobes */
+	bpf_program__set_autoload(shared->progs.ksym_lookup, false);
 	if (probe_bpf__load(shared)) {
 		probe_bpf__destroy(shared);
 		shared = NULL;
@@ -444,6 +574,7 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 
 	dt_target_module(t);
 	t->method = DT_M_ABSENT;
+	t->btf_id = 0;
 	t->no_entry = false;
 	if (t->flags & DT_T_DETECT) {
 		snprintf(t->note, sizeof(t->note), "%s",
@@ -463,8 +594,9 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 		return;
 	}
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
-	    (optimistic ? fentry_plausible(t) : fentry_ok(t->func))) {
+	    (optimistic ? fentry_plausible(t) : fentry_ok(t))) {
 		t->method = DT_M_FENTRY;
+		keep_btf(t);
 		/* one trampoline call less on every DAX read and write */
 		if ((t->flags & DT_T_LAT_DEEP) && !deep) {
 			t->no_entry = true;
@@ -526,6 +658,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 			return -EINVAL;
 		}
 	}
+	dt_probe_release();	/* a retry probes afresh */
 	for (i = 0; i < dt_ntargets; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
 		choose(&dt_targets[i], deep, want, have_want, optimistic);

@@ -35,6 +35,8 @@ struct dt_target {
 	bool no_entry;			/* fentry without its entry program */
 	bool attached;
 	char module[64];		/* kallsyms' [module], "" for vmlinux */
+	int btf_id;			/* fentry: its FUNC in kernel BTF */
+	int btf_fd;			/* ...in this module's BTF (0: vmlinux) */
 	char note[112];
 	struct bpf_link *links[DT_MAX_TP];
 };
@@ -51,6 +53,7 @@ int dt_method_parse(const char *s, enum dt_method *m);
  */
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
+void dt_probe_release(void);
 unsigned long dt_kallsyms_addr(const char *sym);
 void dt_target_module(struct dt_target *t);
 
