@@ -232,6 +232,22 @@ def test_list_probes():
         eq(t["dax_iomap_iter"]["attached"], False, "dax_iomap_iter attached on 6.1")
     for name in ("_copy_to_iter", "_copy_mc_to_iter", "copy_mc_to_user"):
         eq(t[name]["method"], "off", "%s without --deep" % name)
+    # kptr_restrict=2: the kernel's symbol look-up says -EPERM, /proc/kallsyms
+    # shows zeros; presence then comes from BTF, and the choices stay the same
+    with open("/proc/sys/kernel/kptr_restrict") as f:
+        saved = f.read()
+    try:
+        with open("/proc/sys/kernel/kptr_restrict", "w") as f:
+            f.write("2")
+        r = subprocess.run([DAXTRACE, "--list-probes", "-j"] + BACKEND, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    finally:
+        with open("/proc/sys/kernel/kptr_restrict", "w") as f:
+            f.write(saved)
+    eq(r.returncode, 0, "--list-probes exit status, kptr_restrict=2")
+    keys = ("method", "attached", "module", "note")
+    eq({x["target"]: [x.get(k) for k in keys] for x in json.loads(r.stdout.splitlines()[0])["targets"]},
+       {n: [x.get(k) for k in keys] for n, x in t.items()}, "targets with kptr_restrict=2")
 
 
 def test_rw_cases():

@@ -251,7 +251,10 @@ def raw_request(data, timeout=20):
     out = b""
     try:
         s.sendall(data)
-        s.shutdown(socket.SHUT_WR)
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass    # the server hung up first (ENOTCONN): read what it sent
         while True:
             b = s.recv(65536)
             if not b:
