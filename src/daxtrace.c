@@ -718,6 +718,7 @@ static int run_ftrace(struct dt_out *out)
 		.interval = env.interval, .count = env.count, .tel = &tel,
 	};
 
+	dt_probe_release();	/* BTF fds kept for a BPF load that will not come */
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
 	return dt_ftrace_main(&cfg, out, &exiting);

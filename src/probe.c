@@ -149,7 +149,8 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 				continue;
 			if (sscanf(end, " [%63[^]]", mod) != 1)
 				mod[0] = '\0';
-			out[i] = addr;
+			/* kptr_restrict hides addresses, not presence */
+			out[i] = addr ? addr : i < dt_ntargets;
 			if (mods)
 				snprintf(mods[i], sizeof(mods[i]), "%s", mod);
 		}
@@ -219,12 +220,13 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 }
 
 /*
- * Kernel BTF, parsed once: vmlinux and every module's split BTF, each
- * with the fd of its kernel object (what a fentry program's
- * attach_btf_obj_fd names). Parsing per probe cost seconds under
- * emulation; all the modules' BTF together is under a tenth of vmlinux's.
+ * Kernel BTF, parsed once: vmlinux and the split BTF of each module that
+ * holds a target, each with the fd of its kernel object (what a fentry
+ * program's attach_btf_obj_fd names). Parsing per probe cost seconds
+ * under emulation; all the modules' BTF together is under a tenth of
+ * vmlinux's, and each is scanned once.
  */
-#define MAX_KBTF	256
+#define MAX_KBTF	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
 
 static struct {
 	struct btf *btf;
@@ -232,6 +234,7 @@ static struct {
 	char name[64];
 } kbtf[MAX_KBTF];
 static int nkbtf = -1;
+static bool probing;	/* inside dt_probe_targets(), which frees kbtf */
 static int func_id[NSYMS], func_fd[NSYMS];	/* each target's FUNC */
 static int func_btf[NSYMS];			/* ...in kbtf[this] */
 
@@ -239,14 +242,16 @@ static int func_btf[NSYMS];			/* ...in kbtf[this] */
  * Every target's FUNC in kbtf[k], in one pass over its own types: a
  * look-up per target (libbpf's, per program) walks vmlinux's 100k types
  * each time, and again for each module, whose search starts at vmlinux.
+ * Returns how many it found.
  */
-static void scan_funcs(int k)
+static int scan_funcs(int k)
 {
 	const struct btf *btf = kbtf[k].btf;
 	int i, j, n = btf__type_cnt(btf);
 	unsigned char first[256] = {};
 	const struct btf_type *t;
 	const char *name;
+	int found = 0;
 
 	for (j = 0; j < dt_ntargets; j++)
 		first[(unsigned char)dt_targets[j].func[0]] = 1;
@@ -264,8 +269,10 @@ static void scan_funcs(int k)
 			func_id[j] = i;
 			func_fd[j] = kbtf[k].fd;
 			func_btf[j] = k;
+			found++;
 		}
 	}
+	return found;
 }
 
 static void kbtf_load(void)
@@ -277,13 +284,14 @@ static void kbtf_load(void)
 
 	nkbtf = 0;
 	memset(func_id, 0, sizeof(func_id));
-	kbtf[0].btf = btf__load_vmlinux_btf();
+	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
+	kbtf[0].btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
 	if (!kbtf[0].btf)
 		return;
 	kbtf[0].fd = 0;
 	snprintf(kbtf[0].name, sizeof(kbtf[0].name), "vmlinux");
 	scan_funcs(nkbtf++);
-	while (nkbtf < MAX_KBTF && !bpf_btf_get_next_id(id, &id)) {
+	while (nkbtf < (int)MAX_KBTF && !bpf_btf_get_next_id(id, &id)) {
 		fd = bpf_btf_get_fd_by_id(id);
 		if (fd < 0)
 			continue;
@@ -303,7 +311,13 @@ static void kbtf_load(void)
 		}
 		kbtf[nkbtf].fd = fd;
 		snprintf(kbtf[nkbtf].name, sizeof(kbtf[nkbtf].name), "%s", name);
-		scan_funcs(nkbtf++);
+		if (scan_funcs(nkbtf)) {
+			nkbtf++;
+			continue;
+		}
+		/* no target there: nothing to keep, however many modules */
+		btf__free(kbtf[nkbtf].btf);
+		close(fd);
 	}
 }
 
@@ -375,6 +389,7 @@ out:
  */
 static void syms_lookup(void)
 {
+	bool own = nkbtf < 0 && !probing;	/* e.g. the ftrace backend's */
 	unsigned long addr[NSYMS];
 	const char *ask[NSYMS];
 	int idx[NSYMS], i, n = 0;
@@ -397,10 +412,12 @@ static void syms_lookup(void)
 	if (ksym_ask(ask, n, addr)) {
 		for (i = 0; i < n; i++)
 			sym_addr[idx[i]] = addr[i];
-		return;
+	} else {
+		/* the rest only: BTF's answers stand */
+		scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
 	}
-	/* the rest only: BTF's answers stand (kptr_restrict zeroes the file's) */
-	scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
+	if (own)
+		kbtf_free();
 }
 
 /* Keep where fentry attaches: the fd outlives probing, until the load. */
@@ -659,6 +676,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		}
 	}
 	dt_probe_release();	/* a retry probes afresh */
+	probing = true;
 	for (i = 0; i < dt_ntargets; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
 		choose(&dt_targets[i], deep, want, have_want, optimistic);
@@ -668,6 +686,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	libbpf_set_print(old);
 	shared_probe_free();
 	kbtf_free();
+	probing = false;
 	if (!usable) {
 		snprintf(err, errlen,
 			 "no DAX function or tracepoint can be traced here (need root, BTF and fentry, kprobes or tracepoints)");

@@ -34,7 +34,8 @@ struct dt_target {
 	enum dt_method method;
 	bool no_entry;			/* fentry without its entry program */
 	bool attached;
-	char module[64];		/* kallsyms' [module], "" for vmlinux */
+	char module[64];		/* its module's BTF (or kallsyms') name,
+					 * "" for vmlinux or not known */
 	int btf_id;			/* fentry: its FUNC in kernel BTF */
 	int btf_fd;			/* ...in this module's BTF (0: vmlinux) */
 	char note[112];
