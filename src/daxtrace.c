@@ -277,6 +277,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		env.verbose = true;
+		dt_probe_verbose = true;
 		break;
 	case ARGP_KEY_END:
 		if (env.backend == BK_FTRACE && (env.deep || env.nforce))

@@ -51,6 +51,7 @@ struct dt_target dt_targets[] = {
 };
 
 const int dt_ntargets = sizeof(dt_targets) / sizeof(dt_targets[0]);
+bool dt_probe_verbose;
 
 static const char *const method_names[] = {
 	[DT_M_ABSENT] = "absent",
@@ -412,9 +413,15 @@ static void syms_lookup(void)
 	if (ksym_ask(ask, n, addr)) {
 		for (i = 0; i < n; i++)
 			sym_addr[idx[i]] = addr[i];
+		if (dt_probe_verbose)
+			fprintf(stderr, "daxtrace: symbols: %d in kernel BTF, %d asked of the kernel\n",
+				(int)NSYMS - n, n);
 	} else {
 		/* the rest only: BTF's answers stand */
 		scan_syms("/proc/kallsyms", true, sym_addr, sym_mod);
+		if (dt_probe_verbose)
+			fprintf(stderr, "daxtrace: symbols: %d in kernel BTF, %d from /proc/kallsyms read whole (the kernel's look-up was refused)\n",
+				(int)NSYMS - n, n);
 	}
 	if (own)
 		kbtf_free();

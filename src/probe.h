@@ -44,6 +44,7 @@ struct dt_target {
 
 extern struct dt_target dt_targets[];
 extern const int dt_ntargets;
+extern bool dt_probe_verbose;	/* -v: say where symbols were found */
 
 const char *dt_method_name(enum dt_method m);
 int dt_method_parse(const char *s, enum dt_method *m);
