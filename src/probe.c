@@ -382,6 +382,29 @@ out:
 }
 
 /*
+ * The module whose core holds addr, from /proc/modules ("name size refs
+ * deps state base"): a function found by address, in a module without
+ * BTF, still says which module it is in.
+ */
+static void module_of(unsigned long addr, char *mod, size_t len)
+{
+	unsigned long size, base;
+	char line[512], name[64];
+	FILE *f = fopen("/proc/modules", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%63s %lu %*s %*s %*s %lx", name, &size, &base) == 3 &&
+		    base && addr >= base && addr - base < size) {
+			snprintf(mod, len, "%s", name);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/*
  * Where the symbols are, found once. A target with a FUNC in kernel BTF
  * is there, in that BTF's module; the others, and page_offset_base, are
  * asked of the kernel by name. Only where it cannot be asked (before
@@ -411,8 +434,11 @@ static void syms_lookup(void)
 		ask[n++] = sym_name(i);
 	}
 	if (ksym_ask(ask, n, addr)) {
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
 			sym_addr[idx[i]] = addr[i];
+			if (addr[i] && idx[i] < dt_ntargets)
+				module_of(addr[i], sym_mod[idx[i]], sizeof(sym_mod[0]));
+		}
 		if (dt_probe_verbose)
 			fprintf(stderr, "daxtrace: symbols: %d in kernel BTF, %d asked of the kernel\n",
 				(int)NSYMS - n, n);

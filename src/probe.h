@@ -34,8 +34,8 @@ struct dt_target {
 	enum dt_method method;
 	bool no_entry;			/* fentry without its entry program */
 	bool attached;
-	char module[64];		/* its module's BTF (or kallsyms') name,
-					 * "" for vmlinux or not known */
+	char module[64];		/* its module (from BTF, /proc/modules or
+					 * kallsyms), "" for vmlinux */
 	int btf_id;			/* fentry: its FUNC in kernel BTF */
 	int btf_fd;			/* ...in this module's BTF (0: vmlinux) */
 	char note[112];
