@@ -236,8 +236,8 @@ static struct {
 } kbtf[MAX_KBTF];
 static int nkbtf = -1;
 static bool probing;	/* inside dt_probe_targets(), which frees kbtf */
-static int func_id[NSYMS], func_fd[NSYMS];	/* each target's FUNC */
-static int func_btf[NSYMS];			/* ...in kbtf[this] */
+static int func_id[NSYMS];	/* each target's FUNC, 0: none */
+static int func_btf[NSYMS];	/* ...in kbtf[this] */
 
 /*
  * Every target's FUNC in kbtf[k], in one pass over its own types: a
@@ -268,7 +268,6 @@ static int scan_funcs(int k)
 			if (func_id[j] || strcmp(name, dt_targets[j].func))
 				continue;
 			func_id[j] = i;
-			func_fd[j] = kbtf[k].fd;
 			func_btf[j] = k;
 			found++;
 		}
@@ -341,7 +340,7 @@ static int btf_func(const struct dt_target *t, int *fd)
 
 	if (nkbtf < 0)
 		kbtf_load();
-	*fd = func_fd[i];
+	*fd = func_id[i] ? kbtf[func_btf[i]].fd : 0;
 	return func_id[i];
 }
 
@@ -507,7 +506,7 @@ static bool fentry_ok(const struct dt_target *t)
 }
 
 /*
- * Without a test load: in kallsyms and in kernel BTF. Right on every
+ * Without a test load: in kernel BTF. Right on every
  * kernel daxtrace has met; when it is wrong the real load or attach fails
  * and the caller probes again with fentry_ok(). Only the --deep library
  * copy routines are notrace on some kernels (6.1): for those the ftrace
@@ -518,8 +517,8 @@ static bool fentry_plausible(const struct dt_target *t)
 {
 	int fd;
 
-	if (!dt_kallsyms_addr(t->func) ||
-	    ((t->flags & DT_T_DEEP) && !ftrace_site(t->func)))
+	/* present: syms_lookup() counts a FUNC in BTF as that */
+	if ((t->flags & DT_T_DEEP) && !ftrace_site(t->func))
 		return false;
 	return btf_func(t, &fd) > 0;
 }
