@@ -180,7 +180,7 @@ def link_fds(pid):
 
 def cpu_seconds(pid):
     """User + system time of pid so far, its threads and the children it
-    has waited for (bpftrace runs clang once) included: unlike the elapsed
+    has waited for included (bpftrace runs some): unlike the elapsed
     time, not inflated by anything else the guest runs meanwhile (the poll
     that waits for bpftrace's links, say) nor by waits for 9p I/O, which
     under icount jump the guest clock to its next timer."""
@@ -391,6 +391,8 @@ def sect_startup_memory(hooks):
     if os.access(empty, os.X_OK):
         paths["empty"] = installed(empty, "daxtrace-empty")
         tracers.append(("empty", ["-j"]))
+    else:
+        print("\n   (no build with every hot program empty: make CUT=%d)" % CUT_EMPTY)
     runs = {k: [] for k, _ in tracers}
 
     def one(kind, arg):
@@ -419,8 +421,9 @@ def sect_startup_memory(hooks):
           "   under icount a wait for 9p I/O jumps the guest clock to its next timer" %
           (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
     if "empty" in runs:
-        print("   daxtrace with every program empty (make CUT=%d): elapsed %.2f s, CPU %.2f s:\n"
-              "   the kernel's attach and load cost for these hooks, and daxtrace's own set-up" %
+        print("   daxtrace with every hot program empty (make CUT=%d; the fault programs, which\n"
+              "   a read never runs, keep theirs): elapsed %.2f s, CPU %.2f s: the kernel's attach\n"
+              "   and load cost for these hooks, and daxtrace's own set-up" %
               (CUT_EMPTY, el["empty"], cpu["empty"]))
     for kind in paths:
         # where it goes: daxtrace -v times each phase, elapsed and CPU
