@@ -115,13 +115,14 @@ def tracing_progs():
 class Tracer:
     """A tracer process, started and known to be attached."""
 
-    def __init__(self, kind, args):
+    def __init__(self, kind, args, binary=None):
         self.kind, self.args, self.p, self.startup = kind, args, None, None
+        self.binary = binary or DAXTRACE    # daxtrace: which build
 
     def start(self):
         t0 = time.monotonic()
         if self.kind == "daxtrace":
-            self.p = subprocess.Popen([DAXTRACE] + self.args, stdout=subprocess.PIPE,
+            self.p = subprocess.Popen([self.binary] + self.args, stdout=subprocess.PIPE,
                                       stderr=subprocess.DEVNULL, text=True)
             line = self.p.stdout.readline()       # printed once all is attached
             if not line:
@@ -353,7 +354,7 @@ def sect_capacity(daxfile):
           (lo, 3 * lo, " = the loop's own ceiling: never dropped" if lo == int(full) else ""))
 
     t = Tracer("daxtrace", ["-j", "-s", "-c", "preadloop"])
-    t.p = subprocess.Popen([DAXTRACE] + t.args, stdout=subprocess.PIPE,
+    t.p = subprocess.Popen([t.binary] + t.args, stdout=subprocess.PIPE,
                            stderr=subprocess.DEVNULL, text=True)
     t.p.stdout.readline()
     n = OPS4K * 5
@@ -396,13 +397,8 @@ def sect_startup_memory(hooks):
     runs = {k: [] for k, _ in tracers}
 
     def one(kind, arg):
-        global DAXTRACE
-        real = DAXTRACE
-        DAXTRACE = paths.get(kind, real)
-        try:
-            x = Tracer("bpftrace" if kind == "bpftrace" else "daxtrace", arg).start()
-        finally:
-            DAXTRACE = real
+        x = Tracer("bpftrace" if kind == "bpftrace" else "daxtrace", arg, paths.get(kind))
+        x.start()
         return x, x.stop()
 
     for kind, arg in tracers:    # warm the page cache: not counted
@@ -508,9 +504,6 @@ def sect_cost_model(daxfile, hooks):
     if os.environ.get("BENCH_CLOCK", "icount") != "icount":
         print("   (needs BENCH_CLOCK=icount: the differences are below the host clock's noise)")
         return
-    global DAXTRACE
-    real = DAXTRACE
-
     def one(tracer):
         t = tracer() if tracer else None
         if t:
@@ -529,17 +522,13 @@ def sect_cost_model(daxfile, hooks):
     print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
           (floor / 2, full - floor))
     print("   %-48s %10s %10s" % ("cut out", "over base", "its cost"))
-    try:
-        for mask, what in CUTS:
-            path = os.path.join(B, "cut", str(mask), "daxtrace")
-            if not os.access(path, os.X_OK):
-                print("   %-48s (no build: make CUT=%d)" % (what, mask))
-                continue
-            DAXTRACE = path
-            ns = one(lambda: Tracer("daxtrace", ["-j"])) - base
-            print("   %-48s %+10.0f %10.0f" % (what, ns, full - ns))
-    finally:
-        DAXTRACE = real
+    for mask, what in CUTS:
+        path = os.path.join(B, "cut", str(mask), "daxtrace")
+        if not os.access(path, os.X_OK):
+            print("   %-48s (no build: make CUT=%d)" % (what, mask))
+            continue
+        ns = one(lambda: Tracer("daxtrace", ["-j"], path)) - base
+        print("   %-48s %+10.0f %10.0f" % (what, ns, full - ns))
     print("   (the first line runs the floor's empty trampolines: its figure checks the\n"
           "   method against the floor's; the others are what daxtrace pays for each part)")
 

@@ -198,14 +198,18 @@ def no_failed_checks(t, case, allowed=()):
             eq(c["fail"], 0, "%s: check %s fail count" % (case, name))
 
 
+# daxtrace -v: where the kernel symbols came from
+SYMBOLS_FROM = r"symbols: \d+ in kernel BTF, \d+ (asked of the kernel|from /proc/kallsyms)"
+
+
 def test_list_probes():
     print("list-probes", flush=True)
     p = subprocess.run([DAXTRACE, "--list-probes", "-j", "-v"] + BACKEND, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     eq(p.returncode, 0, "--list-probes exit status")
     # start-up: symbols from BTF and the kernel's own look-up, /proc/kallsyms not read
-    eq(re.findall(r"symbols: \d+ in kernel BTF, \d+ (asked of the kernel|from /proc/kallsyms)",
-                  p.stderr), ["asked of the kernel"], "-v: where the symbols came from")
+    eq(re.findall(SYMBOLS_FROM, p.stderr), ["asked of the kernel"],
+       "-v: where the symbols came from")
     rec = json.loads(p.stdout.splitlines()[0])
     eq(rec["backend"], "ftrace" if FTRACE else "bpf", "backend")
     t = {x["target"]: x for x in rec["targets"]}
@@ -249,8 +253,8 @@ def test_list_probes():
         with open("/proc/sys/kernel/kptr_restrict", "w") as f:
             f.write(saved)
     eq(r.returncode, 0, "--list-probes exit status, kptr_restrict=2")
-    eq(re.findall(r"symbols: \d+ in kernel BTF, \d+ (asked of the kernel|from /proc/kallsyms)",
-                  r.stderr), ["from /proc/kallsyms"], "-v, kptr_restrict=2: the look-up refused")
+    eq(re.findall(SYMBOLS_FROM, r.stderr), ["from /proc/kallsyms"],
+       "-v, kptr_restrict=2: the look-up refused")
     def choices(targets):   # the ftrace backend's notes name its instance, per pid
         return {x["target"]: [x["method"], x["attached"], x.get("module"),
                               re.sub(r"daxtrace_\d+", "daxtrace_PID", x["note"])]
