@@ -25,6 +25,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "clock.h"
+#include "core_btf.h"
 #include "daxtrace.h"
 #include "dax_trace.skel.h"
 #include "devices.h"
@@ -746,6 +747,29 @@ static int run_ftrace(struct dt_out *out)
 static int load_err;	/* why the kernel refused the programs */
 
 /*
+ * The kernel types the object's CO-RE relocations can need, from
+ * probing's parse of the kernel's BTF: libbpf then searches those, not
+ * all of vmlinux once per type. -errno: libbpf searches vmlinux.
+ */
+static int core_btf_make(void)
+{
+	struct dt_core_btf_info info = {};
+	const void *elf;
+	size_t sz;
+	int fd;
+
+	elf = dax_trace_bpf__elf_bytes(&sz);
+	fd = dt_core_btf(dt_probe_kernel_btf(), elf, sz, &info);
+	if (env.verbose && fd >= 0)
+		fprintf(stderr, "daxtrace: CO-RE: relocating against %d kernel types (%u bytes), the %d that share a name with one of the object's %d and what they hold\n",
+			info.types, info.bytes, info.roots, info.names);
+	else if (env.verbose)
+		fprintf(stderr, "daxtrace: CO-RE: no minimal BTF (%s): libbpf searches the kernel's\n",
+			strerror(-fd));
+	return fd;
+}
+
+/*
  * Open, load and attach with the methods probing chose, errors reported
  * here. first: probing was optimistic, so a refusal is -EAGAIN, silent,
  * for the caller to probe for real and come back. -ENOEXEC: BPF refused
@@ -755,14 +779,27 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	struct dax_trace_bpf *skel;
+	char core_path[32];
+	int core_fd = -1;
 	__u8 one = 1;
 	int err, i;
 
 	open_opts.btf_custom_path = env.btf_path;
+	/* the retry goes without: a type only a module has is found there */
+	if (first && !env.btf_path) {
+		core_fd = core_btf_make();
+		if (core_fd >= 0) {
+			snprintf(core_path, sizeof(core_path), "/proc/self/fd/%d", core_fd);
+			open_opts.btf_custom_path = core_path;
+		}
+	}
+	dt_probe_free_btf();	/* before libbpf parses its own */
 	skel = dax_trace_bpf__open_opts(&open_opts);
 	if (!skel) {
 		err = -errno;
 		fprintf(stderr, "daxtrace: failed to open BPF object: %s\n", strerror(errno));
+		if (core_fd >= 0)
+			close(core_fd);
 		return err;
 	}
 	*skelp = skel;
@@ -785,6 +822,8 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 		libbpf_set_print(NULL);
 	err = dax_trace_bpf__load(skel);
 	dt_probe_release();	/* the loaded programs hold their BTF */
+	if (core_fd >= 0)
+		close(core_fd);
 	if (first)
 		libbpf_set_print(libbpf_print);
 	phase("loading (CO-RE + verifier)", t0);

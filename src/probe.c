@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.skel.h"
+#include "btf_walk.h"
 #include "probe.h"
 
 #define NO_TP { NULL, NULL }
@@ -235,9 +236,31 @@ static struct {
 	char name[64];
 } kbtf[MAX_KBTF];
 static int nkbtf = -1;
-static bool probing;	/* inside dt_probe_targets(), which frees kbtf */
+static bool probing;	/* inside dt_probe_targets(), which keeps kbtf */
 static int func_id[NSYMS];	/* each target's FUNC, 0: none */
 static int func_btf[NSYMS];	/* ...in kbtf[this] */
+
+struct scan {
+	int k, found;
+	struct dt_prefixes pre;
+};
+
+static int scan_fn(void *ctx, __u32 id, const struct btf_type *t, const char *name)
+{
+	struct scan *sc = ctx;
+	int j;
+
+	if (!dt_prefix_has(&sc->pre, name))
+		return 0;
+	for (j = 0; j < dt_ntargets; j++) {
+		if (func_id[j] || strcmp(name, dt_targets[j].func))
+			continue;
+		func_id[j] = id;
+		func_btf[j] = sc->k;
+		sc->found++;
+	}
+	return 0;
+}
 
 /*
  * Every target's FUNC in kbtf[k], in one pass over its own types: a
@@ -247,32 +270,13 @@ static int func_btf[NSYMS];	/* ...in kbtf[this] */
  */
 static int scan_funcs(int k)
 {
-	const struct btf *btf = kbtf[k].btf;
-	int i, j, n = btf__type_cnt(btf);
-	unsigned char first[256] = {};
-	const struct btf_type *t;
-	const char *name;
-	int found = 0;
+	struct scan sc = { .k = k };
+	int j;
 
 	for (j = 0; j < dt_ntargets; j++)
-		first[(unsigned char)dt_targets[j].func[0]] = 1;
-	i = k ? btf__type_cnt(kbtf[0].btf) : 1;
-	for (; i < n; i++) {
-		t = btf__type_by_id(btf, i);
-		if (!btf_is_func(t))
-			continue;
-		name = btf__name_by_offset(btf, t->name_off);
-		if (!name || !first[(unsigned char)name[0]])
-			continue;
-		for (j = 0; j < dt_ntargets; j++) {
-			if (func_id[j] || strcmp(name, dt_targets[j].func))
-				continue;
-			func_id[j] = i;
-			func_btf[j] = k;
-			found++;
-		}
-	}
-	return found;
+		dt_prefix_add(&sc.pre, dt_targets[j].func);
+	dt_btf_walk(kbtf[k].btf, DT_KIND(BTF_KIND_FUNC), scan_fn, &sc);
+	return sc.found;
 }
 
 static void kbtf_load(void)
@@ -465,9 +469,23 @@ static void keep_btf(struct dt_target *t)
 		t->btf_id = 0;
 }
 
+/* The kernel's BTF as probing parsed it, until dt_probe_free_btf(). */
+const struct btf *dt_probe_kernel_btf(void)
+{
+	return nkbtf > 0 ? kbtf[0].btf : NULL;
+}
+
+void dt_probe_free_btf(void)
+{
+	if (nkbtf >= 0)
+		kbtf_free();
+}
+
 void dt_probe_release(void)
 {
 	int i;
+
+	dt_probe_free_btf();
 
 	for (i = 0; i < dt_ntargets; i++) {
 		if (dt_targets[i].btf_fd > 0)
@@ -717,7 +735,6 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	libbpf_set_print(old);
 	shared_probe_free();
-	kbtf_free();
 	probing = false;
 	if (!usable) {
 		snprintf(err, errlen,

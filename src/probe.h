@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 struct bpf_link;
+struct btf;
 
 enum dt_method {
 	DT_M_ABSENT,		/* nothing works for it on this kernel */
@@ -55,7 +56,14 @@ int dt_method_parse(const char *s, enum dt_method *m);
  */
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
+/* Closes the BTF fds kept for the load, and frees the kernel's BTF. */
 void dt_probe_release(void);
+/*
+ * Probing keeps its parse of the kernel's BTF for whoever needs it next;
+ * free it before libbpf parses its own.
+ */
+const struct btf *dt_probe_kernel_btf(void);
+void dt_probe_free_btf(void);
 unsigned long dt_kallsyms_addr(const char *sym);
 void dt_target_module(struct dt_target *t);
 

@@ -230,6 +230,12 @@ def test_list_probes():
         with open("/sys/kernel/tracing/kprobe_events") as f:
             eq(f.read(), "", "ftrace: no kprobe event left")
     else:
+        # CO-RE relocated against the minimal BTF, and the first load took it
+        core = re.findall(r"CO-RE: relocating against (\d+) kernel types .*, the (\d+) "
+                          r"that share a name with one of the object's (\d+)", p.stderr)
+        check(len(core) == 1 and all(int(x) > 0 for x in core[0]),
+              "-v: CO-RE's minimal BTF: %r" % core)
+        check("optimistic load refused" not in p.stderr, "-v: the first load succeeded")
         # default mode: entry programs only where latency is kept
         eq([t[n].get("programs") for n in ("dax_iomap_rw", "dax_direct_access",
                                            "pmem_dax_direct_access", "dax_copy_to_iter")],

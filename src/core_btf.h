@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A minimal kernel BTF for the object's CO-RE relocations. */
+#ifndef __DT_CORE_BTF_H
+#define __DT_CORE_BTF_H
+
+#include <stddef.h>
+
+struct btf;
+
+struct dt_core_btf_info {
+	int names;	/* struct, union, enum and typedef names in the object */
+	int roots;	/* kernel types bearing one of them */
+	int types;	/* types in the minimal BTF, with what they hold */
+	unsigned int bytes;
+};
+
+/*
+ * From kernel (vmlinux BTF) and the BPF object's ELF image: a memfd
+ * holding the kernel types that bear the names of the object's types,
+ * with every type they hold by value, for libbpf's btf_custom_path.
+ * Returns the fd, or -errno.
+ */
+int dt_core_btf(const struct btf *kernel, const void *elf, size_t sz,
+		struct dt_core_btf_info *info);
+
+#endif /* __DT_CORE_BTF_H */
