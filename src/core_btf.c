@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/btf.h>
-#include "btf_walk.h"
+#include "kbtf.h"
 #include "core_btf.h"
 
 #define NAME_SLOTS	1024	/* power of two, well above the names */
@@ -29,7 +29,7 @@ struct names {
 };
 
 struct copy {
-	const struct btf *src;
+	const struct dt_kbtf *src;
 	struct btf *dst;
 	__u32 *map;		/* kernel type id -> id in dst, 0: not yet */
 	int void_ptr;
@@ -161,7 +161,7 @@ static int copy_composite(struct copy *c, const struct btf_type *t, const char *
 	id = btf_is_struct(t) ? btf__add_struct(c->dst, name, t->size) :
 				btf__add_union(c->dst, name, t->size);
 	for (i = 0; id > 0 && i < n; i++) {
-		err = btf__add_field(c->dst, btf__name_by_offset(c->src, m[i].name_off),
+		err = btf__add_field(c->dst, dt_kbtf_name(c->src, m[i].name_off),
 				     m[i].type ? c->map[m[i].type] : 0,
 				     btf_member_bit_offset(t, i),
 				     btf_member_bitfield_size(t, i));
@@ -181,7 +181,7 @@ static int copy_enum(struct copy *c, const struct btf_type *t, const char *name)
 		id = btf__add_enum(c->dst, name, t->size);
 		for (i = 0; id > 0 && !err && i < n; i++)
 			err = btf__add_enum_value(c->dst,
-						  btf__name_by_offset(c->src, e[i].name_off),
+						  dt_kbtf_name(c->src, e[i].name_off),
 						  e[i].val);
 	} else {
 		const struct btf_enum64 *e = btf_enum64(t);
@@ -189,7 +189,7 @@ static int copy_enum(struct copy *c, const struct btf_type *t, const char *name)
 		id = btf__add_enum64(c->dst, name, t->size, btf_kflag(t));
 		for (i = 0; id > 0 && !err && i < n; i++)
 			err = btf__add_enum64_value(c->dst,
-						    btf__name_by_offset(c->src, e[i].name_off),
+						    dt_kbtf_name(c->src, e[i].name_off),
 						    btf_enum64_value(&e[i]));
 	}
 	return err ?: id;
@@ -226,8 +226,10 @@ static int copy_type(struct copy *c, __u32 id)
 
 	if (!id || c->map[id])
 		return id ? (int)c->map[id] : 0;
-	t = btf__type_by_id(c->src, id);
-	name = btf__name_by_offset(c->src, t->name_off);
+	t = dt_kbtf_type(c->src, id);
+	if (!t)
+		return -EINVAL;
+	name = dt_kbtf_name(c->src, t->name_off);
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
 		if (!c->void_ptr)
@@ -298,7 +300,7 @@ static int root_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 static int copy_roots(struct copy *c, const struct names *nm, int *nroots)
 {
 	struct roots r = { .c = c, .nm = nm };
-	int err = dt_btf_walk(c->src, ROOT_KINDS, root_fn, &r);
+	int err = dt_kbtf_walk(c->src, ROOT_KINDS, root_fn, &r);
 
 	*nroots = r.n;
 	return err;
@@ -320,7 +322,7 @@ static int write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
-int dt_core_btf(const struct btf *kernel, const void *elf, size_t sz,
+int dt_core_btf(const struct dt_kbtf *kernel, const void *elf, size_t sz,
 		struct dt_core_btf_info *info)
 {
 	struct names *nm = calloc(1, sizeof(*nm));
@@ -331,7 +333,7 @@ int dt_core_btf(const struct btf *kernel, const void *elf, size_t sz,
 	int fd = -1, err = -ENOMEM;
 
 	c.dst = btf__new_empty();
-	c.map = kernel ? calloc(btf__type_cnt(kernel), sizeof(*c.map)) : NULL;
+	c.map = kernel ? calloc(dt_kbtf_count(kernel), sizeof(*c.map)) : NULL;
 	if (!ob || !kernel) {
 		err = -ENOENT;
 		goto out;

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-struct btf;
+struct dt_kbtf;
 
 struct dt_core_btf_info {
 	int names;	/* struct, union, enum and typedef names in the object */
@@ -15,12 +15,12 @@ struct dt_core_btf_info {
 };
 
 /*
- * From kernel (vmlinux BTF) and the BPF object's ELF image: a memfd
+ * From kernel (vmlinux BTF, read by src/kbtf.c) and the BPF object's ELF image: a memfd
  * holding the kernel types that bear the names of the object's types,
  * with every type they hold by value, for libbpf's btf_custom_path.
  * Returns the fd, or -errno.
  */
-int dt_core_btf(const struct btf *kernel, const void *elf, size_t sz,
+int dt_core_btf(const struct dt_kbtf *kernel, const void *elf, size_t sz,
 		struct dt_core_btf_info *info);
 
 #endif /* __DT_CORE_BTF_H */

@@ -16,7 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.skel.h"
-#include "btf_walk.h"
+#include "kbtf.h"
 #include "probe.h"
 
 #define NO_TP { NULL, NULL }
@@ -231,7 +231,7 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
 #define MAX_KBTF	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
 
 static struct {
-	struct btf *btf;
+	struct dt_kbtf b;
 	int fd;		/* 0 for vmlinux */
 	char name[64];
 } kbtf[MAX_KBTF];
@@ -275,7 +275,7 @@ static int scan_funcs(int k)
 
 	for (j = 0; j < dt_ntargets; j++)
 		dt_prefix_add(&sc.pre, dt_targets[j].func);
-	dt_btf_walk(kbtf[k].btf, DT_KIND(BTF_KIND_FUNC), scan_fn, &sc);
+	dt_kbtf_walk(&kbtf[k].b, DT_KIND(BTF_KIND_FUNC), scan_fn, &sc);
 	return sc.found;
 }
 
@@ -289,8 +289,7 @@ static void kbtf_load(void)
 	nkbtf = 0;
 	memset(func_id, 0, sizeof(func_id));
 	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
-	kbtf[0].btf = btf__parse("/sys/kernel/btf/vmlinux", NULL);
-	if (!kbtf[0].btf)
+	if (dt_kbtf_read_file(&kbtf[0].b, "/sys/kernel/btf/vmlinux"))
 		return;
 	kbtf[0].fd = 0;
 	snprintf(kbtf[0].name, sizeof(kbtf[0].name), "vmlinux");
@@ -308,8 +307,7 @@ static void kbtf_load(void)
 			close(fd);
 			continue;
 		}
-		kbtf[nkbtf].btf = btf__load_from_kernel_by_id_split(id, kbtf[0].btf);
-		if (!kbtf[nkbtf].btf) {
+		if (dt_kbtf_read_fd(&kbtf[nkbtf].b, fd, &kbtf[0].b)) {
 			close(fd);
 			continue;
 		}
@@ -320,7 +318,7 @@ static void kbtf_load(void)
 			continue;
 		}
 		/* no target there: nothing to keep, however many modules */
-		btf__free(kbtf[nkbtf].btf);
+		dt_kbtf_free(&kbtf[nkbtf].b);
 		close(fd);
 	}
 }
@@ -330,7 +328,7 @@ static void kbtf_free(void)
 	int i;
 
 	for (i = nkbtf - 1; i >= 0; i--) {
-		btf__free(kbtf[i].btf);
+		dt_kbtf_free(&kbtf[i].b);
 		if (kbtf[i].fd)
 			close(kbtf[i].fd);
 	}
@@ -470,9 +468,9 @@ static void keep_btf(struct dt_target *t)
 }
 
 /* The kernel's BTF as probing parsed it, until dt_probe_free_btf(). */
-const struct btf *dt_probe_kernel_btf(void)
+const struct dt_kbtf *dt_probe_kernel_btf(void)
 {
-	return nkbtf > 0 ? kbtf[0].btf : NULL;
+	return nkbtf > 0 ? &kbtf[0].b : NULL;
 }
 
 void dt_probe_free_btf(void)

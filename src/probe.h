@@ -6,7 +6,7 @@
 #include <stdbool.h>
 
 struct bpf_link;
-struct btf;
+struct dt_kbtf;
 
 enum dt_method {
 	DT_M_ABSENT,		/* nothing works for it on this kernel */
@@ -62,7 +62,7 @@ void dt_probe_release(void);
  * Probing keeps its parse of the kernel's BTF for whoever needs it next;
  * free it before libbpf parses its own.
  */
-const struct btf *dt_probe_kernel_btf(void);
+const struct dt_kbtf *dt_probe_kernel_btf(void);
 void dt_probe_free_btf(void);
 unsigned long dt_kallsyms_addr(const char *sym);
 void dt_target_module(struct dt_target *t);

@@ -236,6 +236,12 @@ def test_list_probes():
         check(len(core) == 1 and all(int(x) > 0 for x in core[0]),
               "-v: CO-RE's minimal BTF: %r" % core)
         check("optimistic load refused" not in p.stderr, "-v: the first load succeeded")
+        # the raw BTF reader on a kernel with module BTF (the host has none)
+        u = subprocess.run([os.path.join(ROOT, "build", "test_core_btf")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        check(u.returncode == 0 and re.search(r"module \S+'s BTF read split", u.stdout) and
+              re.search(r"test_core_btf: \d+ checks, 0 failed", u.stdout),
+              "test_core_btf in the guest: %s" % u.stdout[-600:])
         # default mode: entry programs only where latency is kept
         eq([t[n].get("programs") for n in ("dax_iomap_rw", "dax_direct_access",
                                            "pmem_dax_direct_access", "dax_copy_to_iter")],

@@ -3,12 +3,15 @@
  * The raw BTF walk against libbpf's own accessors, and the minimal CO-RE
  * BTF against the kernel types it copies, on this machine's kernel BTF.
  */
+#define _GNU_SOURCE	/* memfd_create() */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <sys/mman.h>
+#include <bpf/bpf.h>
 #include <bpf/btf.h>
-#include "btf_walk.h"
+#include "kbtf.h"
 #include "core_btf.h"
 #include "daxtrace.h"
 #include "dax_trace.skel.h"
@@ -19,13 +22,18 @@ struct walk_check {
 	__u32 next, bad_id, bad_type, bad_name;
 };
 
+/* Each type as the walk gives it against libbpf's parse of the same BTF. */
 static int walk_fn(void *ctx, __u32 id, const struct btf_type *t, const char *name)
 {
 	struct walk_check *w = ctx;
+	const struct btf_type *lt = btf__type_by_id(w->btf, id);
 
 	if (id != w->next)
 		w->bad_id++;
-	if (t != btf__type_by_id(w->btf, id))
+	/* the record and what follows it, up to the next one */
+	if (!lt || memcmp(t, lt, sizeof(*t)) ||
+	    (id + 1 < btf__type_cnt(w->btf) &&
+	     memcmp(t, lt, (const char *)btf__type_by_id(w->btf, id + 1) - (const char *)lt)))
 		w->bad_type++;
 	if (strcmp(name, btf__name_by_offset(w->btf, t->name_off)))
 		w->bad_name++;
@@ -44,23 +52,96 @@ static int stop_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 	return ++*(int *)ctx == 3 ? 42 : 0;
 }
 
-static void test_walk(const struct btf *k)
+static void expect_walk(const struct dt_kbtf *kb, const struct btf *lb, __u32 first)
 {
-	struct walk_check w = { .btf = k, .next = 1 };
-	int i, n = btf__type_cnt(k), funcs = 0, seen = 0;
+	struct walk_check w = { .btf = lb, .next = first };
 
-	EXPECT_EQ(dt_btf_walk(k, ~0U, walk_fn, &w), 0);
-	EXPECT_EQ(w.next, n);	/* every type, in order */
+	EXPECT_EQ(dt_kbtf_count(kb), btf__type_cnt(lb));
+	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, walk_fn, &w), 0);
+	EXPECT_EQ(w.next, btf__type_cnt(lb));	/* every type, in order */
 	EXPECT_EQ(w.bad_id, 0);
 	EXPECT_EQ(w.bad_type, 0);
 	EXPECT_EQ(w.bad_name, 0);
+}
+
+static void test_walk(const struct dt_kbtf *kb, const struct btf *k)
+{
+	int i, n = btf__type_cnt(k), funcs = 0, seen = 0;
+
+	expect_walk(kb, k, 1);
 	for (i = 1; i < n; i++)
 		funcs += btf_is_func(btf__type_by_id(k, i));
-	EXPECT_EQ(dt_btf_walk(k, DT_KIND(BTF_KIND_FUNC), count_fn, &seen), 0);
+	EXPECT_EQ(dt_kbtf_walk(kb, DT_KIND(BTF_KIND_FUNC), count_fn, &seen), 0);
 	EXPECT_EQ(seen, funcs);
 	seen = 0;
-	EXPECT_EQ(dt_btf_walk(k, ~0U, stop_fn, &seen), 42);
+	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, stop_fn, &seen), 42);
 	EXPECT_EQ(seen, 3);
+	EXPECT(dt_kbtf_type(kb, 0) == NULL);
+	EXPECT(dt_kbtf_type(kb, n) == NULL);
+	EXPECT(!memcmp(dt_kbtf_type(kb, n - 1), btf__type_by_id(k, n - 1),
+		       sizeof(struct btf_type)));
+	EXPECT_STR(dt_kbtf_name(kb, 1u << 31), "");
+}
+
+/* A module's split BTF, read from its object, against libbpf's. */
+static void test_module(const struct dt_kbtf *kb, const struct btf *k)
+{
+	struct bpf_btf_info info;
+	char name[64] = "";
+	struct dt_kbtf mb;
+	struct btf *lm;
+	__u32 id = 0, len;
+	int fd, tested = 0;
+
+	while (!tested && !bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
+		    !strcmp(name, "vmlinux")) {
+			close(fd);
+			continue;
+		}
+		lm = btf__load_from_kernel_by_id_split(id, (struct btf *)k);
+		if (lm && btf__base_btf(lm) && !dt_kbtf_read_fd(&mb, fd, kb)) {
+			EXPECT_EQ(mb.start_id, btf__type_cnt(k));
+			expect_walk(&mb, lm, btf__type_cnt(k));
+			/* a module's type reaches its base's through it */
+			EXPECT(dt_kbtf_type(&mb, 1) == dt_kbtf_type(kb, 1));
+			dt_kbtf_free(&mb);
+			tested = 1;
+			printf("test_core_btf: module %s's BTF read split\n", name);
+		}
+		btf__free(lm);
+		close(fd);
+	}
+	if (!tested)
+		printf("test_core_btf: no module BTF here: the split read is not tested\n");
+}
+
+static void test_bad_btf(void)
+{
+	struct dt_kbtf b;
+	char path[32];
+	int fd = memfd_create("bad-btf", 0);
+	const struct btf_header h = {
+		.magic = BTF_MAGIC, .version = BTF_VERSION, .hdr_len = sizeof(h),
+		.type_len = 12, .str_len = 1,	/* a type, cut off */
+	};
+
+	EXPECT_EQ(dt_kbtf_read_file(&b, "/nonexistent/btf"), -ENOENT);
+	EXPECT_EQ(dt_kbtf_read_file(&b, "/proc/self/cmdline"), -EINVAL);
+	EXPECT(fd >= 0);
+	EXPECT_EQ(write(fd, &h, sizeof(h)), sizeof(h));
+	EXPECT_EQ(write(fd, "\0\0\0\0\0\0\0\x04", 8), 8);	/* 8 of 12 */
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	EXPECT_EQ(dt_kbtf_read_file(&b, path), -EINVAL);
+	EXPECT(b.data == NULL && b.off == NULL);	/* nothing left to free */
+	close(fd);
 }
 
 /* Kinds equal, modifiers and typedefs skipped, a pointer's target aside. */
@@ -171,7 +252,7 @@ static bool named_by(const struct btf *ob, const char *name)
 	return false;
 }
 
-static void test_core_btf(const struct btf *k)
+static void test_core_btf(const struct dt_kbtf *kb, const struct btf *k)
 {
 	struct bpf_object *obj;
 	const struct btf *ob;
@@ -185,8 +266,8 @@ static void test_core_btf(const struct btf *k)
 
 	elf = dax_trace_bpf__elf_bytes(&sz);
 	EXPECT_EQ(dt_core_btf(NULL, elf, sz, &info), -ENOENT);
-	EXPECT_EQ(dt_core_btf(k, junk, sizeof(junk), &info), -ENOENT);
-	fd = dt_core_btf(k, elf, sz, &info);
+	EXPECT_EQ(dt_core_btf(kb, junk, sizeof(junk), &info), -ENOENT);
+	fd = dt_core_btf(kb, elf, sz, &info);
 	EXPECT(fd >= 0);
 	if (fd < 0)
 		return;
@@ -231,14 +312,19 @@ static void test_core_btf(const struct btf *k)
 int main(void)
 {
 	struct btf *k = btf__parse("/sys/kernel/btf/vmlinux", NULL);
+	struct dt_kbtf kb;
 
+	test_bad_btf();
 	if (!k) {
 		printf("test_core_btf: skipped, this kernel has no BTF (%s)\n",
 		       strerror(errno));
-		return 0;
+		return unit_done("test_core_btf");
 	}
-	test_walk(k);
-	test_core_btf(k);
+	EXPECT_EQ(dt_kbtf_read_file(&kb, "/sys/kernel/btf/vmlinux"), 0);
+	test_walk(&kb, k);
+	test_module(&kb, k);
+	test_core_btf(&kb, k);
+	dt_kbtf_free(&kb);
 	btf__free(k);
 	return unit_done("test_core_btf");
 }
