@@ -1152,11 +1152,18 @@ static long vma_cb(struct task_struct *task, struct vm_area_struct *vma,
 	return 0;
 }
 
-/* Was the copy stopped by the user side (unmapped / protected byte)? */
-static __always_inline __u32 short_side(__u32 op, struct iov_iter *iter,
-					__u64 *uaddr)
+/*
+ * Was the copy stopped by the user side (unmapped / protected byte)?
+ * Global: copy_done()'s paths reach it eight ways, each verified again
+ * when inlined; a short copy is rare, so the call costs nothing per read.
+ */
+__noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 {
+	struct iov_iter *iter = (struct iov_iter *)iter_addr;
 	struct vma_probe p = {};
+
+	if (!uaddr)
+		return DT_SIDE_UNKNOWN;
 
 	if (!iter_user(iter))
 		return DT_SIDE_UNKNOWN;
@@ -1196,7 +1203,7 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 	variant = c->variant;
 
 	if ((__u64)ret < c->bytes) {
-		ts->c_side = short_side(c->op, (struct iov_iter *)c->iter, &uaddr);
+		ts->c_side = short_side(c->op, c->iter, &uaddr);
 		side = opaque(&ts->c_side);
 		why |= DT_EV_SHORT | DT_EV_CHECK;
 	}
