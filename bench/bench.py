@@ -184,10 +184,22 @@ def cpu_seconds(pid):
     has waited for included (bpftrace runs some): unlike the elapsed
     time, not inflated by anything else the guest runs meanwhile (the poll
     that waits for bpftrace's links, say) nor by waits for 9p I/O, which
-    under icount jump the guest clock to its next timer."""
+    under icount jump the guest clock to its next timer. /proc/PID/stat
+    truncates user and system time each to a clock tick (10 ms: a tenth
+    of daxtrace's start-up), so the live threads' run time comes from
+    their schedstat, in ns; the larger figure is kept (stat's also counts
+    threads that have exited)."""
     with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        fields = [int(x) for x in f.read().rsplit(")", 1)[1].split()[11:15]]
+    tck = os.sysconf("SC_CLK_TCK")
+    live = 0
+    for t in os.listdir("/proc/%d/task" % pid):
+        try:
+            with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
+                live += int(f.read().split()[0])
+        except OSError:     # the thread has just exited: stat's figure has it
+            pass
+    return max(sum(fields) / tck, live / 1e9 + sum(fields[2:]) / tck)
 
 
 def peak_rss(pid):
@@ -411,14 +423,14 @@ def sect_startup_memory(hooks):
     cpu = {k: med([c for _, c, _ in v]) for k, v in runs.items()}
     print("\n4. start-up, exec to attached (median of 3, alternating, after a warm-up run"
           " of each;\n   daxtrace run from the guest's tmpfs, as installed):")
-    print("   CPU, exec to attached: daxtrace %.2f s, bpftrace %.2f s (ratio %.2f): the figure judged" %
+    print("   CPU, exec to attached: daxtrace %.3f s, bpftrace %.3f s (ratio %.3f): the figure judged" %
           (cpu["daxtrace"], cpu["bpftrace"], cpu["daxtrace"] / cpu["bpftrace"]))
     print("   elapsed:               daxtrace %.2f s, bpftrace %.2f s (ratio %.2f): not judged,\n"
           "   under icount a wait for 9p I/O jumps the guest clock to its next timer" %
           (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
     if "empty" in runs:
         print("   daxtrace with every hot program empty (make CUT=%d; the fault programs, which\n"
-              "   a read never runs, keep theirs): elapsed %.2f s, CPU %.2f s: the kernel's attach\n"
+              "   a read never runs, keep theirs): elapsed %.2f s, CPU %.3f s: the kernel's attach\n"
               "   and load cost for these hooks, and daxtrace's own set-up" %
               (CUT_EMPTY, el["empty"], cpu["empty"]))
     for kind in paths:
@@ -430,7 +442,7 @@ def sect_startup_memory(hooks):
         print("   %s -v, one run: %s" % ("daxtrace" if kind == "daxtrace" else
                                         "the empty build", "; ".join(lines)))
     for k, v in runs.items():
-        print("   %s runs: %s" % (k, ", ".join("%.2f s (CPU %.2f s, peak RSS %d KiB)" % r
+        print("   %s runs: %s" % (k, ", ".join("%.2f s (CPU %.3f s, peak RSS %d KiB)" % r
                                               for r in v)))
     print("5. peak RSS: daxtrace %s KiB, bpftrace %s KiB (the most of 3 runs)" %
           (max(x for _, _, x in runs["daxtrace"]), max(x for _, _, x in runs["bpftrace"])))

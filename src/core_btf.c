@@ -103,13 +103,9 @@ static int names_add(struct names *nm, const char *s)
 
 static bool names_has(const struct names *nm, const char *s)
 {
-	size_t len;
-	unsigned int i;
+	size_t len = strlen(s);
+	unsigned int i = name_hash(s, len);
 
-	if (!dt_prefix_has(&nm->pre, s))
-		return false;
-	len = strlen(s);
-	i = name_hash(s, len);
 	for (;; i++) {
 		i &= NAME_SLOTS - 1;
 		if (!nm->s[i])
@@ -300,7 +296,7 @@ static int root_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 static int copy_roots(struct copy *c, const struct names *nm, int *nroots)
 {
 	struct roots r = { .c = c, .nm = nm };
-	int err = dt_kbtf_walk(c->src, ROOT_KINDS, root_fn, &r);
+	int err = dt_kbtf_walk(c->src, ROOT_KINDS, &nm->pre, root_fn, &r);
 
 	*nroots = r.n;
 	return err;

@@ -207,10 +207,11 @@ const char *dt_kbtf_name(const struct dt_kbtf *b, __u32 off)
 	return off < b->str_len ? b->strs + off : "";
 }
 
-int dt_kbtf_walk(const struct dt_kbtf *b, unsigned int kinds, dt_kbtf_fn fn,
-		 void *ctx)
+int dt_kbtf_walk(const struct dt_kbtf *b, unsigned int kinds,
+		 const struct dt_prefixes *pre, dt_kbtf_fn fn, void *ctx)
 {
 	const struct btf_type *t;
+	const char *name;
 	__u32 i;
 	int ret;
 
@@ -218,7 +219,10 @@ int dt_kbtf_walk(const struct dt_kbtf *b, unsigned int kinds, dt_kbtf_fn fn,
 		t = (const void *)(b->types + b->off[i]);
 		if (!(kinds & DT_KIND(btf_kind(t))))
 			continue;
-		ret = fn(ctx, b->start_id + i, t, dt_kbtf_name(b, t->name_off));
+		name = dt_kbtf_name(b, t->name_off);
+		if (pre && !dt_prefix_has(pre, name))
+			continue;
+		ret = fn(ctx, b->start_id + i, t, name);
 		if (ret)
 			return ret;
 	}

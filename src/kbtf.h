@@ -70,12 +70,13 @@ static inline int dt_prefix_has(const struct dt_prefixes *p, const char *s)
 
 /*
  * fn(ctx, id, type, name) for each of b's own types (a module's: not its
- * base's) of a kind in kinds (DT_KIND() bits), in id order, until fn
- * returns non-zero, which is returned.
+ * base's) of a kind in kinds (DT_KIND() bits) whose name's first two
+ * bytes are in pre (NULL: any), in id order, until fn returns non-zero,
+ * which is returned.
  */
 typedef int (*dt_kbtf_fn)(void *ctx, __u32 id, const struct btf_type *t,
 			  const char *name);
-int dt_kbtf_walk(const struct dt_kbtf *b, unsigned int kinds, dt_kbtf_fn fn,
-		 void *ctx);
+int dt_kbtf_walk(const struct dt_kbtf *b, unsigned int kinds,
+		 const struct dt_prefixes *pre, dt_kbtf_fn fn, void *ctx);
 
 #endif /* __DT_KBTF_H */

@@ -250,8 +250,6 @@ static int scan_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 	struct scan *sc = ctx;
 	int j;
 
-	if (!dt_prefix_has(&sc->pre, name))
-		return 0;
 	for (j = 0; j < dt_ntargets; j++) {
 		if (func_id[j] || strcmp(name, dt_targets[j].func))
 			continue;
@@ -275,38 +273,59 @@ static int scan_funcs(int k)
 
 	for (j = 0; j < dt_ntargets; j++)
 		dt_prefix_add(&sc.pre, dt_targets[j].func);
-	dt_kbtf_walk(&kbtf[k].b, DT_KIND(BTF_KIND_FUNC), scan_fn, &sc);
+	dt_kbtf_walk(&kbtf[k].b, DT_KIND(BTF_KIND_FUNC), &sc.pre, scan_fn, &sc);
 	return sc.found;
 }
 
-static void kbtf_load(void)
+/*
+ * The fd of the next kernel BTF object after *id that is vmlinux's (or,
+ * !want_vmlinux, a module's), its name in name; -ENOENT when none is
+ * left. Its info hands over the whole BTF in one copy, where sysfs reads
+ * it out a page per read() (1350 of them for 6.1's vmlinux).
+ */
+static int kbtf_object(__u32 *id, char *name, size_t len, bool want_vmlinux)
 {
 	struct bpf_btf_info info;
-	__u32 id = 0, len;
-	char name[64];
+	__u32 ilen;
 	int fd;
 
-	nkbtf = 0;
-	memset(func_id, 0, sizeof(func_id));
-	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
-	if (dt_kbtf_read_file(&kbtf[0].b, "/sys/kernel/btf/vmlinux"))
-		return;
-	kbtf[0].fd = 0;
-	snprintf(kbtf[0].name, sizeof(kbtf[0].name), "vmlinux");
-	scan_funcs(nkbtf++);
-	while (nkbtf < (int)MAX_KBTF && !bpf_btf_get_next_id(id, &id)) {
-		fd = bpf_btf_get_fd_by_id(id);
+	while (!bpf_btf_get_next_id(*id, id)) {
+		fd = bpf_btf_get_fd_by_id(*id);
 		if (fd < 0)
 			continue;
 		memset(&info, 0, sizeof(info));
 		info.name = (unsigned long)name;
-		info.name_len = sizeof(name);
-		len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
-		    !strcmp(name, "vmlinux")) {
-			close(fd);
-			continue;
-		}
+		info.name_len = len;
+		ilen = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && info.kernel_btf &&
+		    !strcmp(name, "vmlinux") == want_vmlinux)
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
+static void kbtf_load(void)
+{
+	__u32 id = 0;
+	char name[64];
+	int fd, err;
+
+	nkbtf = 0;
+	memset(func_id, 0, sizeof(func_id));
+	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
+	fd = kbtf_object(&id, name, sizeof(name), true);
+	err = fd < 0 ? fd : dt_kbtf_read_fd(&kbtf[0].b, fd, NULL);
+	if (fd >= 0)
+		close(fd);
+	if (err && dt_kbtf_read_file(&kbtf[0].b, "/sys/kernel/btf/vmlinux"))
+		return;
+	kbtf[0].fd = 0;
+	snprintf(kbtf[0].name, sizeof(kbtf[0].name), "vmlinux");
+	scan_funcs(nkbtf++);
+	id = 0;
+	while (nkbtf < (int)MAX_KBTF &&
+	       (fd = kbtf_object(&id, name, sizeof(name), false)) >= 0) {
 		if (dt_kbtf_read_fd(&kbtf[nkbtf].b, fd, &kbtf[0].b)) {
 			close(fd);
 			continue;

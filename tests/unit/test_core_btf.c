@@ -57,7 +57,7 @@ static void expect_walk(const struct dt_kbtf *kb, const struct btf *lb, __u32 fi
 	struct walk_check w = { .btf = lb, .next = first };
 
 	EXPECT_EQ(dt_kbtf_count(kb), btf__type_cnt(lb));
-	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, walk_fn, &w), 0);
+	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, NULL, walk_fn, &w), 0);
 	EXPECT_EQ(w.next, btf__type_cnt(lb));	/* every type, in order */
 	EXPECT_EQ(w.bad_id, 0);
 	EXPECT_EQ(w.bad_type, 0);
@@ -67,20 +67,63 @@ static void expect_walk(const struct dt_kbtf *kb, const struct btf *lb, __u32 fi
 static void test_walk(const struct dt_kbtf *kb, const struct btf *k)
 {
 	int i, n = btf__type_cnt(k), funcs = 0, seen = 0;
+	struct dt_prefixes pre = {};
 
 	expect_walk(kb, k, 1);
 	for (i = 1; i < n; i++)
 		funcs += btf_is_func(btf__type_by_id(k, i));
-	EXPECT_EQ(dt_kbtf_walk(kb, DT_KIND(BTF_KIND_FUNC), count_fn, &seen), 0);
+	EXPECT_EQ(dt_kbtf_walk(kb, DT_KIND(BTF_KIND_FUNC), NULL, count_fn, &seen), 0);
 	EXPECT_EQ(seen, funcs);
+	/* by name prefix: only FUNCs named "da..." come */
+	for (i = 1, funcs = 0; i < n; i++) {
+		const struct btf_type *t = btf__type_by_id(k, i);
+
+		funcs += btf_is_func(t) && !strncmp(btf__name_by_offset(k, t->name_off), "da", 2);
+	}
+	dt_prefix_add(&pre, "dax_iomap_rw");
 	seen = 0;
-	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, stop_fn, &seen), 42);
+	EXPECT_EQ(dt_kbtf_walk(kb, DT_KIND(BTF_KIND_FUNC), &pre, count_fn, &seen), 0);
+	EXPECT_EQ(seen, funcs);
+	EXPECT(funcs > 10);
+	seen = 0;
+	EXPECT_EQ(dt_kbtf_walk(kb, ~0U, NULL, stop_fn, &seen), 42);
 	EXPECT_EQ(seen, 3);
 	EXPECT(dt_kbtf_type(kb, 0) == NULL);
 	EXPECT(dt_kbtf_type(kb, n) == NULL);
 	EXPECT(!memcmp(dt_kbtf_type(kb, n - 1), btf__type_by_id(k, n - 1),
 		       sizeof(struct btf_type)));
 	EXPECT_STR(dt_kbtf_name(kb, 1u << 31), "");
+}
+
+/* vmlinux's BTF through its BTF object: the same bytes as sysfs gives. */
+static void test_vmlinux_object(const struct dt_kbtf *kb)
+{
+	struct bpf_btf_info info;
+	char name[64] = "";
+	struct dt_kbtf vb;
+	__u32 id = 0, len;
+	int fd, found = 0;
+
+	while (!found && !bpf_btf_get_next_id(id, &id)) {
+		fd = bpf_btf_get_fd_by_id(id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (unsigned long)name;
+		info.name_len = sizeof(name);
+		len = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, "vmlinux")) {
+			found = 1;
+			EXPECT_EQ(dt_kbtf_read_fd(&vb, fd, NULL), 0);
+			EXPECT_EQ(vb.n, kb->n);
+			EXPECT_EQ(vb.str_len, kb->str_len);
+			EXPECT(vb.n == kb->n &&
+			       !memcmp(vb.types, kb->types, kb->off[kb->n - 1] + 12));
+			dt_kbtf_free(&vb);
+		}
+		close(fd);
+	}
+	EXPECT(found);
 }
 
 /* A module's split BTF, read from its object, against libbpf's. */
@@ -322,6 +365,7 @@ int main(void)
 	}
 	EXPECT_EQ(dt_kbtf_read_file(&kb, "/sys/kernel/btf/vmlinux"), 0);
 	test_walk(&kb, k);
+	test_vmlinux_object(&kb);
 	test_module(&kb, k);
 	test_core_btf(&kb, k);
 	dt_kbtf_free(&kb);
