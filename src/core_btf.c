@@ -50,12 +50,15 @@ static struct btf *obj_btf(const void *elf, size_t sz)
 		return NULL;
 	sh = (const void *)((const char *)elf + eh->e_shoff);
 	strs = &sh[eh->e_shstrndx];
+	if (strs->sh_offset > sz || strs->sh_size > sz - strs->sh_offset ||
+	    strs->sh_size < sizeof(".BTF"))
+		return NULL;
 	for (i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_name >= strs->sh_size || strs->sh_offset > sz ||
+		if (sh[i].sh_name > strs->sh_size - sizeof(".BTF") ||
 		    sh[i].sh_offset > sz || sh[i].sh_size > sz - sh[i].sh_offset)
 			continue;
 		name = (const char *)elf + strs->sh_offset + sh[i].sh_name;
-		if (!strcmp(name, ".BTF"))
+		if (!memcmp(name, ".BTF", sizeof(".BTF")))
 			return btf__new((const char *)elf + sh[i].sh_offset,
 					sh[i].sh_size);
 	}

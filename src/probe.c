@@ -298,7 +298,7 @@ static int kbtf_object(__u32 *id, char *name, size_t len, bool want_vmlinux)
 		info.name_len = len;
 		ilen = sizeof(info);
 		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && info.kernel_btf &&
-		    !strcmp(name, "vmlinux") == want_vmlinux)
+		    (strcmp(name, "vmlinux") == 0) == want_vmlinux)
 			return fd;
 		close(fd);
 	}

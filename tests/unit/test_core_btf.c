@@ -310,6 +310,9 @@ static void test_core_btf(const struct dt_kbtf *kb, const struct btf *k)
 	elf = dax_trace_bpf__elf_bytes(&sz);
 	EXPECT_EQ(dt_core_btf(NULL, elf, sz, &info), -ENOENT);
 	EXPECT_EQ(dt_core_btf(kb, junk, sizeof(junk), &info), -ENOENT);
+	/* the object cut short: its section headers are past the end */
+	EXPECT_EQ(dt_core_btf(kb, elf, 64, &info), -ENOENT);
+	EXPECT_EQ(dt_core_btf(kb, elf, sz / 2, &info), -ENOENT);
 	fd = dt_core_btf(kb, elf, sz, &info);
 	EXPECT(fd >= 0);
 	if (fd < 0)
