@@ -183,6 +183,27 @@ int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base)
 	return err;
 }
 
+int dt_kbtf_next_object(__u32 *id, char *name, size_t len)
+{
+	struct bpf_btf_info info;
+	__u32 ilen;
+	int fd;
+
+	while (!bpf_btf_get_next_id(*id, id)) {
+		fd = bpf_btf_get_fd_by_id(*id);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.name = (unsigned long)name;
+		info.name_len = len;
+		ilen = sizeof(info);
+		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && info.kernel_btf)
+			return fd;
+		close(fd);
+	}
+	return -ENOENT;
+}
+
 void dt_kbtf_free(struct dt_kbtf *b)
 {
 	free(b->off);

@@ -8,6 +8,7 @@
 #ifndef __DT_KBTF_H
 #define __DT_KBTF_H
 
+#include <stddef.h>
 #include <linux/types.h>
 
 struct btf_type;
@@ -27,6 +28,13 @@ int dt_kbtf_read_file(struct dt_kbtf *b, const char *path);
 /* A module's split BTF, from the fd of its BTF object. */
 int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base);
 void dt_kbtf_free(struct dt_kbtf *b);
+/*
+ * The fd of the next kernel BTF object (vmlinux's, a module's) after *id,
+ * its name in name; -ENOENT when none is left. Reading a BTF through its
+ * object takes one copy, where sysfs hands it out a page per read()
+ * (1350 of them for 6.1's vmlinux).
+ */
+int dt_kbtf_next_object(__u32 *id, char *name, size_t len);
 
 /* All ids below this are valid, the base's included (btf__type_cnt()). */
 static inline __u32 dt_kbtf_count(const struct dt_kbtf *b)

@@ -277,32 +277,17 @@ static int scan_funcs(int k)
 	return sc.found;
 }
 
-/*
- * The fd of the next kernel BTF object after *id that is vmlinux's (or,
- * !want_vmlinux, a module's), its name in name; -ENOENT when none is
- * left. Its info hands over the whole BTF in one copy, where sysfs reads
- * it out a page per read() (1350 of them for 6.1's vmlinux).
- */
-static int kbtf_object(__u32 *id, char *name, size_t len, bool want_vmlinux)
+/* The next kernel BTF object that is vmlinux's, or (!vmlinux) a module's. */
+static int kbtf_object(__u32 *id, char *name, size_t len, bool vmlinux)
 {
-	struct bpf_btf_info info;
-	__u32 ilen;
 	int fd;
 
-	while (!bpf_btf_get_next_id(*id, id)) {
-		fd = bpf_btf_get_fd_by_id(*id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.name = (unsigned long)name;
-		info.name_len = len;
-		ilen = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &ilen) && info.kernel_btf &&
-		    (strcmp(name, "vmlinux") == 0) == want_vmlinux)
+	while ((fd = dt_kbtf_next_object(id, name, len)) >= 0) {
+		if ((strcmp(name, "vmlinux") == 0) == vmlinux)
 			return fd;
 		close(fd);
 	}
-	return -ENOENT;
+	return fd;
 }
 
 static void kbtf_load(void)

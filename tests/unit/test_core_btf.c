@@ -98,21 +98,13 @@ static void test_walk(const struct dt_kbtf *kb, const struct btf *k)
 /* vmlinux's BTF through its BTF object: the same bytes as sysfs gives. */
 static void test_vmlinux_object(const struct dt_kbtf *kb)
 {
-	struct bpf_btf_info info;
 	char name[64] = "";
 	struct dt_kbtf vb;
-	__u32 id = 0, len;
+	__u32 id = 0;
 	int fd, found = 0;
 
-	while (!found && !bpf_btf_get_next_id(id, &id)) {
-		fd = bpf_btf_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.name = (unsigned long)name;
-		info.name_len = sizeof(name);
-		len = sizeof(info);
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && !strcmp(name, "vmlinux")) {
+	while (!found && (fd = dt_kbtf_next_object(&id, name, sizeof(name))) >= 0) {
+		if (!strcmp(name, "vmlinux")) {
 			found = 1;
 			EXPECT_EQ(dt_kbtf_read_fd(&vb, fd, NULL), 0);
 			EXPECT_EQ(vb.n, kb->n);
@@ -129,23 +121,14 @@ static void test_vmlinux_object(const struct dt_kbtf *kb)
 /* A module's split BTF, read from its object, against libbpf's. */
 static void test_module(const struct dt_kbtf *kb, const struct btf *k)
 {
-	struct bpf_btf_info info;
 	char name[64] = "";
 	struct dt_kbtf mb;
 	struct btf *lm;
-	__u32 id = 0, len;
+	__u32 id = 0;
 	int fd, tested = 0;
 
-	while (!tested && !bpf_btf_get_next_id(id, &id)) {
-		fd = bpf_btf_get_fd_by_id(id);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.name = (unsigned long)name;
-		info.name_len = sizeof(name);
-		len = sizeof(info);
-		if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.kernel_btf ||
-		    !strcmp(name, "vmlinux")) {
+	while (!tested && (fd = dt_kbtf_next_object(&id, name, sizeof(name))) >= 0) {
+		if (!strcmp(name, "vmlinux")) {
 			close(fd);
 			continue;
 		}
