@@ -3,10 +3,17 @@
  * A minimal kernel BTF for libbpf's CO-RE relocation. libbpf looks for
  * each type the object relocates by walking every type of vmlinux, once
  * per type: twelve walks, a fifth of start-up under emulation. Handed a
- * BTF that holds only the kernel types the object names (and what those
- * hold by value), it walks that instead. Pointers inside it point to
- * void: a CO-RE access never follows one within a relocation (each
- * BPF_CORE_READ step is a relocation of its own, rooted at the pointee).
+ * BTF that holds only the kernel types its relocations can pick (and
+ * what those hold by value), it walks that instead.
+ *
+ * The roots are read from the object's own .BTF.ext, as libbpf reads
+ * them, and matched by libbpf's rules (flavours by their essential name,
+ * on both sides). Pointers inside the copy point to void: a field or
+ * enum relocation never follows one (each BPF_CORE_READ step is a
+ * relocation of its own, rooted at the pointee). Kinds that compare
+ * whole type graphs or hand out kernel type ids, a root vmlinux lacks
+ * (libbpf would then search the modules), or anything unexpected: no
+ * minimal BTF, and libbpf searches the kernel's as it always did.
  */
 #define _GNU_SOURCE	/* memfd_create() */
 #include <elf.h>
@@ -15,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <linux/bpf.h>
 #include <bpf/btf.h>
 #include "kbtf.h"
 #include "core_btf.h"
@@ -24,9 +32,12 @@
 struct names {
 	const char *s[NAME_SLOTS];
 	size_t len[NAME_SLOTS];
+	bool found[NAME_SLOTS];	/* a vmlinux type goes by it */
 	int n;
 	struct dt_prefixes pre;
 };
+
+#define COPYING		(~0U)	/* map[]: being copied, not yet done */
 
 struct copy {
 	const struct dt_kbtf *src;
@@ -35,11 +46,13 @@ struct copy {
 	int void_ptr;
 };
 
-/* The object's own .BTF, found in its ELF image by section name. */
-static struct btf *obj_btf(const void *elf, size_t sz)
+/* A section of the object's ELF image, by name; NULL if absent or bad. */
+static const void *elf_section(const void *elf, size_t sz, const char *want,
+			       size_t *len)
 {
 	const Elf64_Ehdr *eh = elf;
 	const Elf64_Shdr *sh, *strs;
+	size_t wlen = strlen(want) + 1;
 	const char *name;
 	int i;
 
@@ -51,16 +64,17 @@ static struct btf *obj_btf(const void *elf, size_t sz)
 	sh = (const void *)((const char *)elf + eh->e_shoff);
 	strs = &sh[eh->e_shstrndx];
 	if (strs->sh_offset > sz || strs->sh_size > sz - strs->sh_offset ||
-	    strs->sh_size < sizeof(".BTF"))
+	    strs->sh_size < wlen)
 		return NULL;
 	for (i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_name > strs->sh_size - sizeof(".BTF") ||
+		if (sh[i].sh_name > strs->sh_size - wlen ||
 		    sh[i].sh_offset > sz || sh[i].sh_size > sz - sh[i].sh_offset)
 			continue;
 		name = (const char *)elf + strs->sh_offset + sh[i].sh_name;
-		if (!memcmp(name, ".BTF", sizeof(".BTF")))
-			return btf__new((const char *)elf + sh[i].sh_offset,
-					sh[i].sh_size);
+		if (!memcmp(name, want, wlen)) {
+			*len = sh[i].sh_size;
+			return (const char *)elf + sh[i].sh_offset;
+		}
 	}
 	return NULL;
 }
@@ -74,12 +88,19 @@ static unsigned int name_hash(const char *s, size_t len)
 	return h;
 }
 
-/* A flavour ("iov_iter___old") is looked for by its essential name. */
+/*
+ * A flavour ("iov_iter___old") goes by its essential name: up to the
+ * last "___" with no underscore on either side, as libbpf has it.
+ */
 static size_t essential_len(const char *s)
 {
-	const char *f = strstr(s, "___");
+	size_t n = strlen(s), i;
 
-	return f ? (size_t)(f - s) : strlen(s);
+	for (i = n >= 5 ? n - 5 + 1 : 0; i-- > 0;) {
+		if (s[i] != '_' && !memcmp(s + i + 1, "___", 3) && s[i + 4] != '_')
+			return i + 1;
+	}
+	return n;
 }
 
 static int names_add(struct names *nm, const char *s)
@@ -104,44 +125,93 @@ static int names_add(struct names *nm, const char *s)
 	return 0;
 }
 
-static bool names_has(const struct names *nm, const char *s)
+/* The slot of s's essential name, -1 if it is none of the roots'. */
+static int names_find(const struct names *nm, const char *s)
 {
-	size_t len = strlen(s);
+	size_t len = essential_len(s);
 	unsigned int i = name_hash(s, len);
 
 	for (;; i++) {
 		i &= NAME_SLOTS - 1;
 		if (!nm->s[i])
-			return false;
+			return -1;
 		if (nm->len[i] == len && !memcmp(nm->s[i], s, len))
-			return true;
+			return i;
 	}
 }
 
-/* What CO-RE may look up: the object's named structs, unions, enums, typedefs. */
+/* The kinds a root can be, and its kernel candidates with it. */
 #define ROOT_KINDS	(DT_KIND(BTF_KIND_STRUCT) | DT_KIND(BTF_KIND_UNION) | \
 			 DT_KIND(BTF_KIND_ENUM) | DT_KIND(BTF_KIND_ENUM64) | \
 			 DT_KIND(BTF_KIND_TYPEDEF))
 
-static bool rootable(const struct btf_type *t)
+/* .BTF.ext's header, as far as the CO-RE relocations (libbpf's layout). */
+struct btf_ext_head {
+	__u16 magic;
+	__u8 version;
+	__u8 flags;
+	__u32 hdr_len;
+	__u32 func_info_off, func_info_len;
+	__u32 line_info_off, line_info_len;
+	__u32 core_relo_off, core_relo_len;
+};
+
+/* One relocation's root: its name, if it is one the copy can serve. */
+static int add_root(const struct btf *ob, const struct bpf_core_relo *r,
+		    struct names *nm)
 {
-	return ROOT_KINDS & DT_KIND(btf_kind(t));
+	const struct btf_type *t = btf__type_by_id(ob, r->type_id);
+
+	switch (r->kind) {
+	case BPF_CORE_TYPE_ID_LOCAL:
+		return 0;	/* the object's own id: no kernel type */
+	case BPF_CORE_TYPE_ID_TARGET:
+	case BPF_CORE_TYPE_EXISTS:
+	case BPF_CORE_TYPE_SIZE:
+	case BPF_CORE_TYPE_MATCHES:
+		return -EOPNOTSUPP;	/* whole graphs, or kernel ids */
+	default:
+		break;
+	}
+	if (!t || !t->name_off || !(ROOT_KINDS & DT_KIND(btf_kind(t))))
+		return -EOPNOTSUPP;
+	return names_add(nm, btf__name_by_offset(ob, t->name_off));
 }
 
-static int collect_names(const struct btf *ob, struct names *nm)
+/* The names of the types the object's CO-RE relocations are rooted at. */
+static int collect_names(const void *elf, size_t sz, const struct btf *ob,
+			 struct names *nm)
 {
-	int i, n = btf__type_cnt(ob), err;
-	const struct btf_type *t;
+	const struct btf_ext_head *h;
+	const char *p, *end;
+	__u32 rec, n, i;
+	size_t len = 0;
+	int err;
 
-	for (i = 1; i < n; i++) {
-		t = btf__type_by_id(ob, i);
-		if (!rootable(t) || !t->name_off)
-			continue;
-		err = names_add(nm, btf__name_by_offset(ob, t->name_off));
-		if (err)
-			return err;
+	h = elf_section(elf, sz, ".BTF.ext", &len);
+	if (!h || len < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    h->hdr_len < sizeof(*h) || h->hdr_len > len ||
+	    h->core_relo_off > len - h->hdr_len ||
+	    h->core_relo_len > len - h->hdr_len - h->core_relo_off ||
+	    h->core_relo_len < sizeof(rec))
+		return -ENOENT;
+	p = (const char *)h + h->hdr_len + h->core_relo_off;
+	end = p + h->core_relo_len;
+	memcpy(&rec, p, sizeof(rec));
+	if (rec < sizeof(struct bpf_core_relo))
+		return -EINVAL;
+	for (p += sizeof(rec); end - p >= 8; ) {	/* sec_name_off, num_info */
+		memcpy(&n, p + 4, sizeof(n));
+		p += 8;
+		if (n > (size_t)(end - p) / rec)
+			return -EINVAL;
+		for (i = 0; i < n; i++, p += rec) {
+			err = add_root(ob, (const struct bpf_core_relo *)p, nm);
+			if (err)
+				return err;
+		}
 	}
-	return 0;
+	return p == end ? 0 : -EINVAL;
 }
 
 static int copy_type(struct copy *c, __u32 id);
@@ -181,7 +251,17 @@ static int copy_enum(struct copy *c, const struct btf_type *t, const char *name)
 		for (i = 0; id > 0 && !err && i < n; i++)
 			err = btf__add_enum_value(c->dst,
 						  dt_kbtf_name(c->src, e[i].name_off),
-						  e[i].val);
+						  btf_kflag(t) ? (__s64)e[i].val :
+						  (__s64)(__u32)e[i].val);
+		/*
+		 * libbpf marks an enum signed when a value is negative; the
+		 * kernel's says which it is (an unsigned one's values past
+		 * 2^31 would read negative), and CO-RE's enum values follow it
+		 */
+		if (id > 0 && !err)
+			((struct btf_type *)btf__type_by_id(c->dst, id))->info =
+				(t->info & (1U << 31)) |
+				(btf__type_by_id(c->dst, id)->info & ~(1U << 31));
 	} else {
 		const struct btf_enum64 *e = btf_enum64(t);
 
@@ -223,11 +303,18 @@ static int copy_type(struct copy *c, __u32 id)
 	const char *name;
 	int nid, elem, idx;
 
-	if (!id || c->map[id])
-		return id ? (int)c->map[id] : 0;
+	if (!id)
+		return 0;
+	if (id >= dt_kbtf_count(c->src))
+		return -EINVAL;
+	if (c->map[id] == COPYING)	/* held by value within itself */
+		return -ELOOP;
+	if (c->map[id])
+		return c->map[id];
 	t = dt_kbtf_type(c->src, id);
 	if (!t)
 		return -EINVAL;
+	c->map[id] = COPYING;
 	name = dt_kbtf_name(c->src, t->name_off);
 	switch (btf_kind(t)) {
 	case BTF_KIND_PTR:
@@ -236,7 +323,9 @@ static int copy_type(struct copy *c, __u32 id)
 		nid = c->void_ptr;
 		break;
 	case BTF_KIND_INT:
-		nid = btf__add_int(c->dst, name, t->size, btf_int_encoding(t));
+		/* what btf__add_int() can say: whole bytes at offset 0 */
+		nid = btf_int_offset(t) || btf_int_bits(t) != t->size * 8 ? -EINVAL :
+		      btf__add_int(c->dst, name, t->size, btf_int_encoding(t));
 		break;
 	case BTF_KIND_FLOAT:
 		nid = btf__add_float(c->dst, name, t->size);
@@ -267,41 +356,50 @@ static int copy_type(struct copy *c, __u32 id)
 		nid = copy_ref(c, t, name);
 		break;
 	default:
-		/* a function type is only ever held through a pointer */
-		return -EINVAL;
+		/* a function type: held through a pointer, not by a root */
+		nid = -EINVAL;
+		break;
 	}
-	if (nid > 0)
-		c->map[id] = nid;
+	c->map[id] = nid > 0 ? nid : 0;
 	return nid < 0 ? nid : (nid ? nid : -EINVAL);
 }
 
 struct roots {
 	struct copy *c;
-	const struct names *nm;
+	struct names *nm;
 	int n;
 };
 
 static int root_fn(void *ctx, __u32 id, const struct btf_type *t, const char *name)
 {
 	struct roots *r = ctx;
-	int err;
+	int slot, err;
 
-	if (!*name || !names_has(r->nm, name))
+	slot = *name ? names_find(r->nm, name) : -1;
+	if (slot < 0)
 		return 0;
 	err = copy_type(r->c, id);
 	if (err < 0)
 		return err;
+	r->nm->found[slot] = true;
 	r->n++;
 	return 0;
 }
 
-/* Every kernel type CO-RE could pick for one of the object's names. */
-static int copy_roots(struct copy *c, const struct names *nm, int *nroots)
+/*
+ * Every vmlinux type CO-RE could pick for one of the roots; -ENOENT if a
+ * root has none (libbpf would look in the modules' BTF next).
+ */
+static int copy_roots(struct copy *c, struct names *nm, int *nroots)
 {
 	struct roots r = { .c = c, .nm = nm };
-	int err = dt_kbtf_walk(c->src, ROOT_KINDS, &nm->pre, root_fn, &r);
+	int err = dt_kbtf_walk(c->src, ROOT_KINDS, &nm->pre, root_fn, &r), i;
 
 	*nroots = r.n;
+	for (i = 0; !err && i < NAME_SLOTS; i++) {
+		if (nm->s[i] && !nm->found[i])
+			err = -ENOENT;
+	}
 	return err;
 }
 
@@ -326,7 +424,9 @@ int dt_core_btf(const struct dt_kbtf *kernel, const void *elf, size_t sz,
 {
 	struct names *nm = calloc(1, sizeof(*nm));
 	struct copy c = { .src = kernel };
-	struct btf *ob = obj_btf(elf, sz);
+	size_t btf_len = 0;
+	const void *btf_sec = elf_section(elf, sz, ".BTF", &btf_len);
+	struct btf *ob = btf_sec ? btf__new(btf_sec, btf_len) : NULL;
 	const void *raw;
 	__u32 rawsz;
 	int fd = -1, err = -ENOMEM;
@@ -339,7 +439,7 @@ int dt_core_btf(const struct dt_kbtf *kernel, const void *elf, size_t sz,
 	}
 	if (!nm || !c.dst || !c.map)
 		goto out;
-	err = collect_names(ob, nm);
+	err = collect_names(elf, sz, ob, nm);
 	if (!err)
 		err = copy_roots(&c, nm, &info->roots);
 	if (err)

@@ -761,7 +761,7 @@ static int core_btf_make(void)
 	elf = dax_trace_bpf__elf_bytes(&sz);
 	fd = dt_core_btf(dt_probe_kernel_btf(), elf, sz, &info);
 	if (env.verbose && fd >= 0)
-		fprintf(stderr, "daxtrace: CO-RE: relocating against %d kernel types (%u bytes), the %d that share a name with one of the object's %d and what they hold\n",
+		fprintf(stderr, "daxtrace: CO-RE: relocating against %d kernel types (%u bytes): the %d that go by the names of the object's %d relocation roots, and what they hold\n",
 			info.types, info.bytes, info.roots, info.names);
 	else if (env.verbose)
 		fprintf(stderr, "daxtrace: CO-RE: no minimal BTF (%s): libbpf searches the kernel's\n",
@@ -813,6 +813,8 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 	if (err) {
 		fprintf(stderr, "daxtrace: failed to size the thread slots: %s\n",
 			strerror(-err));
+		if (core_fd >= 0)
+			close(core_fd);
 		return err;
 	}
 

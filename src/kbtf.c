@@ -69,7 +69,8 @@ static int index_types(struct dt_kbtf *b, char *data, size_t size,
 	    h->type_len > size - h->hdr_len - h->type_off ||
 	    h->str_off > size - h->hdr_len ||
 	    h->str_len > size - h->hdr_len - h->str_off ||
-	    (h->str_len && data[h->hdr_len + h->str_off + h->str_len - 1]))
+	    (h->str_len && data[h->hdr_len + h->str_off + h->str_len - 1]) ||
+	    (h->hdr_len + h->type_off) % 4)	/* records are read in place */
 		return -EINVAL;
 	b->types = data + h->hdr_len + h->type_off;
 	b->strs = data + h->hdr_len + h->str_off;
@@ -201,7 +202,7 @@ int dt_kbtf_next_object(__u32 *id, char *name, size_t len)
 			return fd;
 		close(fd);
 	}
-	return -ENOENT;
+	return errno == ENOENT ? -ENOENT : -errno;	/* -EPERM: not root */
 }
 
 void dt_kbtf_free(struct dt_kbtf *b)

@@ -30,7 +30,8 @@ int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base);
 void dt_kbtf_free(struct dt_kbtf *b);
 /*
  * The fd of the next kernel BTF object (vmlinux's, a module's) after *id,
- * its name in name; -ENOENT when none is left. Reading a BTF through its
+ * its name in name; -ENOENT when none is left, -EPERM without the
+ * privilege to look (CAP_SYS_ADMIN). Reading a BTF through its
  * object takes one copy, where sysfs hands it out a page per read()
  * (1350 of them for 6.1's vmlinux).
  */

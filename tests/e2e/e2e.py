@@ -231,8 +231,9 @@ def test_list_probes():
             eq(f.read(), "", "ftrace: no kprobe event left")
     else:
         # CO-RE relocated against the minimal BTF, and the first load took it
-        core = re.findall(r"CO-RE: relocating against (\d+) kernel types .*, the (\d+) "
-                          r"that share a name with one of the object's (\d+)", p.stderr)
+        core = re.findall(r"CO-RE: relocating against (\d+) kernel types .*: the (\d+) "
+                          r"that go by the names of the object's (\d+) relocation roots",
+                          p.stderr)
         check(len(core) == 1 and all(int(x) > 0 for x in core[0]),
               "-v: CO-RE's minimal BTF: %r" % core)
         check("optimistic load refused" not in p.stderr, "-v: the first load succeeded")
