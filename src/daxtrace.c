@@ -8,6 +8,7 @@
 #include <argp.h>
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
@@ -730,6 +731,22 @@ static void make_run_id(char *buf, size_t len)
 		 (long long)ts.tv_sec, ts.tv_nsec);
 }
 
+/*
+ * Start-up reads the kernel's BTF twice, probing's copy then libbpf's
+ * (5.5 MB each on 6.1). From the heap rather than fresh mmaps, the
+ * second reuses the pages the first freed instead of faulting in new
+ * ones: 2091 page faults to 1476, 3 ms of CPU under emulation. Once
+ * attached (or off to the ftrace backend), glibc's defaults again, and
+ * the pages kept meanwhile go back.
+ */
+static void startup_heap(bool on)
+{
+	mallopt(M_MMAP_THRESHOLD, on ? 64 << 20 : 128 << 10);
+	mallopt(M_TRIM_THRESHOLD, on ? 64 << 20 : 128 << 10);
+	if (!on)
+		malloc_trim(0);
+}
+
 static int run_ftrace(struct dt_out *out)
 {
 	struct dt_ftrace_cfg cfg = {
@@ -739,6 +756,7 @@ static int run_ftrace(struct dt_out *out)
 	};
 
 	dt_probe_release();	/* BTF fds kept for a BPF load that will not come */
+	startup_heap(false);
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
 	return dt_ftrace_main(&cfg, out, &exiting);
@@ -885,6 +903,7 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return dt_offline_report_main(argc - 1, argv + 1);
+	startup_heap(true);
 	/* quiet until -v is parsed: --btf is checked through libbpf */
 	libbpf_set_print(libbpf_print);
 	argv[0] = "daxtrace";	/* argp's messages then read "daxtrace: ..." */
@@ -983,6 +1002,7 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	phase("attaching", &t0);
+	startup_heap(false);
 	if (env.verbose)
 		fprintf(stderr, "daxtrace: attached after %.0f ms of CPU since exec\n",
 			cpu_ms());
