@@ -52,7 +52,7 @@ static long type_tail(const struct btf_type *t)
 	}
 }
 
-/* Takes data (malloc'ed) whatever the outcome. */
+/* Takes data (malloc'ed): on failure, *b is left empty and data freed. */
 static int index_types(struct dt_kbtf *b, char *data, size_t size,
 		       const struct dt_kbtf *base)
 {
@@ -71,7 +71,7 @@ static int index_types(struct dt_kbtf *b, char *data, size_t size,
 	    h->str_len > size - h->hdr_len - h->str_off ||
 	    (h->str_len && data[h->hdr_len + h->str_off + h->str_len - 1]) ||
 	    (h->hdr_len + h->type_off) % 4)	/* records are read in place */
-		return -EINVAL;
+		goto bad;
 	b->types = data + h->hdr_len + h->type_off;
 	b->strs = data + h->hdr_len + h->str_off;
 	b->str_len = h->str_len;
@@ -80,21 +80,26 @@ static int index_types(struct dt_kbtf *b, char *data, size_t size,
 	b->start_str = base ? base->str_len : 0;
 	/* every record is at least a header long */
 	b->off = malloc((h->type_len / sizeof(*t) + 1) * sizeof(*b->off));
-	if (!b->off)
+	if (!b->off) {
+		dt_kbtf_free(b);
 		return -ENOMEM;
+	}
 	p = b->types;
 	end = p + h->type_len;
 	while (p < end) {
 		t = (const void *)p;
 		if ((size_t)(end - p) < sizeof(*t))
-			return -EINVAL;
+			goto bad;
 		tail = type_tail(t);
 		if (tail < 0 || (size_t)(end - p) - sizeof(*t) < (size_t)tail)
-			return -EINVAL;
+			goto bad;
 		b->off[b->n++] = p - b->types;
 		p += sizeof(*t) + tail;
 	}
 	return 0;
+bad:
+	dt_kbtf_free(b);
+	return -EINVAL;
 }
 
 static int read_all(int fd, char **out, size_t *len)
@@ -149,10 +154,7 @@ int dt_kbtf_read_file(struct dt_kbtf *b, const char *path)
 	close(fd);
 	if (err)
 		return err;
-	err = index_types(b, data, len, NULL);
-	if (err)
-		dt_kbtf_free(b);
-	return err;
+	return index_types(b, data, len, NULL);
 }
 
 int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base)
@@ -178,10 +180,7 @@ int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base)
 		free(data);
 		return err;
 	}
-	err = index_types(b, data, size, base);
-	if (err)
-		dt_kbtf_free(b);
-	return err;
+	return index_types(b, data, size, base);
 }
 
 int dt_kbtf_next_object(__u32 *id, char *name, size_t len)

@@ -327,7 +327,7 @@ static void kbtf_load(void)
 	}
 }
 
-static void kbtf_free(void)
+void dt_probe_free_btf(void)
 {
 	int i;
 
@@ -455,7 +455,7 @@ static void syms_lookup(void)
 				(int)NSYMS - n, n);
 	}
 	if (own)
-		kbtf_free();
+		dt_probe_free_btf();
 }
 
 /* Keep where fentry attaches: the fd outlives probing, until the load. */
@@ -475,12 +475,6 @@ static void keep_btf(struct dt_target *t)
 const struct dt_kbtf *dt_probe_kernel_btf(void)
 {
 	return nkbtf > 0 ? &kbtf[0].b : NULL;
-}
-
-void dt_probe_free_btf(void)
-{
-	if (nkbtf >= 0)
-		kbtf_free();
 }
 
 void dt_probe_release(void)
