@@ -310,11 +310,14 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static bool libbpf_quiet;	/* the optimistic first load: its log is not worth reading */
+static bool libbpf_read_kbtf;	/* libbpf parsed all of the kernel's BTF itself */
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (level == LIBBPF_DEBUG && !env.verbose)
-		return 0;
-	if (!env.verbose)
+	if (strstr(fmt, "loading kernel BTF"))
+		libbpf_read_kbtf = true;
+	if (!env.verbose || libbpf_quiet)
 		return 0;	/* failures are reported once, with context, by us */
 	return vfprintf(stderr, fmt, ap);
 }
@@ -360,6 +363,23 @@ static int handle_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * libbpf 1.1 parses all of vmlinux's BTF for any fentry/fexit program
+ * that does not attach to another BPF program, only to look up its
+ * target, which trace_prepare() hands it already: 16 ms of a start-up.
+ * A stand-in attach_prog_fd, which libbpf only keeps until
+ * trace_prepare() clears it, tells it not to. CO-RE still gets the
+ * kernel's BTF where it needs it (no minimal BTF: libbpf loads it).
+ */
+static void no_vmlinux_btf(struct bpf_object *obj, const char *name)
+{
+	struct bpf_program *p;
+
+	p = name ? bpf_object__find_program_by_name(obj, name) : NULL;
+	if (p)
+		bpf_program__set_attach_target(p, INT_MAX, NULL);
+}
+
 static void set_autoload(struct bpf_object *obj, const char *name, bool on)
 {
 	struct bpf_program *p;
@@ -387,6 +407,8 @@ static void select_programs(struct dax_trace_bpf *skel)
 		case DT_M_FENTRY:
 			set_autoload(obj, t->fe, !t->no_entry);
 			set_autoload(obj, t->fx, true);
+			no_vmlinux_btf(obj, t->fe);
+			no_vmlinux_btf(obj, t->fx);
 			break;
 		case DT_M_KPROBE:
 			set_autoload(obj, t->kp, true);
@@ -429,6 +451,7 @@ static int trace_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *op
 
 	if (!t || t->method != DT_M_FENTRY || t->btf_id <= 0)
 		return -ESRCH;
+	opts->attach_prog_fd = 0;	/* the stand-in of no_vmlinux_btf() */
 	opts->attach_btf_id = t->btf_id;
 	opts->attach_btf_obj_fd = t->btf_fd;
 	return 0;
@@ -732,12 +755,12 @@ static void make_run_id(char *buf, size_t len)
 }
 
 /*
- * Start-up reads the kernel's BTF twice, probing's copy then libbpf's
- * (5.5 MB each on 6.1). From the heap rather than fresh mmaps, the
- * second reuses the pages the first freed instead of faulting in new
- * ones: 2091 page faults to 1476, 3 ms of CPU under emulation. Once
- * attached (or off to the ftrace backend), glibc's defaults again, and
- * the pages kept meanwhile go back.
+ * Start-up's big buffers (probing's copy of the kernel's BTF, 5.5 MB on
+ * 6.1, and its index; libbpf's copy too when it parses its own) come
+ * from the heap rather than fresh mmaps, so what is allocated after they
+ * are freed reuses their pages instead of faulting in new ones: 888 page
+ * faults per start to 345. Once attached (or off to the ftrace backend),
+ * glibc's defaults again, and the pages kept meanwhile go back.
  */
 static void startup_heap(bool on)
 {
@@ -838,15 +861,18 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 
 	select_programs(skel);
 	phase("opening the BPF object", t0);
-	if (first)	/* the retry's log is the one worth reading */
-		libbpf_set_print(NULL);
+	libbpf_quiet = first;	/* the retry's log is the one worth reading */
+	libbpf_read_kbtf = false;
 	err = dax_trace_bpf__load(skel);
 	dt_probe_release();	/* the loaded programs hold their BTF */
 	if (core_fd >= 0)
 		close(core_fd);
-	if (first)
-		libbpf_set_print(libbpf_print);
+	libbpf_quiet = false;
 	phase("loading (CO-RE + verifier)", t0);
+	if (env.verbose && !err)
+		fprintf(stderr, "daxtrace: libbpf %s\n", libbpf_read_kbtf ?
+			"parsed the kernel's BTF itself" :
+			"did not parse the kernel's BTF: it had the attach ids and CO-RE's types");
 	if (err && first)
 		goto retry;
 	if (err) {

@@ -237,6 +237,9 @@ def test_list_probes():
         check(len(core) == 1 and all(int(x) > 0 for x in core[0]),
               "-v: CO-RE's minimal BTF: %r" % core)
         check("optimistic load refused" not in p.stderr, "-v: the first load succeeded")
+        # attach ids and CO-RE's types handed over: libbpf reads no kernel BTF of its own
+        check("libbpf did not parse the kernel's BTF" in p.stderr,
+              "-v: libbpf left the kernel's BTF alone")
         # the raw BTF reader on a kernel with module BTF (the host has none)
         u = subprocess.run([os.path.join(ROOT, "build", "test_core_btf")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
