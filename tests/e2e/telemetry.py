@@ -343,6 +343,7 @@ def test_robustness():
         print("  RSS after warm-up %d KiB, after abuse %d KiB" % (rss0, rss1), flush=True)
         check(rss1 - rss0 <= 256,
               "memory flat: RSS %d -> %d KiB" % (rss0, rss1))
+        eq(e2e.thp_state(pid), ("0", 0), "no transparent huge pages (THP_enabled, AnonHugePages)")
     finally:
         ex.stop()
 
