@@ -999,6 +999,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "daxtrace: optimistic load refused: probing each target\n");
 		err = dt_probe_targets(env.deep, env.force, env.nforce, false,
 				       err_msg, sizeof(err_msg));
+		phase("probing each target", &t0);
 		if (auto_backend && err != -EINVAL &&
 		    (err || dt_targets[0].method < DT_M_FENTRY)) {
 			err = run_ftrace(&out);

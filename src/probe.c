@@ -491,9 +491,10 @@ void dt_probe_release(void)
 }
 
 /*
- * fentry needs the function in vmlinux or module BTF, an ftrace site, and
- * a program the kernel accepts for it: the test load checks all of that
- * against the real attach target.
+ * fentry needs the function in vmlinux or module BTF, an ftrace site, a
+ * program the kernel accepts for it, and room on its trampoline: the test
+ * program, an fexit (the stricter), is loaded and attached for real. Only
+ * after a refused optimistic start: each attach is two ftrace updates.
  */
 static bool fentry_ok(const struct dt_target *t)
 {
@@ -503,8 +504,8 @@ static bool fentry_ok(const struct dt_target *t)
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_FENTRY);
-	int fd, pfd;
+		    .expected_attach_type = BPF_TRACE_FEXIT);
+	int fd, pfd, lfd;
 
 	if (!ftrace_site(t->func))
 		return false;
@@ -515,8 +516,12 @@ static bool fentry_ok(const struct dt_target *t)
 	pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
 	if (pfd < 0)
 		return false;
+	/* a full trampoline (E2BIG), or a live patch that fexit cannot share */
+	lfd = bpf_raw_tracepoint_open(NULL, pfd);
+	if (lfd >= 0)
+		close(lfd);
 	close(pfd);
-	return true;
+	return lfd >= 0;
 }
 
 /*

@@ -543,6 +543,54 @@ def test_methods():
        "kprobe: short copies are user-side")
 
 
+def tracing_links(pid):
+    """How many fentry/fexit links a process holds."""
+    n = 0
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                n += "link_type:\ttracing" in f.read()
+        except OSError:
+            pass
+    return n
+
+
+def test_full_trampoline():
+    """Another tracer holds all 38 slots of dax_iomap_rw's trampoline: the
+    optimistic start is refused at attach, the retry finds fentry refused
+    for real and takes a kprobe there, and the counts stay exact."""
+    if FTRACE:
+        return
+    print("a full trampoline: retry, kprobe for that target", flush=True)
+    script = " ".join("kfunc:dax_iomap_rw { @c%d = count(); }" % i for i in range(38))
+    bt = subprocess.Popen(["bpftrace", "-e", script], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while tracing_links(bt.pid) < 38 and bt.poll() is None and \
+                time.monotonic() < deadline:
+            time.sleep(0.5)
+        eq(tracing_links(bt.pid), 38, "bpftrace holds 38 fentry links on dax_iomap_rw")
+        t, truth = traced(["seq-read-4k", "short-copy"], ["-v", "-c", "daxload"])
+    finally:
+        bt.send_signal(signal.SIGINT)
+        bt.communicate(timeout=120)
+    tg = {x["target"]: x for x in t.of("probes")[0]["targets"]}
+    eq((tg["dax_iomap_rw"]["method"], tg["dax_iomap_rw"]["note"]), ("kprobe", "fentry refused"),
+       "dax_iomap_rw: kprobe, with the reason")
+    eq(tg["dax_direct_access"]["method"], "fentry", "the other targets keep fentry")
+    check("optimistic load refused" in t.stderr, "-v: the optimistic start was refused")
+    # the retry has no minimal BTF: libbpf parses the kernel's for CO-RE
+    check("libbpf parsed the kernel's BTF itself" in t.stderr,
+          "-v: the retry's load went by the kernel's BTF")
+    compare_rw(t, truth, "full trampoline")
+    eq(t.checks(PMEM)["copy.complete"]["fail"], 2, "full trampoline: short copies")
+    progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
+                           text=True).stdout
+    check("fe_rw" not in progs and "dt_probe" not in progs,
+          "no BPF program left after the retry")
+
+
 def test_deep():
     if FTRACE:
         return
@@ -868,7 +916,7 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 
 def main():
     tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
-             test_filter, test_thread_slots, test_methods, test_deep,
+             test_filter, test_thread_slots, test_methods, test_full_trampoline, test_deep,
              test_bad_input, test_clean_exit, test_kmod, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
