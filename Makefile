@@ -73,7 +73,7 @@ UNITDIR		:= $(PREFIX)/lib/systemd/system
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/kmodio $(OUT)/preadloop $(UNIT_TESTS) kmod
+all: $(OUT)/daxtrace $(OUT)/daxload $(OUT)/kmodio $(OUT)/preadloop $(OUT)/trampfill $(UNIT_TESTS) kmod
 
 $(OUT):
 	$(Q)mkdir -p $@
@@ -106,6 +106,11 @@ $(OUT)/daxload: tests/daxload.c | $(OUT)
 $(OUT)/kmodio: tests/kmod/kmodio.c | $(OUT)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -O2 -Wall -Wextra -Werror -fPIE -pie $< -o $@
+
+# Another tracer's programs on a trampoline, for the e2e tests
+$(OUT)/trampfill: tests/trampfill.c | $(OUT)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror $< -lbpf -o $@
 
 $(OUT)/preadloop: bench/preadloop.c | $(OUT)
 	$(call msg,CC,$@)

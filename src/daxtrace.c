@@ -1083,5 +1083,5 @@ cleanup:
 	detach_all();
 	dax_trace_bpf__destroy(skel);
 	dt_tel_close(&tel);
-	return err < 0 ? -err : 0;
+	return err ? 1 : 0;	/* not -err: 2 is bad input's */
 }

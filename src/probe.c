@@ -491,37 +491,59 @@ void dt_probe_release(void)
 }
 
 /*
- * fentry needs the function in vmlinux or module BTF, an ftrace site, a
- * program the kernel accepts for it, and room on its trampoline: the test
- * program, an fexit (the stricter), is loaded and attached for real. Only
- * after a refused optimistic start: each attach is two ftrace updates.
+ * Load an empty program of this attach type for t and attach it: the
+ * link fd, or -1 (*prog_fd -1 when the load failed).
  */
-static bool fentry_ok(const struct dt_target *t)
+static int test_link(const struct dt_target *t, enum bpf_attach_type type,
+		     int *prog_fd)
 {
 	/* r0 = 0; exit */
 	const struct bpf_insn insns[] = {
 		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
 		{ .code = BPF_JMP | BPF_EXIT },
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_FEXIT);
-	int fd, pfd, lfd;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = type);
+	int fd;
+
+	opts.attach_btf_id = btf_func(t, &fd);
+	opts.attach_btf_obj_fd = fd;
+	*prog_fd = -1;
+	if (opts.attach_btf_id <= 0)
+		return -1;
+	*prog_fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
+	if (*prog_fd < 0)
+		return -1;
+	return bpf_raw_tracepoint_open(NULL, *prog_fd);
+}
+
+/*
+ * fentry needs the function in vmlinux or module BTF, an ftrace site, a
+ * program the kernel accepts for it, and room on its trampoline for each
+ * program daxtrace will put there: test programs (an fexit, and an fentry
+ * if entry is wanted) are loaded and attached for real, together. That
+ * also finds a live patch an fexit cannot share. Only after a refused
+ * optimistic start: each attach is two ftrace updates.
+ */
+static bool fentry_ok(const struct dt_target *t, bool entry)
+{
+	int lx, le = -1, px, pe = -1;
+	bool ok;
 
 	if (!ftrace_site(t->func))
 		return false;
-	opts.attach_btf_id = btf_func(t, &fd);
-	opts.attach_btf_obj_fd = fd;
-	if (opts.attach_btf_id <= 0)
-		return false;
-	pfd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "dt_probe", "GPL", insns, 2, &opts);
-	if (pfd < 0)
-		return false;
-	/* a full trampoline (E2BIG), or a live patch that fexit cannot share */
-	lfd = bpf_raw_tracepoint_open(NULL, pfd);
-	if (lfd >= 0)
-		close(lfd);
-	close(pfd);
-	return lfd >= 0;
+	lx = test_link(t, BPF_TRACE_FEXIT, &px);
+	if (lx >= 0 && entry)
+		le = test_link(t, BPF_TRACE_FENTRY, &pe);
+	ok = lx >= 0 && (!entry || le >= 0);
+	if (le >= 0)
+		close(le);
+	if (pe >= 0)
+		close(pe);
+	if (lx >= 0)
+		close(lx);
+	if (px >= 0)
+		close(px);
+	return ok;
 }
 
 /*
@@ -639,6 +661,8 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 	bool in_syms = dt_kallsyms_addr(t->func) != 0;
 	bool allowed = deep || !(t->flags & DT_T_DEEP);
 	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
+	/* one trampoline call less on every DAX read and write */
+	bool fx_only = (t->flags & DT_T_LAT_DEEP) && !deep;
 
 	dt_target_module(t);
 	t->method = DT_M_ABSENT;
@@ -662,11 +686,11 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 		return;
 	}
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
-	    (optimistic ? fentry_plausible(t) : fentry_ok(t))) {
+	    (optimistic ? fentry_plausible(t) :
+			  fentry_ok(t, t->fe && !fx_only))) {
 		t->method = DT_M_FENTRY;
 		keep_btf(t);
-		/* one trampoline call less on every DAX read and write */
-		if ((t->flags & DT_T_LAT_DEEP) && !deep) {
+		if (fx_only) {
 			t->no_entry = true;
 			snprintf(t->note, sizeof(t->note), "%s",
 				 "fexit only: its latency with --deep");

@@ -543,52 +543,72 @@ def test_methods():
        "kprobe: short copies are user-side")
 
 
-def tracing_links(pid):
-    """How many fentry/fexit links a process holds."""
-    n = 0
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+TRAMPFILL = os.path.join(ROOT, "build", "trampfill")
+
+
+class Fill:
+    """Another tracer's fexit programs on a function's trampoline, filling
+    it up to LEAVE free slots (tests/trampfill.c finds the limit)."""
+
+    def __init__(self, func, leave=0):
+        self.args = [TRAMPFILL, func, str(leave)]
+        self.p = None
+        self.held = 0
+
+    def __enter__(self):
+        self.p = subprocess.Popen(self.args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        line = self.p.stdout.readline()
+        if not line.startswith("held "):
+            self.p.kill()
+            raise RuntimeError("%s: %s" % (" ".join(self.args), self.p.stderr.read()))
+        self.held = int(line.split()[1])
+        return self
+
+    def __exit__(self, *exc):
+        self.p.stdin.close()
         try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                n += "link_type:\ttracing" in f.read()
-        except OSError:
-            pass
-    return n
+            self.p.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            self.p.wait()
 
 
 def test_full_trampoline():
-    """Another tracer holds all 38 slots of dax_iomap_rw's trampoline: the
-    optimistic start is refused at attach, the retry finds fentry refused
-    for real and takes a kprobe there, and the counts stay exact."""
+    """Other tracers hold a function's trampoline. Where daxtrace's programs
+    do not fit, the optimistic start is refused at attach, the retry's test
+    programs (as many as daxtrace puts there) do not fit either, and that
+    target takes a kprobe; where they fit, nothing changes."""
     if FTRACE:
         return
-    print("a full trampoline: retry, kprobe for that target", flush=True)
-    script = " ".join("kfunc:dax_iomap_rw { @c%d = count(); }" % i for i in range(38))
-    bt = subprocess.Popen(["bpftrace", "-e", script], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 300
-        while tracing_links(bt.pid) < 38 and bt.poll() is None and \
-                time.monotonic() < deadline:
-            time.sleep(0.5)
-        eq(tracing_links(bt.pid), 38, "bpftrace holds 38 fentry links on dax_iomap_rw")
-        t, truth = traced(["seq-read-4k", "short-copy"], ["-v", "-c", "daxload"])
-    finally:
-        bt.send_signal(signal.SIGINT)
-        bt.communicate(timeout=120)
+    print("full trampolines: a kprobe where daxtrace's programs do not fit", flush=True)
+    for leave in (0, 1):	# dax_iomap_rw takes two: fentry and fexit
+        case = "dax_iomap_rw's trampoline with %d free" % leave
+        with Fill("dax_iomap_rw", leave) as f:
+            check(f.held > 0, "%s: trampfill holds %d" % (case, f.held))
+            t, truth = traced(["seq-read-4k", "short-copy"], ["-v", "-c", "daxload"])
+        tg = {x["target"]: x for x in t.of("probes")[0]["targets"]}
+        eq((tg["dax_iomap_rw"]["method"], tg["dax_iomap_rw"]["note"]),
+           ("kprobe", "fentry refused"), case + ": dax_iomap_rw, with the reason")
+        eq(tg["dax_direct_access"]["method"], "fentry", case + ": the others keep fentry")
+        check("optimistic load refused" in t.stderr, case + ": -v, the first start refused")
+        # the retry has no minimal BTF: libbpf parses the kernel's for CO-RE
+        check("libbpf parsed the kernel's BTF itself" in t.stderr,
+              case + ": -v, the retry's load went by the kernel's BTF")
+        compare_rw(t, truth, case)
+        eq(t.checks(PMEM)["copy.complete"]["fail"], 2, case + ": short copies")
+    # dax_direct_access takes one (fexit) in default mode: it fits
+    case = "dax_direct_access's trampoline with 1 free"
+    with Fill("dax_direct_access", 1):
+        t, truth = traced(["seq-read-4k"], ["-v", "-c", "daxload"])
     tg = {x["target"]: x for x in t.of("probes")[0]["targets"]}
-    eq((tg["dax_iomap_rw"]["method"], tg["dax_iomap_rw"]["note"]), ("kprobe", "fentry refused"),
-       "dax_iomap_rw: kprobe, with the reason")
-    eq(tg["dax_direct_access"]["method"], "fentry", "the other targets keep fentry")
-    check("optimistic load refused" in t.stderr, "-v: the optimistic start was refused")
-    # the retry has no minimal BTF: libbpf parses the kernel's for CO-RE
-    check("libbpf parsed the kernel's BTF itself" in t.stderr,
-          "-v: the retry's load went by the kernel's BTF")
-    compare_rw(t, truth, "full trampoline")
-    eq(t.checks(PMEM)["copy.complete"]["fail"], 2, "full trampoline: short copies")
+    eq(tg["dax_direct_access"]["method"], "fentry", case + ": fexit fits")
+    check("optimistic load refused" not in t.stderr, case + ": no retry")
+    compare_rw(t, truth, case)
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    check("fe_rw" not in progs and "dt_probe" not in progs,
-          "no BPF program left after the retry")
+    check("fe_rw" not in progs and "dt_probe" not in progs and "trampfill" not in progs,
+          "no BPF program left after the retries")
 
 
 def test_deep():
