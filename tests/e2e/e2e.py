@@ -654,6 +654,22 @@ def test_bad_input():
         check(len(lines) >= 1 and lines[0].startswith("daxtrace: ") or "--bogus" in args,
               "one-line error for %r: %r" % (args, p.stderr))
         eq(p.stdout, "", "nothing on stdout for %r" % args)
+    if not FTRACE:
+        # a BTF without the kernel's types (the probe object's own): CO-RE
+        # cannot relocate and the kernel refuses the load, after start-up
+        wrong = ["--btf", os.path.join(ROOT, "build", "probe.bpf.o"), "--list-probes"]
+        p = subprocess.run([DAXTRACE, "--backend", "bpf"] + wrong, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        last = p.stderr.strip().splitlines()[-1:]
+        eq((p.returncode, p.stdout), (1, ""), "--btf without the kernel's types: exit 1")
+        check(last and last[0].startswith("daxtrace: failed to load BPF programs: "),
+              "--btf without the kernel's types: the error last: %r" % last)
+        p = subprocess.run([DAXTRACE] + wrong, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        check(p.returncode == 0 and "using the ftrace backend" in p.stderr and
+              "backend ftrace" in p.stdout,
+              "--btf without the kernel's types, auto backend: ftrace (%d %r)" %
+              (p.returncode, p.stderr[-200:]))
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
     for name in ("fe_rw", "fx_da", "fe_cti", "probe_fentry"):
