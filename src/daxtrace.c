@@ -372,24 +372,24 @@ static int handle_event(void *ctx, void *data, size_t size)
  * trace_prepare() clears it, tells it not to. CO-RE still gets the
  * kernel's BTF where it needs it (no minimal BTF: libbpf loads it).
  */
-static void no_vmlinux_btf(struct bpf_object *obj, const char *name)
+static void no_vmlinux_btf(struct bpf_program *p)
 {
-	struct bpf_program *p;
-
-	p = name ? bpf_object__find_program_by_name(obj, name) : NULL;
 	if (p)
 		bpf_program__set_attach_target(p, INT_MAX, NULL);
 }
 
-static void set_autoload(struct bpf_object *obj, const char *name, bool on)
+/* The program by that name, if the object has it. */
+static struct bpf_program *set_autoload(struct bpf_object *obj, const char *name,
+					bool on)
 {
 	struct bpf_program *p;
 
 	if (!name)
-		return;
+		return NULL;
 	p = bpf_object__find_program_by_name(obj, name);
 	if (p)
 		bpf_program__set_autoload(p, on);
+	return p;
 }
 
 /* Switch on exactly the programs of the chosen method of every target. */
@@ -406,10 +406,8 @@ static void select_programs(struct dax_trace_bpf *skel)
 
 		switch (t->method) {
 		case DT_M_FENTRY:
-			set_autoload(obj, t->fe, !t->no_entry);
-			set_autoload(obj, t->fx, true);
-			no_vmlinux_btf(obj, t->fe);
-			no_vmlinux_btf(obj, t->fx);
+			no_vmlinux_btf(set_autoload(obj, t->fe, !t->no_entry));
+			no_vmlinux_btf(set_autoload(obj, t->fx, true));
 			break;
 		case DT_M_KPROBE:
 			set_autoload(obj, t->kp, true);
