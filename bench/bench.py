@@ -508,6 +508,9 @@ CUTS = [(CUT_EMPTY, "everything: each hot program returns at once"),
         (64, "the device of direct_access and copy"),
         (39, "the four helper costs together (1+2+4+32)"),
         (127, "all seven cut")]
+# Not a cut: a bare tracer of the same hooks (CUT_BARE in the BPF source),
+# with only the read's latency histogram and the kaddr check.
+CUT_BARE = 256
 
 
 def sect_cost_model(daxfile, hooks):
@@ -543,6 +546,14 @@ def sect_cost_model(daxfile, hooks):
         print("   %-48s %+10.0f %10.0f" % (what, ns, full - ns))
     print("   (the first line runs the floor's empty trampolines: its figure checks the\n"
           "   method against the floor's; the others are what daxtrace pays for each part)")
+    path = os.path.join(B, "cut", str(CUT_BARE), "daxtrace")
+    if not os.access(path, os.X_OK):
+        print("   bare tracer: no build (make CUT=%d)" % CUT_BARE)
+        return
+    ns = one(lambda: Tracer("daxtrace", ["-j"], path)) - base
+    print("   a bare tracer of the same hooks (make CUT=%d): the read's latency histogram\n"
+          "   and the kaddr check, nothing else: +%.0f over untraced, %.0f more than the\n"
+          "   floor: %.2fx the floor's overhead" % (CUT_BARE, ns, ns - floor, ns / floor))
 
 
 def main():

@@ -25,6 +25,9 @@ const volatile bool filter_dev;
 const volatile bool snoop;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
+/* 4-level paging's; user space sets 5-level's where that runs */
+const volatile __u64 kernel_half = DT_KERNEL_HALF;
+const volatile __u64 direct_map_max = DT_DIRECT_MAP_MAX;
 
 #define PAGE_SHIFT_	DT_PAGE_SHIFT
 
@@ -46,6 +49,7 @@ const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
 #define CUT_DRV		32	/* no driver-return handoff */
 #define CUT_WHERE	64	/* direct_access/copy: no device resolution */
 #define CUT_EMPTY	128	/* the hot programs return at once */
+#define CUT_BARE	256	/* a bare tracer instead: see below */
 
 #define VMF_OOM		0x0001
 #define VMF_SIGBUS	0x0002
@@ -658,6 +662,64 @@ __noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
 }
 
 /*
+ * CUT_BARE: the least any tracer of these hooks must do to give the read
+ * latency histogram and the RFC's kaddr check, the two things daxtrace
+ * exists for, with none of daxtrace's other work: the thread's start time
+ * in its slot, unowned; one histogram; *kaddr read and checked, one
+ * counter; a copy's completeness, one counter; the driver's exit empty.
+ * Its cost against the floor is a lower bound for the default mode's.
+ */
+#if DT_CUT & CUT_BARE
+__u64 bare_count[2];
+
+static __always_inline int bare_rw_entry(void)
+{
+	__u32 i = (__u32)bpf_get_current_pid_tgid() & tfast_mask;
+	struct tstate *ts = bpf_map_lookup_elem(&tfast, &i);
+
+	if (ts)
+		ts->rw_start = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int bare_rw_exit(void)
+{
+	__u32 i = (__u32)bpf_get_current_pid_tgid() & tfast_mask;
+	struct tstate *ts = bpf_map_lookup_elem(&tfast, &i);
+
+	if (ts && ts->rw_start)
+		hist_add(DT_OP_READ, DT_HIST_LAT,
+			 bpf_ktime_get_ns() - ts->rw_start);
+	return 0;
+}
+
+static __always_inline int bare_da_exit(void *ctx, long ret)
+{
+	__u64 kaddrp = 0, kaddr = 0;
+
+	bpf_get_func_arg(ctx, 4, &kaddrp);
+	if (ret > 0 && kaddrp)
+		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp);
+	if (dt_check_kaddr_kernel(kaddrp != 0, ret, kaddr, kernel_half) ==
+	    DT_FAIL)
+		__sync_fetch_and_add(&bare_count[0], 1);
+	return 0;
+}
+
+static __always_inline int bare_copy_exit(__u64 bytes, __u64 ret)
+{
+	if (ret < bytes)
+		__sync_fetch_and_add(&bare_count[1], 1);
+	return 0;
+}
+#else	/* never called: CUT(CUT_BARE) is 0 */
+#define bare_rw_entry()			0
+#define bare_rw_exit()			0
+#define bare_da_exit(ctx, ret)		0
+#define bare_copy_exit(bytes, ret)	0
+#endif
+
+/*
  * fentry/fexit read kernel memory with plain loads through their typed
  * arguments; the kprobe pair below needs a helper call for each field.
  */
@@ -668,6 +730,8 @@ int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
 
 	if (CUT(CUT_EMPTY))
 		return 0;
+	if (CUT(CUT_BARE))
+		return bare_rw_entry();
 	return rw_entry(inode, inode_dev_btf(inode), iocb->ki_pos, iter->count,
 			iter_dir_btf(iter));
 }
@@ -676,9 +740,11 @@ SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_get();
+	struct tstate *ts = CUT(CUT_EMPTY | CUT_BARE) ? NULL : ts_get();
 	struct inode *inode;
 
+	if (CUT(CUT_BARE))
+		return bare_rw_exit();
 	if (!ts || !ts->rw_active)
 		return 0;
 	inode = iocb->ki_filp->f_inode;
@@ -713,20 +779,23 @@ int BPF_KRETPROBE(kr_rw, long ret)
 
 /* ---- iterations --------------------------------------------------------- */
 
-static __always_inline void iter_done(struct tstate *ts, __u64 asked,
-				      __s64 progress, __u64 lat, bool lat_ok)
+static __always_inline void iter_done(struct tstate *ts, __u64 pos,
+				      __u64 asked, __s64 progress, __u64 isize,
+				      __u64 lat, bool lat_ok)
 {
 	struct dt_stats *st;
 	__u32 row;
 	struct dt_event *e;
 	__u32 why = 0, v;
+	int eof;
 
 	if (!ts->rw_where.wanted)
 		return;
 	st = stats_at(ts->rw_where.slot, DT_OP_ITER, &row);
 	if (st)
 		account(st, row, asked, progress, lat, lat_ok);
-	v = dt_check_progress(progress);
+	eof = ts->rw_op == DT_OP_READ && pos >= isize;
+	v = dt_check_progress(progress, eof);
 	if (v == DT_FAIL)
 		why = DT_EV_CHECK;
 	if (progress < 0) {
@@ -743,8 +812,11 @@ static __always_inline void iter_done(struct tstate *ts, __u64 asked,
 		return;
 	e->lat_ns = lat;
 	e->check_fail = v == DT_FAIL ? 1U << DT_CHK_ITER_PROGRESS : 0;
+	e->flags = (lat_ok ? 0 : DT_F_NO_LAT) | (eof ? DT_F_EOF : 0);
+	e->pos = pos;
 	e->asked = asked;
 	e->ret = progress;
+	e->isize = isize;
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
 }
@@ -788,8 +860,8 @@ static __always_inline int it_exit(__s64 ret)
 	/* >= 6.15 returns 0/-errno and advances ->pos itself */
 	if (!has_iomap_processed(it) && ret == 0)
 		progress = BPF_CORE_READ(it, pos) - ts->it_pos;
-	iter_done(ts, ts->it_len, progress, now() - ts->it_start,
-		  true);
+	iter_done(ts, ts->it_pos, ts->it_len, progress,
+		  BPF_CORE_READ(it, inode, i_size), now() - ts->it_start, true);
 	return 0;
 }
 
@@ -831,7 +903,9 @@ int BPF_PROG(rt_iomap_iter, struct iomap_iter *it)
 		return 0;
 	if (!BPF_CORE_READ(it, iomap.length))
 		return 0;	/* first call: no iteration done yet */
-	iter_done(ts, iomi_length(it), BPF_CORE_READ(it, processed), 0, false);
+	iter_done(ts, BPF_CORE_READ(it, pos), iomi_length(it),
+		  BPF_CORE_READ(it, processed), BPF_CORE_READ(it, inode, i_size),
+		  0, false);
 	return 0;
 }
 
@@ -886,7 +960,7 @@ static __always_inline __u32 check_kaddr_pfn(__u64 kaddr, __u64 pfn)
 				      (void *)page_offset_base_addr);
 		pob_cache = pob;
 	}
-	return dt_check_kaddr_pfn(pob, kaddr, pfn);
+	return dt_check_kaddr_pfn(pob, direct_map_max, kaddr, pfn);
 }
 
 static __always_inline void count_media_error(__u32 dev, __u64 pgoff)
@@ -922,16 +996,21 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
 		drv_ret = drv->ret;
 		drv->task = 0;
+		flags |= DT_F_DRV;
 	}
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
-	if (CUT(CUT_KADDR))
-		kaddr = DT_KERNEL_HALF;	/* passes the check: no events */
-	else if (ret > 0 && c->kaddrp)
-		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp);
-	if (ret > 0 && c->pfnp)
-		bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp);
+	if (CUT(CUT_KADDR)) {
+		kaddr = kernel_half;	/* passes the check: no events */
+		flags |= DT_F_KADDR;
+	} else if (ret > 0 && c->kaddrp &&
+		   !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp)) {
+		flags |= DT_F_KADDR;
+	}
+	if (ret > 0 && c->pfnp &&
+	    !bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp))
+		flags |= DT_F_PFN;
 
 	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS, &row);
 	if (st)
@@ -947,14 +1026,15 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	verdict(st, DT_CHK_DA_RET_RANGE, v);
 
 	/* the RFC's driver returned a physical address as kaddr */
-	v = dt_check_kaddr_kernel(c->kaddrp != 0, ret, kaddr);
+	/* a kaddr that could not be read is no verdict */
+	v = dt_check_kaddr_kernel(flags & DT_F_KADDR, ret, kaddr, kernel_half);
 	if (v == DT_FAIL)
 		ts->l_chk |= 1U << DT_CHK_DA_KADDR_KERNEL;
 	verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
 
 	/* direct_access.kaddr_pfn */
 	v = DT_NA;
-	if (ret > 0 && c->kaddrp && c->pfnp) {
+	if ((flags & DT_F_KADDR) && (flags & DT_F_PFN)) {
 		v = check_kaddr_pfn(kaddr, pfn);
 		if (v == DT_FAIL)
 			ts->l_chk |= 1U << DT_CHK_DA_KADDR_PFN;
@@ -987,7 +1067,7 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 		return 0;
 	e->lat_ns = lat;
 	e->check_fail = chk;
-	e->flags = flags | (c->pfnp ? DT_F_PFN : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
+	e->flags = flags | (lat_ok ? 0 : DT_F_NO_LAT);
 	e->pos = c->pgoff;
 	e->asked = c->nr;
 	e->ret = ret;
@@ -1032,11 +1112,13 @@ SEC("fexit/dax_direct_access")
 int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 	     enum dax_access_mode mode, void **kaddr_, pfn_t *pfn, long ret)
 {
-	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_inner();
+	struct tstate *ts = CUT(CUT_EMPTY | CUT_BARE) ? NULL : ts_inner();
 	__u64 kaddrp = 0, lat = 0;
 	struct da_call c;
 	bool lat_ok;
 
+	if (CUT(CUT_BARE))
+		return bare_da_exit(ctx, ret);
 	if (!ts)
 		return 0;
 	lat_ok = took_start(&ts->da_active, ts->da_start, &lat);
@@ -1108,7 +1190,7 @@ int BPF_PROG(fx_drv##n, struct dax_device *dd, unsigned long pgoff,	\
 	     long nr_pages, enum dax_access_mode mode, void **kaddr,	\
 	     pfn_t *pfn, long ret)					\
 {									\
-	if (CUT(CUT_EMPTY))						\
+	if (CUT(CUT_EMPTY | CUT_BARE))					\
 		return 0;						\
 	return drv_exit((__u64)dd, pgoff, ret);				\
 }									\
@@ -1207,9 +1289,13 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 		side = opaque(&ts->c_side);
 		why |= DT_EV_SHORT | DT_EV_CHECK;
 	}
-	if (ts->l_valid && c->addr >= ts->l_kaddr &&
-	    c->addr < ts->l_kaddr + ((__u64)ts->l_ret << PAGE_SHIFT_))
-		flags |= DT_F_DA_LINKED;
+	if (ts->l_valid && ts->l_kaddr && c->addr >= ts->l_kaddr &&
+	    c->addr < ts->l_kaddr + ((__u64)ts->l_ret << PAGE_SHIFT_)) {
+		/* l_kaddr is 0 unless it was read */
+		flags |= DT_F_DA_LINKED | DT_F_KADDR;
+		if (ts->l_chk & (1U << DT_CHK_DA_KADDR_KERNEL))
+			flags |= DT_F_KADDR_BAD;
+	}
 
 	st = stats_at(w.slot, c->op, &row);
 	if (st) {
@@ -1241,6 +1327,8 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 	e->ret = ret;
 	e->addr = c->addr;
 	e->user_addr = uaddr;
+	if (uaddr)
+		e->flags |= DT_F_UADDR;
 	e->variant = measured ? measured : variant;
 	e->side = side;
 	if (measured)
@@ -1276,7 +1364,7 @@ static __always_inline int copy_exit_btf(__u32 op, struct dax_device *dd,
 					 __u64 pgoff, void *addr, __u64 bytes,
 					 struct iov_iter *iter, __s64 ret)
 {
-	struct tstate *ts = CUT(CUT_EMPTY) ? NULL : ts_inner();
+	struct tstate *ts = CUT(CUT_EMPTY | CUT_BARE) ? NULL : ts_inner();
 	struct copy_call c = {
 		.daxdev = (__u64)dd, .pgoff = pgoff, .addr = (__u64)addr,
 		.bytes = bytes, .iter = (__u64)iter, .op = op,
@@ -1284,6 +1372,8 @@ static __always_inline int copy_exit_btf(__u32 op, struct dax_device *dd,
 	__u64 lat = 0;
 	bool lat_ok;
 
+	if (CUT(CUT_BARE))
+		return bare_copy_exit(bytes, ret);
 	if (!ts)
 		return 0;
 	lat_ok = took_start(&ts->c_active, ts->c_start, &lat);

@@ -12,8 +12,16 @@
 #endif
 
 #define DT_PAGE_SHIFT		12
+/*
+ * x86-64's kernel half and direct map size (Documentation/arch/x86/x86_64/
+ * mm.rst): 4-level paging, and 5-level (LA57, the default on CPUs that have
+ * it), where the direct map starts at 0xff11000000000000, below the
+ * 4-level kernel half. User space tells which one runs (dt_paging()).
+ */
 #define DT_KERNEL_HALF		0xffff800000000000ULL
-#define DT_DIRECT_MAP_MAX	(1ULL << 46)	/* 64 TiB, 4-level paging */
+#define DT_KERNEL_HALF_L5	0xff00000000000000ULL
+#define DT_DIRECT_MAP_MAX	(1ULL << 46)	/* 64 TiB */
+#define DT_DIRECT_MAP_MAX_L5	(1ULL << 55)	/* 32 PiB */
 #define DT_PFN_MASK		((1ULL << 52) - 1)	/* pfn_t minus flags */
 
 /*
@@ -79,11 +87,11 @@ static __always_inline __u32 dt_check_ret_range(__s64 ret, __s64 nr_pages)
 
 /* direct_access.kaddr_kernel: a phys address is not a kernel pointer. */
 static __always_inline __u32 dt_check_kaddr_kernel(int have_kaddr, __s64 ret,
-						   __u64 kaddr)
+						   __u64 kaddr, __u64 kernel_half)
 {
 	if (!have_kaddr || ret <= 0)
 		return DT_NA;
-	return kaddr >= DT_KERNEL_HALF ? DT_PASS : DT_FAIL;
+	return kaddr >= kernel_half ? DT_PASS : DT_FAIL;
 }
 
 /*
@@ -91,10 +99,11 @@ static __always_inline __u32 dt_check_kaddr_kernel(int have_kaddr, __s64 ret,
  * Outside it (vmalloc, ioremap) there is nothing to compare with.
  */
 static __always_inline __u32 dt_check_kaddr_pfn(__u64 page_offset_base,
+						__u64 direct_map_max,
 						__u64 kaddr, __u64 pfn)
 {
 	if (!page_offset_base || kaddr < page_offset_base ||
-	    kaddr - page_offset_base >= DT_DIRECT_MAP_MAX)
+	    kaddr - page_offset_base >= direct_map_max)
 		return DT_NA;
 	return kaddr == page_offset_base + ((pfn & DT_PFN_MASK) << DT_PAGE_SHIFT) ?
 	       DT_PASS : DT_FAIL;
@@ -119,12 +128,19 @@ static __always_inline __u32 dt_check_rw(int is_read, __u64 pos, __u64 asked,
 	return DT_FAIL;
 }
 
-/* iter.progress: an iteration that moved nothing would loop forever. */
-static __always_inline __u32 dt_check_progress(__s64 progress)
+/*
+ * iter.progress: an iteration moves the read or write on. One that moves
+ * nothing ends it there (iomap_iter() stops on 0), short, unless it is a
+ * read at or past i_size: dax_iomap_iter() returns 0 for that, and a read
+ * that crosses i_size makes one such iteration after the last data.
+ */
+static __always_inline __u32 dt_check_progress(__s64 progress, int read_at_eof)
 {
 	if (progress > 0)
 		return DT_PASS;
-	return progress == 0 ? DT_FAIL : DT_NA;
+	if (progress < 0)
+		return DT_NA;
+	return read_at_eof ? DT_PASS : DT_FAIL;
 }
 
 /* copy.complete */

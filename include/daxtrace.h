@@ -84,9 +84,13 @@ enum dt_rec_kind {
 #define DT_F_EOF	(1U << 1)	/* read ended at i_size */
 #define DT_F_FALLBACK	(1U << 2)	/* fault returned VM_FAULT_FALLBACK */
 #define DT_F_NO_CTX	(1U << 3)	/* not inside a traced read/write/fault */
-#define DT_F_PFN	(1U << 4)	/* direct_access was asked for a pfn */
+#define DT_F_PFN	(1U << 4)	/* direct_access: *pfn was read */
 #define DT_F_NO_LAT	(1U << 5)	/* no entry program ran: lat_ns unknown */
+#define DT_F_DRV	(1U << 6)	/* drv_ret was captured */
+#define DT_F_KADDR	(1U << 7)	/* direct_access: *kaddr was read */
 #define DT_F_VAR_MEASURED (1U << 8)	/* copy variant seen, not inferred */
+#define DT_F_UADDR	(1U << 9)	/* copy: user_addr was found */
+#define DT_F_KADDR_BAD	(1U << 10)	/* copy: its da failed kaddr_kernel */
 
 struct dt_event {
 	__u32 kind;		/* DT_REC_EVENT */

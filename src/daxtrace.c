@@ -29,6 +29,7 @@
 #include "clock.h"
 #include "core_btf.h"
 #include "daxtrace.h"
+#include "dax_checks.h"
 #include "dax_trace.skel.h"
 #include "devices.h"
 #include "ftrace.h"
@@ -842,6 +843,10 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 	skel->rodata->filter_dev = env.ndevs > 0;
 	skel->rodata->snoop = env.snoop;
 	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
+	if (dt_paging_l5()) {
+		skel->rodata->kernel_half = DT_KERNEL_HALF_L5;
+		skel->rodata->direct_map_max = DT_DIRECT_MAP_MAX_L5;
+	}
 	skel->rodata->tfast_mask = env.thread_slots - 1;
 	err = bpf_map__set_max_entries(skel->maps.tfast, env.thread_slots);
 	if (err) {

@@ -662,6 +662,7 @@ struct fstate {
 	__u32 da_active, da_dev;
 	__u64 da_start, da_pgoff, da_daxdev;
 	__s64 da_nr, drv_ret;
+	bool drv_seen;		/* drv_ret is the driver's, not 0 for unknown */
 	__u32 l_valid;
 	__u64 l_pgoff;
 	__s64 l_ret;
@@ -676,28 +677,52 @@ static struct dt_chk_ent chk_tab[DT_MAX_DEVS * DT_CHK_MAX];
 static struct dt_media_ent media_tab[4096];
 static int nst, nerr, nchk, nmedia;
 static __u64 nevents;
+static __u64 lost;	/* ops or updates lost to a full table: map_full */
 
 static const struct dt_ftrace_cfg *fcfg;
 static struct dt_out *fout;
 
+static bool idle(const struct fstate *s)
+{
+	return !s->rw_active && !s->f_active && !s->da_active && !s->c_active;
+}
+
+/*
+ * The thread's state. Open addressing where a used slot never empties,
+ * so a look-up may stop at the first empty one. A new thread takes that
+ * empty slot, else the first slot on its way whose thread has no op in
+ * flight: pids are not reused for a long time, and the threads that have
+ * come and gone would otherwise fill the table for good, after which no
+ * new thread would be traced. The slot keeps its seq, as BPF's do.
+ */
 static struct fstate *state(int tid, bool create)
 {
 	unsigned int h = (unsigned int)tid % NSTATE, i;
+	struct fstate *s, *reuse = NULL;
+	__u32 seq;
 
 	for (i = 0; i < NSTATE; i++) {
-		struct fstate *s = &states[(h + i) % NSTATE];
-
+		s = &states[(h + i) % NSTATE];
 		if (s->tid == tid)
 			return s;
 		if (!s->tid) {
-			if (!create)
-				return NULL;
-			memset(s, 0, sizeof(*s));
-			s->tid = tid;
-			return s;
+			reuse = s;
+			break;
 		}
+		if (!reuse && idle(s))
+			reuse = s;
 	}
-	return NULL;
+	if (!create)
+		return NULL;
+	if (!reuse) {	/* every thread in the table has an op in flight */
+		lost++;
+		return NULL;
+	}
+	seq = reuse->seq;
+	memset(reuse, 0, sizeof(*reuse));
+	reuse->tid = tid;
+	reuse->seq = seq;
+	return reuse;
 }
 
 static bool dev_wanted(__u32 dev)
@@ -719,8 +744,10 @@ static struct dt_stats *stats_get(__u32 dev, __u32 op)
 	for (i = 0; i < nst; i++)
 		if (st_tab[i].key.dev == dev && st_tab[i].key.op == op)
 			return &st_tab[i].st;
-	if (nst >= (int)(sizeof(st_tab) / sizeof(st_tab[0])))
+	if (nst >= (int)(sizeof(st_tab) / sizeof(st_tab[0]))) {
+		lost++;
 		return NULL;
+	}
 	st_tab[nst].key.dev = dev;
 	st_tab[nst].key.op = op;
 	return &st_tab[nst++].st;
@@ -740,6 +767,8 @@ static void count_error(__u32 dev, __u32 op, __s32 e)
 	if (nerr < (int)(sizeof(err_tab) / sizeof(err_tab[0]))) {
 		err_tab[nerr].key = (struct dt_err_key){ dev, op, e, 0 };
 		err_tab[nerr++].n = 1;
+	} else {
+		lost++;
 	}
 }
 
@@ -756,6 +785,8 @@ static void verdict(__u32 dev, __u32 check, __u32 v)
 	if (nchk < (int)(sizeof(chk_tab) / sizeof(chk_tab[0]))) {
 		chk_tab[nchk].key = (struct dt_chk_key){ dev, check };
 		chk_tab[nchk++].v.n[v] = 1;
+	} else {
+		lost++;
 	}
 }
 
@@ -772,6 +803,8 @@ static void media(__u32 dev, __u64 pgoff)
 	if (nmedia < (int)(sizeof(media_tab) / sizeof(media_tab[0]))) {
 		media_tab[nmedia].key = (struct dt_media_key){ dev, 0, pgoff };
 		media_tab[nmedia++].n = 1;
+	} else {
+		lost++;
 	}
 }
 
@@ -907,12 +940,15 @@ static void on_da(struct fstate *s, const struct dt_tline *t, int kind)
 		s->da_nr = (__s64)arg(t->args, "nr");
 		s->da_daxdev = arg(t->args, "rdev");
 		s->drv_ret = 0;
+		s->drv_seen = false;
 		s->da_start = t->ts_ns;
 		return;
 	}
 	if (kind == EV_DRV_X) {
-		if (s->da_active)
+		if (s->da_active) {
 			s->drv_ret = (__s64)arg(t->args, "ret");
+			s->drv_seen = true;
+		}
 		return;
 	}
 	if (!s->da_active)
@@ -942,7 +978,7 @@ static void on_da(struct fstate *s, const struct dt_tline *t, int kind)
 	s->l_pgoff = s->da_pgoff;
 	s->l_ret = ret;
 	e.lat_ns = t->ts_ns - s->da_start;
-	e.flags = flags;
+	e.flags = flags | (s->drv_seen ? DT_F_DRV : 0);
 	e.pos = e.da_pgoff = s->da_pgoff;
 	e.asked = s->da_nr;
 	e.ret = e.da_ret = ret;
@@ -1024,6 +1060,8 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 		e.check_fail = 1U << DT_CHK_COPY_COMPLETE;
 		e.user_addr = s->c_uaddr ? s->c_uaddr + ret : 0;
 		side = s->c_uaddr ? user_side(t->pid, e.user_addr, op) : DT_SIDE_UNKNOWN;
+		if (s->c_uaddr)
+			flags |= DT_F_UADDR;
 	}
 	/* no kaddr here: tie the copy to a direct_access by page range */
 	if (s->l_valid && s->c_pgoff >= s->l_pgoff &&
@@ -1225,8 +1263,22 @@ static int snap(void *ctx, struct dt_snapshot *s)
 		.events = nevents,
 	};
 	s->bpf.rb_dropped = overruns();
+	s->bpf.map_full = lost;
 	dt_snapshot_sort(s);
 	return 0;
+}
+
+void dt_ftrace_feed(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
+		    char *line)
+{
+	fcfg = cfg;
+	fout = out;
+	handle_line(line);
+}
+
+void dt_ftrace_tables(struct dt_snapshot *s)
+{
+	snap(NULL, s);
 }
 
 static void snap_put(void *ctx, struct dt_snapshot *s)

@@ -251,6 +251,29 @@ static void answer(struct dt_http *h, struct dt_http_client *c,
 		drop(c);
 }
 
+/*
+ * A free slot, else the one held longest by a client that has not sent
+ * its request yet: 64 idle connections (anyone who can connect can open
+ * them) must not lock out every scrape until their deadlines.
+ */
+static int free_slot(struct dt_http *h)
+{
+	int i, old = -1;
+
+	for (i = 0; i < DT_HTTP_MAX_CLIENTS; i++) {
+		if (h->c[i].fd < 0)
+			return i;
+		if (!h->c[i].resp.len &&
+		    (old < 0 || h->c[i].accepted_ms < h->c[old].accepted_ms))
+			old = i;
+	}
+	if (old >= 0) {
+		drop(&h->c[old]);
+		h->evicted++;
+	}
+	return old;
+}
+
 static void accept_all(struct dt_http *h, double now)
 {
 	int fd, i;
@@ -259,10 +282,9 @@ static void accept_all(struct dt_http *h, double now)
 		fd = accept4(h->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		for (i = 0; i < DT_HTTP_MAX_CLIENTS && h->c[i].fd >= 0; i++)
-			;
-		if (i == DT_HTTP_MAX_CLIENTS) {
-			/* all slots busy: shed load rather than queue it */
+		i = free_slot(h);
+		if (i < 0) {
+			/* every slot is sending a response: shed load */
 			close(fd);
 			h->rejected++;
 			continue;
@@ -270,7 +292,7 @@ static void accept_all(struct dt_http *h, double now)
 		h->c[i].fd = fd;
 		h->c[i].rlen = 0;
 		h->c[i].sent = 0;
-		h->c[i].deadline_ms = now + DT_HTTP_DEADLINE_MS;
+		h->c[i].accepted_ms = now;
 	}
 }
 
@@ -340,8 +362,12 @@ void dt_http_service(struct dt_http *h, const struct pollfd *pfds, int n)
 		}
 	}
 	for (i = 0; i < DT_HTTP_MAX_CLIENTS; i++) {
-		if (h->c[i].fd >= 0 && now > h->c[i].deadline_ms) {
-			drop(&h->c[i]);
+		struct dt_http_client *c = &h->c[i];
+		double age = now - c->accepted_ms;
+
+		if (c->fd >= 0 && (age > DT_HTTP_DEADLINE_MS ||
+				   (!c->resp.len && age > DT_HTTP_REQ_DEADLINE_MS))) {
+			drop(c);
 			h->timed_out++;
 		}
 	}

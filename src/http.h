@@ -3,7 +3,8 @@
  * The /metrics endpoint: a single-threaded, non-blocking HTTP/1.1 server
  * driven from the tracer's own poll loop. Fixed client slots, a fixed
  * request buffer and a deadline per connection bound its memory and
- * time, whatever the clients do.
+ * time, whatever the clients do; a client that holds a slot without
+ * sending its request gives it up to a new one when all are taken.
  */
 #ifndef __DT_HTTP_H
 #define __DT_HTTP_H
@@ -16,13 +17,14 @@
 #define DT_HTTP_MAX_CLIENTS	64
 #define DT_HTTP_REQ_MAX		8192	/* request line + headers */
 #define DT_HTTP_DEADLINE_MS	10000	/* whole exchange, from accept */
+#define DT_HTTP_REQ_DEADLINE_MS	3000	/* the request, from accept */
 
 /* Fill b with the body for /metrics; return 0 or -errno. */
 typedef int (*dt_http_render_fn)(void *ctx, bool openmetrics, struct dt_buf *b);
 
 struct dt_http_client {
 	int fd;			/* -1: free slot */
-	double deadline_ms;
+	double accepted_ms;
 	size_t rlen;
 	char req[DT_HTTP_REQ_MAX + 1];
 	struct dt_buf resp;
@@ -33,7 +35,8 @@ struct dt_http {
 	int lfd;
 	dt_http_render_fn render;
 	void *ctx;
-	unsigned long long served, rejected, timed_out;
+	/* evicted: still sending its request when all slots were wanted */
+	unsigned long long served, rejected, timed_out, evicted;
 	struct dt_buf cache[2];		/* this pass's text / OpenMetrics body */
 	bool cached[2];
 	bool render_err[2];

@@ -112,16 +112,14 @@ static void histogram(struct dt_buf *b, const char *name, const char *const *lab
 {
 	char le[40], num[40];
 	__u64 cum = 0;
-	int i, last = -1;
+	int i;
 
-	for (i = 0; i < DT_HIST_SLOTS; i++)
-		if (slots[i])
-			last = i;
-	/* empty leading/trailing buckets carry nothing; keep the series stable */
+	/*
+	 * Every bucket, empty or not: sum by (le) across series, and rate()
+	 * of a bucket, need the same le set in every series at every scrape.
+	 */
 	for (i = 0; i < DT_HIST_SLOTS - 1; i++) {
 		cum += slots[i];
-		if (i > last && i > 0)
-			continue;
 		fmt_float(le, sizeof(le), ((double)(2ULL << i) - 1) * scale, om);
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)cum);
 		sample(b, name, "_bucket", labels, "le", le, num);
@@ -164,7 +162,7 @@ static const struct fam
 	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
 		   "Event records lost because the ring buffer was full." },
 	f_mapfull = { "daxtrace_map_full", M_COUNTER,
-		      "Updates lost because a kernel map was full." },
+		      "Updates or operations lost because a table was full (a BPF map; the ftrace backend's own)." },
 	f_overflow = { "daxtrace_thread_slot_overflow", M_COUNTER,
 		       "Operations traced through task storage: their thread slot was busy." };
 
@@ -371,7 +369,18 @@ static void m_checks(struct ctx *c)
 	}
 }
 
-/* Per device, not per page: offsets are for the JSON report, not labels. */
+static bool media_err(const struct dt_err_ent *e)
+{
+	return e->key.op == DT_OP_DIRECT_ACCESS &&
+	       (e->key.err == 5 || e->key.err == 133);	/* EIO, EHWPOISON */
+}
+
+/*
+ * Per device, not per page: offsets are for the JSON report, not labels.
+ * Summed from the error counters, which never drop a count: the per-page
+ * map is an LRU, and a counter summed from it would go back when a bad
+ * DIMM evicts pages.
+ */
 static void m_media(struct ctx *c)
 {
 	const struct dt_snapshot *s = c->s;
@@ -379,13 +388,23 @@ static void m_media(struct ctx *c)
 	int i, j;
 
 	family(c->b, &f_media, c->om);
-	for (i = 0; i < s->nmedia; i = j) {
+	for (i = 0; i < s->nerrs; i++) {
 		__u64 n = 0;
 
-		for (j = i; j < s->nmedia && s->media[j].key.dev == s->media[i].key.dev; j++)
-			n += s->media[j].n;
+		if (!media_err(&s->errs[i]))
+			continue;
+		for (j = 0; j < i; j++)	/* this device's first entry only */
+			if (media_err(&s->errs[j]) &&
+			    s->errs[j].key.dev == s->errs[i].key.dev)
+				break;
+		if (j < i)
+			continue;
+		for (j = i; j < s->nerrs; j++)
+			if (media_err(&s->errs[j]) &&
+			    s->errs[j].key.dev == s->errs[i].key.dev)
+				n += s->errs[j].n;
 		sample_u64(c->b, f_media.name, "_total",
-			   dev_op(c, &l, s->media[i].key.dev, DT_OP_MAX, NULL, NULL), n);
+			   dev_op(c, &l, s->errs[i].key.dev, DT_OP_MAX, NULL, NULL), n);
 	}
 }
 

@@ -229,6 +229,15 @@ static int get_hex(struct reader *r, const struct dt_jnode *o, const char *key,
 	return 0;
 }
 
+/* Is key there with a value? null is what daxtrace did not measure. */
+static bool has_value(struct reader *r, const struct dt_jnode *o,
+		      const char *key)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, key);
+
+	return n && n->type != DT_J_NULL;
+}
+
 static int get_dev_op(struct reader *r, const struct dt_jnode *o, __u32 *dev,
 		      int *op)
 {
@@ -498,7 +507,7 @@ static bool get_bool(struct reader *r, const struct dt_jnode *o, const char *key
 static int rec_event(struct reader *r, const struct dt_jnode *o)
 {
 	static const char *const whys[] = { "snoop", "error", "short", "check" };
-	const struct dt_jnode *da, *pfn, *lat;
+	const struct dt_jnode *da, *pfn, *lat, *ok;
 	struct dt_event e = { .kind = DT_REC_EVENT };
 	const char *comm, *s;
 	__u64 v;
@@ -538,10 +547,18 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 		e.flags |= DT_F_EOF;
 	switch (op) {
 	case DT_OP_DIRECT_ACCESS:
-		if (get_u64(r, o, "pgoff", false, &e.pos) ||
-		    get_s64(r, o, "driver_ret", &e.drv_ret) ||
-		    get_hex(r, o, "kaddr", &e.kaddr))
+		if (get_u64(r, o, "pgoff", false, &e.pos))
 			return -EINVAL;
+		if (has_value(r, o, "driver_ret")) {
+			if (get_s64(r, o, "driver_ret", &e.drv_ret))
+				return -EINVAL;
+			e.flags |= DT_F_DRV;
+		}
+		if (has_value(r, o, "kaddr")) {
+			if (get_hex(r, o, "kaddr", &e.kaddr))
+				return -EINVAL;
+			e.flags |= DT_F_KADDR;
+		}
 		pfn = dt_json_get(r->j, o, "pfn");
 		if (pfn && pfn->type != DT_J_NULL) {
 			if (dt_json_u64(pfn, &e.pfn))
@@ -552,9 +569,13 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	case DT_OP_COPY_TO_ITER:
 	case DT_OP_COPY_FROM_ITER:
 		if (get_u64(r, o, "pgoff", false, &e.pos) ||
-		    get_hex(r, o, "addr", &e.addr) ||
-		    get_hex(r, o, "user_addr", &e.user_addr))
+		    get_hex(r, o, "addr", &e.addr))
 			return -EINVAL;
+		if (has_value(r, o, "user_addr")) {
+			if (get_hex(r, o, "user_addr", &e.user_addr))
+				return -EINVAL;
+			e.flags |= DT_F_UADDR;
+		}
 		s = get_str(r, o, "variant", false);
 		k = s ? dt_variant_parse(s) : 0;
 		if (k < 0)
@@ -575,6 +596,12 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 			    get_s64(r, da, "ret", &e.da_ret) ||
 			    get_hex(r, da, "kaddr", &e.kaddr))
 				return -EINVAL;
+			ok = dt_json_get(r->j, da, "kaddr_kernel");
+			if (ok && ok->type == DT_J_BOOL) {
+				e.flags |= DT_F_KADDR;
+				if (!ok->b)
+					e.flags |= DT_F_KADDR_BAD;
+			}
 		}
 		break;
 	case DT_OP_FAULT:

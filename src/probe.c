@@ -184,6 +184,24 @@ unsigned long dt_kallsyms_addr(const char *sym)
 	return i < 0 ? 0 : sym_addr[i];
 }
 
+/*
+ * Does the kernel run 5-level paging (x86-64 LA57)? Only then does user
+ * space reach past 47 bits, and mmap() goes there only when its hint
+ * asks: under 4-level paging the hint is out of range and ignored.
+ */
+bool dt_paging_l5(void)
+{
+	void *p = mmap((void *)(1UL << 48), 4096, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	bool l5;
+
+	if (p == MAP_FAILED)
+		return false;
+	l5 = (unsigned long)p >= 1UL << 47;
+	munmap(p, 4096);
+	return l5;
+}
+
 /* The target's module, "" for vmlinux or when absent. */
 void dt_target_module(struct dt_target *t)
 {

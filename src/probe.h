@@ -65,6 +65,7 @@ void dt_probe_release(void);
 const struct dt_kbtf *dt_probe_kernel_btf(void);
 void dt_probe_free_btf(void);
 unsigned long dt_kallsyms_addr(const char *sym);
+bool dt_paging_l5(void);
 void dt_target_module(struct dt_target *t);
 
 #endif /* __DT_PROBE_H */

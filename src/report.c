@@ -10,6 +10,7 @@
 #include <time.h>
 #include "probe.h"
 #include "report.h"
+#include "dax_checks.h"
 
 static const char *const op_names[DT_OP_MAX] = {
 	[DT_OP_READ] = "read",
@@ -218,18 +219,55 @@ const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
 	return buf;
 }
 
+/*
+ * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, surrogates or code points past U+10FFFF), 0 if there is none.
+ */
+static int utf8_len(const unsigned char *s)
+{
+	int n, i;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] > 0x9f) ||
+	    (s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] > 0x8f))
+		return 0;
+	return n;
+}
+
+/*
+ * comm and names are bytes: UTF-8 goes through as it is; a byte that is
+ * not part of it (a comm cut mid-character) as the code point of its
+ * value, so the string stays valid JSON.
+ */
 void dt_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
+	const unsigned char *p = (const unsigned char *)s;
+	int n;
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fprintf(f, "\\%c", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else if ((n = utf8_len(p))) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else {
+			fprintf(f, "\\u%04x", *p++);
+		}
 	}
 	fputc('"', f);
 }
@@ -255,9 +293,15 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit)
 	for (i = first; i <= last; i++) {
 		lo = i ? 1ULL << i : 0;
 		hi = (1ULL << (i + 1)) - 1;
-		fprintf(f, "  %11llu -> %-10llu : %-8llu |",
-			(unsigned long long)lo, (unsigned long long)hi,
-			(unsigned long long)slots[i]);
+		/* the last slot holds everything from its lower bound up */
+		if (i == n - 1)
+			fprintf(f, "  %11llu -> %-10s : %-8llu |",
+				(unsigned long long)lo, "inf",
+				(unsigned long long)slots[i]);
+		else
+			fprintf(f, "  %11llu -> %-10llu : %-8llu |",
+				(unsigned long long)lo, (unsigned long long)hi,
+				(unsigned long long)slots[i]);
 		stars = (int)(slots[i] * 30 / max);
 		if (slots[i] && !stars)
 			stars = 1;
@@ -413,13 +457,14 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 		fprintf(f, "    -> direct_access(pgoff %#llx, nr_pages %llu) = %lld",
 			(unsigned long long)e->pos, (unsigned long long)e->asked,
 			(long long)e->ret);
-		if (e->ret > 0)
+		if (e->flags & DT_F_KADDR)
 			fprintf(f, ", kaddr %#llx%s", (unsigned long long)e->kaddr,
-				e->kaddr < 0xffff800000000000ULL ? " (NOT a kernel address)" : "");
+				e->check_fail & (1U << DT_CHK_DA_KADDR_KERNEL) ?
+				" (NOT a kernel address)" : "");
 		if (e->ret > 0 && (e->flags & DT_F_PFN))
 			fprintf(f, ", pfn %#llx",
-				(unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
-		if (e->drv_ret && e->drv_ret != e->ret)
+				(unsigned long long)(e->pfn & DT_PFN_MASK));
+		if ((e->flags & DT_F_DRV) && e->drv_ret != e->ret)
 			fprintf(f, ", driver returned %lld", (long long)e->drv_ret);
 		fputc('\n', f);
 	} else if (dt_op_is_copy(e->op) && (e->why & DT_EV_SHORT)) {
@@ -440,7 +485,7 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 			fprintf(f, "    -> kaddr %#llx came from direct_access(pgoff %#llx) = %lld pages%s\n",
 				(unsigned long long)e->kaddr,
 				(unsigned long long)e->da_pgoff, (long long)e->da_ret,
-				e->kaddr < 0xffff800000000000ULL ?
+				e->flags & DT_F_KADDR_BAD ?
 				" -- kaddr is NOT a kernel address" : "");
 		else
 			fprintf(f, "    -> source %#llx not from a traced direct_access on this thread\n",
@@ -635,14 +680,26 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 			(unsigned long long)e->ino, (unsigned long long)e->isize,
 			e->flags & DT_F_EOF ? "true" : "false");
 		break;
+	case DT_OP_ITER:
+		fprintf(f, ",\"i_size\":%llu,\"eof\":%s",
+			(unsigned long long)e->isize,
+			e->flags & DT_F_EOF ? "true" : "false");
+		break;
 	case DT_OP_DIRECT_ACCESS:
-		fprintf(f, ",\"pgoff\":%llu,\"nr_pages\":%llu,\"driver_ret\":%lld",
-			(unsigned long long)e->pos, (unsigned long long)e->asked,
-			(long long)e->drv_ret);
-		json_hex(f, "kaddr", e->kaddr);
-		if (e->flags & DT_F_PFN)
+		/* null: not captured (no driver target), or not read (ret <= 0) */
+		fprintf(f, ",\"pgoff\":%llu,\"nr_pages\":%llu,\"driver_ret\":",
+			(unsigned long long)e->pos, (unsigned long long)e->asked);
+		if (e->flags & DT_F_DRV)
+			fprintf(f, "%lld", (long long)e->drv_ret);
+		else
+			fputs("null", f);
+		if (e->flags & DT_F_KADDR)
+			json_hex(f, "kaddr", e->kaddr);
+		else
+			fputs(",\"kaddr\":null", f);
+		if ((e->flags & DT_F_PFN) && e->ret > 0)
 			fprintf(f, ",\"pfn\":%llu",
-				(unsigned long long)(e->pfn & ((1ULL << 52) - 1)));
+				(unsigned long long)(e->pfn & DT_PFN_MASK));
 		else
 			fputs(",\"pfn\":null", f);
 		break;
@@ -653,12 +710,18 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 			e->flags & DT_F_VAR_MEASURED ? "measured" : "dax_flags",
 			dt_side_name(e->side));
 		json_hex(f, "addr", e->addr);
-		json_hex(f, "user_addr", e->user_addr);
+		if (e->flags & DT_F_UADDR)
+			json_hex(f, "user_addr", e->user_addr);
+		else
+			fputs(",\"user_addr\":null", f);
 		if (e->flags & DT_F_DA_LINKED) {
 			fprintf(f, ",\"direct_access\":{\"pgoff\":%llu,\"ret\":%lld",
 				(unsigned long long)e->da_pgoff, (long long)e->da_ret);
 			json_hex(f, "kaddr", e->kaddr);
-			fputc('}', f);
+			/* the direct_access's verdict, where it was made */
+			fprintf(f, ",\"kaddr_kernel\":%s}",
+				!(e->flags & DT_F_KADDR) ? "null" :
+				e->flags & DT_F_KADDR_BAD ? "false" : "true");
 		} else {
 			fputs(",\"direct_access\":null", f);
 		}
@@ -860,9 +923,10 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 						(unsigned long long)st->variant[v]);
 			}
 			if (st->shorts)
-				fprintf(f, " short: user=%llu source=%llu",
+				fprintf(f, " short: user=%llu source=%llu unknown=%llu",
 					(unsigned long long)st->short_side[DT_SIDE_USER],
-					(unsigned long long)st->short_side[DT_SIDE_SOURCE]);
+					(unsigned long long)st->short_side[DT_SIDE_SOURCE],
+					(unsigned long long)st->short_side[DT_SIDE_UNKNOWN]);
 		}
 		fputc('\n', f);
 		if (o->hist) {

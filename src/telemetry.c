@@ -4,7 +4,9 @@
  * the backend's; this only widens its poll() to the HTTP sockets and does
  * the periodic chores (textfile, capture rotation) between events.
  */
+#define _GNU_SOURCE	/* mkostemp */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <malloc.h>
 #include <stdio.h>
@@ -40,6 +42,37 @@ int dt_capture_open(struct dt_capture *c, FILE **f, char *err, size_t errlen)
 }
 
 /*
+ * A new file beside PATH, under a name nobody could have planted a
+ * symlink at (mkostemp: O_EXCL), with the mode fopen() would have given.
+ */
+static FILE *fresh_file(const char *path, char *fresh, size_t len)
+{
+	mode_t mask = umask(0);
+	FILE *nf;
+	int fd;
+
+	umask(mask);
+	if (snprintf(fresh, len, "%s.new.XXXXXX", path) >= (int)len) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	fd = mkostemp(fresh, O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fchmod(fd, 0666 & ~mask))
+		goto fail;
+	nf = fdopen(fd, "w");
+	if (nf)
+		return nf;
+fail:
+	mask = errno;
+	close(fd);
+	unlink(fresh);
+	errno = mask;
+	return NULL;
+}
+
+/*
  * PATH.(keep-1) -> PATH.keep, ..., PATH -> PATH.1, then a fresh PATH.
  * The new file is made first: if that fails nothing has moved, and the
  * capture goes on in the old file.
@@ -51,8 +84,7 @@ int dt_capture_rotate(struct dt_capture *c, FILE **f)
 	int i;
 
 	fflush(*f);
-	snprintf(fresh, sizeof(fresh), "%s.new", c->path);
-	nf = fopen(fresh, "we");
+	nf = fresh_file(c->path, fresh, sizeof(fresh));
 	if (!nf)
 		return -errno;
 	for (i = c->keep; i >= 1; i--) {

@@ -395,6 +395,32 @@ static void c_rand_write_1m(struct result *r) { rw_case(r, 16 * MiB, OP_WRITE, 6
 static void c_readv(struct result *r) { rw_case(r, MiB, OP_READ, 64, 12800, RW_VEC); }
 static void c_writev(struct result *r) { rw_case(r, 0, OP_WRITE, 64, 12800, RW_VEC); }
 
+/*
+ * Reads that meet i_size: 128 KiB from a 10000-byte file (10000 come
+ * back), then 4 KiB at i_size (0 come back). Both short, both at EOF.
+ */
+static void c_read_eof(struct result *r)
+{
+	unsigned char *buf = xmalloc(128 * KiB);
+	struct dfile f;
+	ssize_t got;
+
+	open_case(&f, r->name, &r->t, -1);
+	fill(buf, 10000, 0, f.salt);
+	do_rw(&f, OP_WRITE, buf, 10000, 0, 0);
+	do_fsync(&f);
+	map_file(&f);
+	got = do_rw(&f, OP_READ, buf, 128 * KiB, 0, 0);
+	if (got != 10000)
+		die("%s: pread of 128 KiB at 0 returned %zd, want 10000", f.path, got);
+	check(&f, buf, got, 0);
+	got = do_rw(&f, OP_READ, buf, 4 * KiB, 10000, 0);
+	if (got != 0)
+		die("%s: pread at i_size returned %zd, want 0", f.path, got);
+	close_case(&f);
+	free(buf);
+}
+
 /* Read 8 KiB into a buffer whose second page faults: a partial user copy. */
 static void c_short_copy(struct result *r)
 {
@@ -899,6 +925,8 @@ static const struct dcase cases[] = {
 	{ "readv", "1 MiB file, 64 preadv of 4096+8192+512 bytes", c_readv, F_DIR },
 	{ "writev", "64 pwritev of 4096+8192+512 bytes to a new file", c_writev, F_DIR },
 	{ "short-copy", "8 KiB pread into a buffer whose 2nd page faults", c_short_copy, F_DIR },
+	{ "read-eof", "10000-byte file: 128 KiB pread at 0, 4 KiB pread at i_size",
+	  c_read_eof, F_DIR },
 	{ "media-error", "pread over a badblock set via sysfs (destructive, needs --pmem)",
 	  c_media_error, F_DIR | F_PMEM | F_NOALL },
 	{ "mmap-read", "1 MiB MAP_SHARED, load one byte per page", c_mmap_read, F_DIR },

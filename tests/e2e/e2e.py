@@ -342,6 +342,59 @@ def test_rw_cases():
         eq(t.events(), [], case + ": no anomaly events")
 
 
+def test_read_eof():
+    # reads that meet i_size: short, not broken; no anomaly for either
+    case = "read-eof"
+    print(case, flush=True)
+    t, truth = traced([case])
+    compare_rw(t, truth, case)
+    rd = op_truth(truth, "read")
+    eq((rd["calls"], rd["bytes_done"], rd["short"]), (2, 10000, 2), case + ": the workload")
+    ck = t.checks(PMEM)
+    eq(ck["rw.complete"]["pass"], rd["calls"] + op_truth(truth, "write")["calls"],
+       case + ": rw.complete pass, EOF included")
+    no_failed_checks(t, case)
+    cti = t.summary(PMEM, "copy_to_iter")
+    eq(cti and (cti["calls"], cti["bytes_done"]), (1, 10000),
+       case + ": one copy, none at i_size")
+    eq(t.events(), [], case + ": no anomaly events")
+
+
+def test_paging():
+    # The kernel half and the direct map move with 5-level paging (the
+    # --la57 run): kaddr_kernel must pass there too, and still fail a
+    # physical address (test_kmod's phys_kaddr, in the same runs).
+    if FTRACE:
+        return
+    la57 = os.environ.get("E2E_LA57") == "1"
+    with open("/proc/cpuinfo") as f:
+        flags = f.read().split()
+    eq("la57" in flags, la57, "paging: the CPU has LA57 in the --la57 run only")
+    t, truth = traced(["seq-read-4k", "mmap-read"], ["-s", "-c", "daxload"])
+    compare_rw(t, truth, "paging")
+    da = t.summary(PMEM, "direct_access")
+    das = t.events("direct_access")
+    eq(len(das), da["calls"], "paging: -s, an event per direct_access")
+    # the faults ask for a pfn, not always a kaddr: those are n/a
+    kaddrs = [int(e["kaddr"], 16) for e in das if e["kaddr"]]
+    check(len(kaddrs) >= op_truth(truth, "read")["calls"], "paging: a kaddr per read at least")
+    if la57:
+        lo, hi = 0xff11000000000000, 0xff91000000000000	# mm.rst, 5-level
+    else:
+        lo, hi = 0xffff888000000000, 0xffffc88000000000	# mm.rst, 4-level
+    check(kaddrs and all(lo <= k < hi for k in kaddrs),
+          "paging: kaddrs in the %s-level direct map: %s" %
+          (5 if la57 else 4, sorted({hex(k) for k in kaddrs})[:3]))
+    ck = t.checks(PMEM)
+    kk = ck["direct_access.kaddr_kernel"]
+    eq((kk["pass"], kk["fail"], kk["na"]), (len(kaddrs), 0, da["calls"] - len(kaddrs)),
+       "paging: kaddr_kernel passes every kaddr, n/a for the others")
+    faults = truth[1]["faults"]
+    eq(ck["direct_access.kaddr_pfn"]["fail"], 0, "paging: kaddr_pfn fails")
+    check(ck["direct_access.kaddr_pfn"]["pass"] >= faults["pte"] + faults["pmd"],
+          "paging: kaddr_pfn judged on every fault")
+
+
 def test_short_copy():
     case = "short-copy"
     print(case, flush=True)
@@ -367,6 +420,8 @@ def test_short_copy():
         check(c["side"] == "user" or (FTRACE and c["side"] == "unknown"),
               case + ": short copy is user-side: %r" % c["side"])
         check(c["direct_access"] is not None, case + ": copy tied to its direct_access")
+        eq(c["direct_access"] and c["direct_access"]["kaddr_kernel"], None if FTRACE else True,
+           case + ": its direct_access's kaddr verdict (ftrace: not made)")
         eq(c["variant"], "_copy_mc_to_iter", case + ": copy variant")
     uaddrs = {c["user_addr"] for c in copies}
     eq(len(uaddrs), 1, case + ": every copy stopped at the same user byte")
@@ -615,7 +670,7 @@ def test_deep():
     if FTRACE:
         return
     print("--deep", flush=True)
-    t, truth = traced(["seq-read-4k", "short-copy"], ["--deep", "-c", "daxload"])
+    t, truth = traced(["seq-read-4k", "short-copy", "read-eof"], ["--deep", "-c", "daxload"])
     meth = {x["target"]: x for x in t.of("probes")[0]["targets"]}
     eq(meth["dax_iomap_iter"]["method"] in ("fentry", "kprobe", "tracepoint"), True,
        "--deep traces iterations")
@@ -624,8 +679,11 @@ def test_deep():
     extents = sum(c["read_extents"] for c in truth)
     check(it is not None and it["calls"] >= extents, "--deep: iterations >= extents read")
     ck = t.checks(PMEM)
-    # the short read's second iteration returns -EFAULT: n/a, not a fail
+    # the short read's second iteration returns -EFAULT: n/a, not a fail;
+    # read-eof's iterations at i_size return 0: they pass
     eq(ck["iter.progress"]["fail"], 0, "--deep: iter.progress fails")
+    eq([(e["offset"], e["got"], e["errno"], e["checks_failed"]) for e in t.events("iter")],
+       [(4096, -14, "EFAULT", [])], "--deep: the one iteration event, short-copy's second")
     copies = t.events("copy_to_iter")
     check(copies and all(c["variant_from"] == "measured" for c in copies),
           "--deep: copy variant measured: %r" % [c.get("variant_from") for c in copies])
@@ -814,6 +872,8 @@ def test_kmod():
               int(c["direct_access"]["kaddr"], 16) == int(c["addr"], 16) and
               int(c["addr"], 16) < 0xffff800000000000,
               "phys_kaddr: copy tied to the direct_access that gave its kaddr: %r" % c)
+        eq(c["direct_access"] and c["direct_access"]["kaddr_kernel"], None if FTRACE else False,
+           "phys_kaddr: the copy's direct_access failed kaddr_kernel (ftrace: not judged)")
     eq([c["variant"] for c in t.events("copy_to_iter")], ["_copy_mc_to_iter"] * 2,
        "phys_kaddr: which copy variant declined")
     eq(sorted(e["errno"] for e in t.events("read") + t.events("write")),
@@ -873,6 +933,8 @@ def test_kmod():
     t, truth = kmod_run("errno")
     eq(truth, {"head": (-5, None), "cross": (8192, True), "write": 4096}, "errno: I/O results")
     eq(t.summary("daxfault0", "direct_access")["errors"], {"EIO": 1}, "errno: EIO counted")
+    eq([(e["got"], e["kaddr"], e["pfn"]) for e in t.events("direct_access")], [(-5, None, None)],
+       "errno: the failed direct_access wrote no kaddr or pfn: null, not 0")
     eq([(m["device"], m["offset"], m["count"]) for m in t.of("media_error")],
        [("daxfault0", 0, 1)], "errno: media error offset")
     kset("mode", "none")
@@ -951,7 +1013,8 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 
 
 def main():
-    tests = [test_list_probes, test_rw_cases, test_short_copy, test_faults,
+    tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
+             test_faults,
              test_filter, test_thread_slots, test_methods, test_full_trampoline, test_deep,
              test_bad_input, test_clean_exit, test_kmod, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),

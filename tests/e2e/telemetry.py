@@ -327,7 +327,7 @@ def test_robustness():
         eq(results, [200] * 50, "scrapes still answered after the abuse")
         _, s = settled(truth)
         expect_workload(s, truth, "tracing under scrape load")
-        # the slow client is cut at the deadline (10 s), not served forever
+        # the slow client is cut at the request deadline (3 s), not served forever
         t0 = time.monotonic()
         while not dropped and time.monotonic() - t0 < 30:
             time.sleep(0.5)

@@ -4,6 +4,64 @@
 #include "ftrace.h"
 #include "unit.h"
 
+#define SDEV	((259u << 20) | 1)	/* pmem0.1's kernel dev_t */
+
+static void feed(const struct dt_ftrace_cfg *cfg, struct dt_out *o, int tid,
+		 const char *ev, const char *args)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line),
+		 "         daxload-%d     [000] .....     1.000000: %s: (x+0x0/0x10) %s",
+		 tid, ev, args);
+	dt_ftrace_feed(cfg, o, line);
+}
+
+static __u64 reads(void)
+{
+	struct dt_snapshot s;
+	int i;
+
+	dt_ftrace_tables(&s);
+	for (i = 0; i < s.nstats; i++)
+		if (s.stats[i].key.dev == SDEV && s.stats[i].key.op == DT_OP_READ)
+			return s.stats[i].st.calls;
+	return 0;
+}
+
+/*
+ * More threads than the backend has state slots, one after another, as
+ * an always-on tracer sees them: each read counted. Then as many reads
+ * in flight at once as there are slots: the one more is lost, and said.
+ */
+static void test_thread_churn(void)
+{
+	struct dt_ftrace_cfg cfg = {};
+	struct dt_out o = { .f = fopen("/dev/null", "w") };
+	char rw_e[128];
+	struct dt_snapshot s;
+	int tid;
+
+	snprintf(rw_e, sizeof(rw_e),
+		 "pos=0 cnt=4096 dir=0 mode=33188 ino=12 isize=16384 sdev=%u", SDEV);
+	for (tid = 1000; tid < 1000 + 3 * 4096; tid++) {
+		feed(&cfg, &o, tid, "rw_e", rw_e);
+		feed(&cfg, &o, tid, "rw_x", "ret=4096");
+	}
+	EXPECT_EQ(reads(), 3 * 4096);
+	dt_ftrace_tables(&s);
+	EXPECT_EQ(s.bpf.map_full, 0);
+
+	for (tid = 100000; tid < 100000 + 4097; tid++)
+		feed(&cfg, &o, tid, "rw_e", rw_e);
+	for (tid = 100000; tid < 100000 + 4097; tid++)
+		feed(&cfg, &o, tid, "rw_x", "ret=4096");
+	EXPECT_EQ(reads(), 4 * 4096);
+	dt_ftrace_tables(&s);
+	EXPECT_EQ(s.bpf.map_full, 1);
+	fclose(o.f);
+}
+
 int main(void)
 {
 	char l1[] = "         daxload-235     [001] .....   123.456789: rw_e: (dax_iomap_rw+0x0/0x1f0) pos=0 cnt=8192 dir=0 mode=33188 ino=12 isize=16384";
@@ -49,5 +107,6 @@ int main(void)
 
 	EXPECT(dt_tline_parse(bad1, &t) < 0);
 	EXPECT(dt_tline_parse(bad2, &t) < 0);
+	test_thread_churn();
 	return unit_done("test_ftrace");
 }

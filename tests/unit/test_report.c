@@ -8,7 +8,12 @@
 #include "dax_checks.h"
 #include "unit.h"
 
-#define POB	0xffff888000000000ULL
+#define POB	0xffff888000000000ULL	/* page_offset_base, 4-level */
+#define POB5	0xff11000000000000ULL	/* and 5-level */
+#define H4	DT_KERNEL_HALF
+#define H5	DT_KERNEL_HALF_L5
+#define M4	DT_DIRECT_MAP_MAX
+#define M5	DT_DIRECT_MAP_MAX_L5
 
 static const struct dt_dev devs[] = {
 	{ .name = "dax0.0", .kdev = (252u << 20) | 0 },
@@ -53,21 +58,31 @@ static void test_checks(void)
 	EXPECT_EQ(dt_check_ret_range(-999, 4), DT_FAIL);
 
 	/* the RFC: a physical address handed back as kaddr */
-	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, 0x240000000ULL), DT_FAIL);
-	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, POB + 0x240000000ULL), DT_PASS);
-	EXPECT_EQ(dt_check_kaddr_kernel(1, -5, 0), DT_NA);
-	EXPECT_EQ(dt_check_kaddr_kernel(0, 2, 0), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, 0x240000000ULL, H4), DT_FAIL);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, POB + 0x240000000ULL, H4), DT_PASS);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, -5, 0, H4), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_kernel(0, 2, 0, H4), DT_NA);
+	/* 5-level paging: the direct map lies below 4-level's kernel half */
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, POB5 + 0x240000000ULL, H5), DT_PASS);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, POB5 + 0x240000000ULL, H4), DT_FAIL);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, 0x240000000ULL, H5), DT_FAIL);
+	EXPECT_EQ(dt_check_kaddr_kernel(1, 2, 0x00ffffffffffffffULL, H5), DT_FAIL);
 
-	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000, 0x1234), DT_PASS);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, M4, POB + 0x1234000, 0x1234), DT_PASS);
 	/* pfn_t flag bits (PFN_DEV|PFN_MAP) do not change the pfn */
-	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000,
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, M4, POB + 0x1234000,
 				     0x1234 | (3ULL << 62)), DT_PASS);
 	/* the multi-range bug: kaddr off by the gap between ranges */
-	EXPECT_EQ(dt_check_kaddr_pfn(POB, POB + 0x1234000 + (1 << 28), 0x1234),
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, M4, POB + 0x1234000 + (1 << 28), 0x1234),
 		  DT_FAIL);
-	EXPECT_EQ(dt_check_kaddr_pfn(POB, 0xffffc90000000000ULL, 0x1234), DT_NA);
-	EXPECT_EQ(dt_check_kaddr_pfn(POB, 0x1234000, 0x1234), DT_NA);
-	EXPECT_EQ(dt_check_kaddr_pfn(0, POB, 0), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, M4, 0xffffc90000000000ULL, 0x1234), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB, M4, 0x1234000, 0x1234), DT_NA);
+	EXPECT_EQ(dt_check_kaddr_pfn(0, M4, POB, 0), DT_NA);
+	/* 5-level: 100 TiB into the direct map is still in it */
+	EXPECT_EQ(dt_check_kaddr_pfn(POB5, M5, POB5 + (100ULL << 40),
+				     (100ULL << 40) >> 12), DT_PASS);
+	EXPECT_EQ(dt_check_kaddr_pfn(POB5, M4, POB5 + (100ULL << 40),
+				     (100ULL << 40) >> 12), DT_NA);
 
 	EXPECT_EQ(dt_check_rw(1, 0, 8192, 8192, 16384, &eof), DT_PASS);
 	EXPECT_EQ(eof, 0);
@@ -78,9 +93,11 @@ static void test_checks(void)
 	EXPECT_EQ(dt_check_rw(0, 12288, 8192, 4096, 16384, &eof), DT_FAIL);
 	EXPECT_EQ(dt_check_rw(1, 0, 4096, -5, 16384, &eof), DT_NA);
 
-	EXPECT_EQ(dt_check_progress(4096), DT_PASS);
-	EXPECT_EQ(dt_check_progress(0), DT_FAIL);
-	EXPECT_EQ(dt_check_progress(-5), DT_NA);
+	EXPECT_EQ(dt_check_progress(4096, 0), DT_PASS);
+	EXPECT_EQ(dt_check_progress(0, 0), DT_FAIL);
+	/* a read that crosses i_size ends with an iteration at it */
+	EXPECT_EQ(dt_check_progress(0, 1), DT_PASS);
+	EXPECT_EQ(dt_check_progress(-5, 0), DT_NA);
 	EXPECT_EQ(dt_check_copy(8192, 8192), DT_PASS);
 	EXPECT_EQ(dt_check_copy(8192, 4096), DT_FAIL);
 }
@@ -142,6 +159,13 @@ static void test_json_str(void)
 	fclose(f);
 	EXPECT_STR(buf, "\"a\\\"b\\\\c\\u000a\\u0001\\u00ff\"");
 	free(buf);
+
+	/* UTF-8 as it is; a sequence cut short, or overlong, byte by byte */
+	f = open_memstream(&buf, &len);
+	dt_json_str(f, "\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xe2\x82 \xc0\xaf");
+	fclose(f);
+	EXPECT_STR(buf, "\"\xc3\xa9t\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \\u00e2\\u0082 \\u00c0\\u00af\"");
+	free(buf);
 }
 
 static void test_hist(void)
@@ -158,6 +182,15 @@ static void test_hist(void)
 	EXPECT_CONTAINS(buf, "4096 -> 8191       : 10       |******************************|");
 	EXPECT_CONTAINS(buf, "8192 -> 16383      : 5        |***************               |");
 	free(buf);
+
+	/* the last slot is open-ended */
+	memset(slots, 0, sizeof(slots));
+	slots[DT_HIST_SLOTS - 1] = 1;
+	f = open_memstream(&buf, &len);
+	dt_hist_text(f, slots, DT_HIST_SLOTS, "ns");
+	fclose(f);
+	EXPECT_CONTAINS(buf, "549755813888 -> inf        : 1        |");
+	free(buf);
 }
 
 /* The RFC's failure as daxtrace must show it: a copy that declined. */
@@ -168,7 +201,8 @@ static void test_short_copy_event(void)
 		.tid = 42, .comm = "famfs", .dev = (252u << 20),
 		.why = DT_EV_SHORT | DT_EV_CHECK,
 		.check_fail = 1U << DT_CHK_COPY_COMPLETE,
-		.flags = DT_F_DA_LINKED, .pos = 0x10, .asked = 8192, .ret = 0,
+		.flags = DT_F_DA_LINKED | DT_F_KADDR | DT_F_KADDR_BAD |
+			 DT_F_UADDR, .pos = 0x10, .asked = 8192, .ret = 0,
 		.da_pgoff = 0x10, .da_ret = 2, .kaddr = 0x240010000ULL,
 		.addr = 0x240010000ULL, .variant = DT_VAR_COPY_MC_TO_ITER,
 		.side = DT_SIDE_SOURCE, .user_addr = 0x7f0000001000ULL,
@@ -186,9 +220,19 @@ static void test_short_copy_event(void)
 	EXPECT_CONTAINS(out, "{\"type\":\"event\",");
 	EXPECT_CONTAINS(out, "\"device\":\"dax0.0\",\"op\":\"copy_to_iter\",\"why\":[\"short\",\"check\"],\"offset\":65536,\"asked\":8192,\"got\":0,\"errno\":null,\"checks_failed\":[\"copy.complete\"]");
 	EXPECT_CONTAINS(out, "\"variant\":\"_copy_mc_to_iter\",\"variant_from\":\"dax_flags\",\"side\":\"source\"");
-	EXPECT_CONTAINS(out, "\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\"}");
+	EXPECT_CONTAINS(out, "\"user_addr\":\"0x7f0000001000\",\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\",\"kaddr_kernel\":false}");
 	EXPECT(out[strlen(out) - 1] == '\n');
 	free(out);
+
+	/* what was not measured is null, not 0 (here: the ftrace backend) */
+	e.flags = DT_F_DA_LINKED;
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "\"user_addr\":null,\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\",\"kaddr_kernel\":null}");
+	free(out);
+	out = capture(false, do_event, &e);
+	EXPECT(!strstr(out, "NOT a kernel address"));
+	free(out);
+	e.flags = DT_F_DA_LINKED | DT_F_KADDR | DT_F_UADDR;
 
 	e.op = DT_OP_DIRECT_ACCESS;
 	e.why = DT_EV_CHECK;
@@ -198,6 +242,30 @@ static void test_short_copy_event(void)
 	out = capture(false, do_event, &e);
 	EXPECT_CONTAINS(out, "direct_access.kaddr_kernel FAIL");
 	EXPECT_CONTAINS(out, "kaddr 0x240010000 (NOT a kernel address)");
+	EXPECT(!strstr(out, "driver returned"));
+	free(out);
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "\"pgoff\":16,\"nr_pages\":2,\"driver_ret\":null,\"kaddr\":\"0x240010000\",\"pfn\":null");
+	free(out);
+	/* the driver said 0 pages, direct_access passed on 2: shown */
+	e.flags |= DT_F_DRV;
+	e.drv_ret = 0;
+	out = capture(false, do_event, &e);
+	EXPECT_CONTAINS(out, ", driver returned 0");
+	free(out);
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "\"driver_ret\":0,");
+	free(out);
+	/* an error: kaddr was not read */
+	e.flags = 0;
+	e.why = DT_EV_ERROR;
+	e.check_fail = 0;
+	e.ret = -5;
+	out = capture(true, do_event, &e);
+	EXPECT_CONTAINS(out, "\"driver_ret\":null,\"kaddr\":null,\"pfn\":null");
+	free(out);
+	out = capture(false, do_event, &e);
+	EXPECT(!strstr(out, "kaddr"));
 	free(out);
 
 	e.op = DT_OP_READ;

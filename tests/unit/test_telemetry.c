@@ -4,8 +4,14 @@
  * parser, the Prometheus/OpenMetrics exposition (checked by promtool
  * itself), and a capture -> `daxtrace report` round trip.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "http.h"
@@ -14,6 +20,7 @@
 #include "offline_report.h"
 #include "probe.h"
 #include "report.h"
+#include "telemetry.h"
 #include "unit.h"
 
 static const struct dt_dev devs[] = {
@@ -188,11 +195,21 @@ static void make_snapshot(struct dt_snapshot *s)
 	st->lat_hist[10] = 2;
 	st->lat_sum_ns = 2048;
 
-	s->nerrs = 1;
-	s->errs = calloc(1, sizeof(*s->errs));
+	/*
+	 * Media errors: 1 EIO + 2 EHWPOISON from direct_access, of which the
+	 * per-page LRU map kept one; an EIO of a read is not one.
+	 */
+	s->nerrs = 3;
+	s->errs = calloc(3, sizeof(*s->errs));
 	s->errs[0].key = (struct dt_err_key){ .dev = devs[1].kdev,
 					      .op = DT_OP_DIRECT_ACCESS, .err = 5 };
 	s->errs[0].n = 1;
+	s->errs[1].key = (struct dt_err_key){ .dev = devs[1].kdev,
+					      .op = DT_OP_READ, .err = 5 };
+	s->errs[1].n = 4;
+	s->errs[2].key = (struct dt_err_key){ .dev = devs[1].kdev,
+					      .op = DT_OP_DIRECT_ACCESS, .err = 133 };
+	s->errs[2].n = 2;
 	s->nmedia = 1;
 	s->media = calloc(1, sizeof(*s->media));
 	s->media[0].key = (struct dt_media_key){ .dev = devs[1].kdev, .pgoff = 7 };
@@ -202,6 +219,17 @@ static void make_snapshot(struct dt_snapshot *s)
 	s->bpf.thread_overflow = 7;
 	dt_snapshot_checks(s);
 	dt_snapshot_sort(s);
+}
+
+static int occurrences(const char *s, const char *what)
+{
+	int n = 0;
+
+	while ((s = strstr(s, what))) {
+		n++;
+		s += strlen(what);
+	}
+	return n;
 }
 
 static int run_promtool(const char *text)
@@ -239,7 +267,15 @@ static void test_metrics(void)
 	EXPECT_CONTAINS(b.p, "daxtrace_copy_variant_total{device=\"dax0.0\",op=\"copy_to_iter\",variant=\"_copy_mc_to_iter\"} 2\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_check_failures_total{device=\"pmem0.1\",check=\"rw.complete\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_checks_total{device=\"pmem0.1\",check=\"rw.complete\",verdict=\"pass\"} 9\n");
-	EXPECT_CONTAINS(b.p, "daxtrace_media_errors_total{device=\"pmem0.1\"} 1\n");
+	/* one le set for all: the read's values stop at 8191, dax0.0's at 4095 */
+	EXPECT_EQ(occurrences(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\","),
+		  DT_HIST_SLOTS);
+	EXPECT_EQ(occurrences(b.p, "daxtrace_returned_bytes_bucket{device=\"dax0.0\",op=\"copy_to_iter\","),
+		  DT_HIST_SLOTS);
+	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"dax0.0\",op=\"copy_to_iter\",le=\"549755813887\"} 2\n");
+	/* from the error counters: never back when the LRU drops a page */
+	EXPECT_CONTAINS(b.p, "daxtrace_media_errors_total{device=\"pmem0.1\"} 3\n");
+	EXPECT_EQ(occurrences(b.p, "daxtrace_media_errors_total{"), 1);
 	/* cumulative buckets with inclusive upper bounds 2^(i+1)-1 */
 	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"1\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"4095\"} 1\n");
@@ -543,13 +579,171 @@ static void test_report_errors(void)
 	}
 }
 
+static int tiny_render(void *ctx, bool om, struct dt_buf *b)
+{
+	dt_buf_printf(b, "up 1\n");
+	return b->err;
+}
+
+static int clients(const struct dt_http *h)
+{
+	int i, n = 0;
+
+	for (i = 0; i < DT_HTTP_MAX_CLIENTS; i++)
+		n += h->c[i].fd >= 0;
+	return n;
+}
+
+/*
+ * Run the server's side of poll() until fd has something to read (fd
+ * >= 0) or the server holds want clients, or 2 s pass: within the
+ * request deadline, so no client is dropped for its age here.
+ */
+static void serve_until(struct dt_http *h, int fd, int want)
+{
+	struct pollfd pf[DT_HTTP_MAX_CLIENTS + 1], me = { .fd = fd, .events = POLLIN };
+	int i, n;
+
+	for (i = 0; i < 200; i++) {
+		if (fd >= 0 ? poll(&me, 1, 0) > 0 : clients(h) == want)
+			break;
+		n = dt_http_pollfds(h, pf, DT_HTTP_MAX_CLIENTS + 1);
+		poll(pf, n, 10);
+		dt_http_service(h, pf, n);
+	}
+}
+
+static int connect_to(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Every slot held by a client that never finishes its request: a scrape
+ * still gets its answer, from the slot held longest.
+ */
+static void test_http_slots(void)
+{
+	static struct dt_http h;
+	int idle[DT_HTTP_MAX_CLIENTS], port, fd, i;
+	const char *req = "GET /metrics HTTP/1.1\r\n\r\n";
+	char addr[16], err[128], resp[256] = "";
+	ssize_t n;
+
+	for (port = 39000 + getpid() % 1000, i = 0; i < 20; i++, port++) {
+		snprintf(addr, sizeof(addr), "%d", port);
+		if (!dt_http_open(&h, addr, tiny_render, NULL, err, sizeof(err)))
+			break;
+	}
+	EXPECT(i < 20);
+	if (i == 20)
+		return;
+	for (i = 0; i < DT_HTTP_MAX_CLIENTS; i++) {
+		idle[i] = connect_to(port);
+		EXPECT(idle[i] >= 0);
+		EXPECT_EQ(send(idle[i], "GET /met", 8, 0), 8);
+	}
+	serve_until(&h, -1, DT_HTTP_MAX_CLIENTS);	/* accepted, not answered */
+	EXPECT_EQ(clients(&h), DT_HTTP_MAX_CLIENTS);
+	EXPECT_EQ(h.evicted, 0);
+	fd = connect_to(port);
+	n = strlen(req);
+	EXPECT_EQ(send(fd, req, n, 0), n);
+	serve_until(&h, fd, 0);
+	n = recv(fd, resp, sizeof(resp) - 1, MSG_DONTWAIT);
+	resp[n > 0 ? n : 0] = '\0';
+	EXPECT_CONTAINS(resp, "HTTP/1.1 200 OK");
+	EXPECT_CONTAINS(resp, "\r\n\r\nup 1\n");
+	EXPECT_EQ(h.evicted, 1);
+	EXPECT_EQ(h.rejected, 0);
+	/* the one evicted is the first, held longest: closed (reset: unread data) */
+	n = recv(idle[0], resp, sizeof(resp), MSG_DONTWAIT);
+	EXPECT(n == 0 || (n < 0 && errno == ECONNRESET));
+	n = recv(idle[1], resp, sizeof(resp), MSG_DONTWAIT);
+	EXPECT(n < 0 && errno == EAGAIN);	/* the others wait on */
+	close(fd);
+	for (i = 0; i < DT_HTTP_MAX_CLIENTS; i++)
+		close(idle[i]);
+	dt_http_close(&h);
+}
+
+static bool file_is(const char *path, const char *want)
+{
+	char got[64] = "";
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(got, 1, sizeof(got) - 1, f);
+	fclose(f);
+	got[n] = '\0';
+	return !strcmp(got, want);
+}
+
+/*
+ * Rotation as root in a directory others may write: a symlink planted
+ * where the fresh file goes must not be followed.
+ */
+static void test_capture_rotate(void)
+{
+	char dir[] = "/tmp/dt_rot.XXXXXX", path[64], victim[64], planted[80];
+	char p1[80], p2[80];
+	struct dt_capture c = { .path = path, .keep = 2 };
+	struct stat st;
+	FILE *f;
+
+	EXPECT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/cap.json", dir);
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	snprintf(planted, sizeof(planted), "%s.new", path);
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	snprintf(p2, sizeof(p2), "%s.2", path);
+	f = fopen(victim, "w");
+	EXPECT(f != NULL);
+	fputs("precious\n", f);
+	fclose(f);
+	EXPECT_EQ(symlink(victim, planted), 0);
+
+	f = fopen(path, "w");
+	fputs("first\n", f);
+	EXPECT_EQ(dt_capture_rotate(&c, &f), 0);
+	fputs("second\n", f);
+	EXPECT_EQ(dt_capture_rotate(&c, &f), 0);
+	fputs("third\n", f);
+	fclose(f);
+
+	EXPECT(file_is(victim, "precious\n"));
+	EXPECT(lstat(path, &st) == 0 && S_ISREG(st.st_mode));
+	EXPECT(file_is(path, "third\n"));
+	EXPECT(file_is(p1, "second\n"));
+	EXPECT(file_is(p2, "first\n"));
+	EXPECT_EQ(c.rotations, 2);
+	unlink(path);
+	unlink(p1);
+	unlink(p2);
+	unlink(planted);
+	unlink(victim);
+	EXPECT_EQ(rmdir(dir), 0);	/* nothing else was left behind */
+}
+
 int main(void)
 {
 	test_json();
 	test_http();
+	test_http_slots();
 	test_metrics();
 	test_report_roundtrip();
 	test_report_errors();
+	test_capture_rotate();
 	dt_json_free(&j);
 	return unit_done("test_telemetry");
 }
