@@ -127,6 +127,16 @@ class Tracer:
             line = self.p.stdout.readline()       # printed once all is attached
             if not line:
                 raise RuntimeError("daxtrace did not start")
+            # a build the kernel refuses falls back to ftrace under auto:
+            # its figure would be the other backend's, not measured as said
+            want = "ftrace" if "ftrace" in self.args else "bpf"
+            try:
+                got = json.loads(line).get("backend", want)
+            except ValueError:
+                got = want
+            if got != want:
+                self.p.kill()
+                raise RuntimeError("%s ran the %s backend, not %s" % (self.binary, got, want))
             # keep the pipe drained so --snoop never blocks on it
             self.drain = subprocess.Popen(["cat"], stdin=self.p.stdout,
                                           stdout=subprocess.DEVNULL)

@@ -173,6 +173,7 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	static int pos_args;
 	unsigned long v;
 	char err[256];
+	int ret;
 
 	switch (key) {
 	case 'h':
@@ -214,6 +215,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case OPT_METHOD:
 		if (env.nforce >= MAX_FORCE)
 			usage_error(state, "too many --method options");
+		/* now, before -o or --metrics make anything */
+		if (dt_method_arg_check(arg))
+			usage_error(state, "bad --method '%s' (want TARGET=fentry|kprobe|tracepoint|off)",
+				    arg);
 		env.force[env.nforce++] = arg;
 		break;
 	case OPT_BTF: {
@@ -252,14 +257,16 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	}
 	case OPT_TEXTFILE:
-		if (dt_dir_writable(arg))
-			usage_error(state, "--metrics-textfile %s: directory not writable: %s",
-				    arg, strerror(errno));
+		ret = dt_path_writable(arg);
+		if (ret)
+			usage_error(state, "--metrics-textfile '%s': cannot write there: %s",
+				    arg, strerror(-ret));
 		env.textfile = arg;
 		break;
 	case 'o':
-		if (dt_dir_writable(arg) || (!access(arg, F_OK) && access(arg, W_OK)))
-			usage_error(state, "-o %s: not writable: %s", arg, strerror(errno));
+		ret = dt_path_writable(arg);
+		if (ret)
+			usage_error(state, "-o '%s': cannot write there: %s", arg, strerror(-ret));
 		env.capture = arg;
 		env.json = true;
 		break;
@@ -664,9 +671,10 @@ static void bpf_snap_put(void *ctx, struct dt_snapshot *s)
 static void print_summary(struct dax_trace_bpf *skel, const struct dt_out *o)
 {
 	struct dt_snapshot s;
+	int err = read_snapshot(skel, &s);
 
-	if (read_snapshot(skel, &s)) {
-		fprintf(stderr, "daxtrace: out of memory reading maps\n");
+	if (err) {
+		fprintf(stderr, "daxtrace: reading the BPF maps: %s\n", strerror(-err));
 		dt_snapshot_free(&s);
 		return;
 	}
@@ -752,6 +760,29 @@ static void make_run_id(char *buf, size_t len)
 	gethostname(host, sizeof(host) - 1);
 	snprintf(buf, len, "%s:%d:%lld.%09ld", host, (int)getpid(),
 		 (long long)ts.tv_sec, ts.tv_nsec);
+}
+
+
+/*
+ * --backend auto: without BPF on the read path ftrace does better, unless
+ * --method chose the read path's method itself.
+ */
+static bool bpf_misses_rw(int err)
+{
+	return err || (dt_targets[0].method < DT_M_FENTRY && !dt_targets[0].forced);
+}
+
+/*
+ * ...but --deep and --method are the BPF backend's own: rather than drop
+ * them on the way to ftrace, say why BPF cannot run. True: stay, failed.
+ */
+static bool keeps_bpf(const char *why)
+{
+	if (!env.deep && !env.nforce)
+		return false;
+	fprintf(stderr, "daxtrace: --deep and --method need the bpf backend, which cannot trace %s here (%s)\n",
+		dt_targets[0].func, why);
+	return true;
 }
 
 /*
@@ -978,9 +1009,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "daxtrace: %s\n", err_msg);
 			return err == -EINVAL ? EXIT_USAGE : 1;
 		}
-		/* auto: without BPF on the read path, ftrace does better */
-		if (env.backend == BK_AUTO && (err || dt_targets[0].method < DT_M_FENTRY))
+		if (env.backend == BK_AUTO && bpf_misses_rw(err)) {
+			if (keeps_bpf(err ? err_msg : dt_targets[0].note))
+				return 1;
 			env.backend = BK_FTRACE;
+		}
 	}
 	if (env.backend == BK_FTRACE) {
 		err = run_ftrace(&out);
@@ -1003,8 +1036,9 @@ int main(int argc, char **argv)
 		err = dt_probe_targets(env.deep, env.force, env.nforce, false,
 				       err_msg, sizeof(err_msg));
 		phase("probing each target", &t0);
-		if (auto_backend && err != -EINVAL &&
-		    (err || dt_targets[0].method < DT_M_FENTRY)) {
+		if (auto_backend && err != -EINVAL && bpf_misses_rw(err)) {
+			if (keeps_bpf(err ? err_msg : dt_targets[0].note))
+				return 1;
 			err = run_ftrace(&out);
 			dt_tel_close(&tel);
 			return err;
@@ -1017,6 +1051,10 @@ int main(int argc, char **argv)
 	}
 	if (err == -ENOEXEC && auto_backend) {
 		/* e.g. a lockdown that refuses BPF: ftrace still sees the path */
+		if (keeps_bpf(strerror(-load_err))) {
+			err = 1;
+			goto cleanup;
+		}
 		fprintf(stderr, "daxtrace: BPF programs refused (%s): using the ftrace backend\n",
 			strerror(-load_err));
 		err = run_ftrace(&out);
@@ -1054,7 +1092,7 @@ int main(int argc, char **argv)
 	dt_print_header(&out, "bpf", env.deep, env.devs, env.ndevs, env.snoop);
 	dt_tel_start(&tel, &out, bpf_snap, bpf_snap_put, skel);
 	if (env.interval)
-		next = time(NULL) + env.interval;
+		next = dt_mono_s() + env.interval;
 	while (!exiting) {
 		err = dt_tel_wait(&tel, ring_buffer__epoll_fd(rb), 100);
 		if (err < 0) {
@@ -1067,7 +1105,7 @@ int main(int argc, char **argv)
 			goto cleanup;
 		}
 		err = 0;
-		if (env.interval && time(NULL) >= next) {
+		if (env.interval && dt_mono_s() >= next) {
 			print_summary(skel, &out);
 			next += env.interval;
 			if (env.count && ++printed >= env.count)

@@ -158,7 +158,16 @@ static int classify(const char *root, const char *name, struct dt_dev *out,
 		snprintf(err, errlen, "no such device '%s'", name);
 		return -ENODEV;
 	}
-	snprintf(path, sizeof(path), "%s/sys/class/block/%s/queue/dax", root, name);
+	/*
+	 * DAX is the disk's (its queue's); a filesystem on a page-aligned
+	 * partition of it runs DAX too (5.17+), under the partition's dev_t.
+	 */
+	snprintf(path, sizeof(path), "%s/sys/class/block/%s/partition", root, name);
+	if (access(path, F_OK))
+		snprintf(path, sizeof(path), "%s/sys/class/block/%s/queue/dax", root, name);
+	else
+		snprintf(path, sizeof(path), "%s/sys/class/block/%s/../queue/dax",
+			 root, name);
 	if (read_line(path, buf + 32, 32) || strcmp(buf + 32, "1")) {
 		snprintf(err, errlen, "'%s' is a block device without DAX support", name);
 		return -ENOTSUP;

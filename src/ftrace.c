@@ -27,6 +27,7 @@
 #include <bpf/btf.h>
 #include "daxtrace.h"
 #include "dax_checks.h"
+#include "clock.h"
 #include "ftrace.h"
 #include "probe.h"
 
@@ -1369,14 +1370,14 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 	if (out->json)
 		coverage(out);
 	if (cfg->interval)
-		next = time(NULL) + cfg->interval;
+		next = dt_mono_s() + cfg->interval;
 	dt_tel_start(cfg->tel, out, snap, snap_put, NULL);
 	ret = 0;
 	while (!*exiting) {
 		i = dt_tel_wait(cfg->tel, pfd.fd, 100);
 		if (i > 0 && drain(pfd.fd, buf, sizeof(buf), &len) < 0)
 			break;
-		if (cfg->interval && time(NULL) >= next) {
+		if (cfg->interval && dt_mono_s() >= next) {
 			summary();
 			next += cfg->interval;
 			if (cfg->count && ++printed >= cfg->count)

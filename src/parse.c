@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "parse.h"
 
@@ -52,14 +53,25 @@ int dt_parse_size(const char *s, unsigned long long *out)
 	return 0;
 }
 
-/* The directory of PATH must exist and be writable (textfile, capture). */
-int dt_dir_writable(const char *path)
+/*
+ * PATH can be written as a file (textfile, capture): not empty, not a
+ * directory, writable if it exists, in a writable directory. -errno.
+ */
+int dt_path_writable(const char *path)
 {
 	char dir[PATH_MAX];
+	struct stat st;
 	char *slash;
+	size_t len = strlen(path);
 
-	if (!*path || strlen(path) >= sizeof(dir))
+	if (!len)
+		return -EINVAL;
+	if (len >= sizeof(dir))
 		return -ENAMETOOLONG;
+	if (path[len - 1] == '/' || (!stat(path, &st) && S_ISDIR(st.st_mode)))
+		return -EISDIR;
+	if (!access(path, F_OK) && access(path, W_OK))
+		return -errno;
 	strcpy(dir, path);
 	slash = strrchr(dir, '/');
 	if (!slash)

@@ -582,6 +582,22 @@ static bool fentry_plausible(const struct dt_target *t)
 	return btf_func(t, &fd) > 0;
 }
 
+
+/* --method's TARGET=METHOD names a target and a method: -EINVAL if not. */
+int dt_method_arg_check(const char *arg)
+{
+	enum dt_method m;
+	int i;
+
+	for (i = 0; i < dt_ntargets; i++) {
+		size_t n = strlen(dt_targets[i].func);
+
+		if (!strncmp(arg, dt_targets[i].func, n) && arg[n] == '=')
+			return dt_method_parse(arg + n + 1, &m) ? -EINVAL : 0;
+	}
+	return -EINVAL;
+}
+
 /* kprobe, tracepoint and raw_tp tests share one loaded probe object. */
 static struct probe_bpf *shared;
 static bool shared_tried;
@@ -752,15 +768,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	int i, j, usable = 0;
 
 	for (j = 0; j < nforce; j++) {
-		for (i = 0; i < dt_ntargets; i++) {
-			size_t n = strlen(dt_targets[i].func);
-
-			if (!strncmp(force[j], dt_targets[i].func, n) &&
-			    force[j][n] == '=')
-				break;
-		}
-		if (i == dt_ntargets || !strchr(force[j], '=') ||
-		    dt_method_parse(strchr(force[j], '=') + 1, &want)) {
+		if (dt_method_arg_check(force[j])) {
 			snprintf(err, errlen,
 				 "bad --method '%s' (want TARGET=fentry|kprobe|tracepoint|off)",
 				 force[j]);
@@ -772,6 +780,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	probing = true;
 	for (i = 0; i < dt_ntargets; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
+		dt_targets[i].forced = have_want;
 		choose(&dt_targets[i], deep, want, have_want, optimistic);
 		if (dt_targets[i].method >= DT_M_FENTRY)
 			usable++;

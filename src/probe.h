@@ -33,6 +33,7 @@ struct dt_target {
 	unsigned int flags;
 	/* filled in by probing and attaching */
 	enum dt_method method;
+	bool forced;			/* --method chose it */
 	bool no_entry;			/* fentry without its entry program */
 	bool attached;
 	char module[64];		/* its module (from BTF, /proc/modules or
@@ -54,6 +55,7 @@ int dt_method_parse(const char *s, enum dt_method *m);
  * BTF, without a test load; if the real load then fails, probe again
  * without it.
  */
+int dt_method_arg_check(const char *arg);
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
 /* Closes the BTF fds kept for the load, and frees the kernel's BTF. */

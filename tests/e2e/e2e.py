@@ -712,6 +712,13 @@ def test_bad_input():
         check(len(lines) >= 1 and lines[0].startswith("daxtrace: ") or "--bogus" in args,
               "one-line error for %r: %r" % (args, p.stderr))
         eq(p.stdout, "", "nothing on stdout for %r" % args)
+    # a bad --method is refused before -o makes its file
+    cap = "/tmp/e2e-badmethod.json"
+    if os.path.exists(cap):
+        os.unlink(cap)
+    p = subprocess.run([DAXTRACE, "-o", cap, "--method", "foo=bar"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    eq((p.returncode, os.path.exists(cap)), (2, False), "bad --method: exit 2, no -o file made")
     if not FTRACE:
         # a BTF without the kernel's types (the probe object's own): CO-RE
         # cannot relocate and the kernel refuses the load, after start-up
@@ -728,6 +735,13 @@ def test_bad_input():
               "backend ftrace" in p.stdout,
               "--btf without the kernel's types, auto backend: ftrace (%d %r)" %
               (p.returncode, p.stderr[-200:]))
+        # ...but not with --deep, which ftrace cannot do: said, exit 1
+        p = subprocess.run([DAXTRACE, "--deep"] + wrong, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        last = p.stderr.strip().splitlines()[-1:]
+        eq((p.returncode, p.stdout), (1, ""), "--deep, BPF refused, auto backend: exit 1")
+        check(last and last[0].startswith("daxtrace: --deep and --method need the bpf backend"),
+              "--deep, BPF refused, auto backend: says why: %r" % last)
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
     for name in ("fe_rw", "fx_da", "fe_cti", "probe_fentry"):

@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!dt_parse_size(s, &sz) && (sz < 4096 || sz > (1ULL << 40)))
 		abort();
 	dt_method_parse(s, &m);
-	dt_dir_writable(s);
+	dt_path_writable(s);
 	free(s);
 	return 0;
 }

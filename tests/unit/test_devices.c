@@ -37,6 +37,17 @@ static void link_dev(const char *majmin, const char *name)
 		exit(2);
 }
 
+/* /sys/class/block/NAME -> ../../devices/<where> */
+static void link_block(const char *where, const char *name)
+{
+	char cmd[700];
+
+	snprintf(cmd, sizeof(cmd), "ln -s ../../devices/%s '%s/sys/class/block/%s'",
+		 where, root, name);
+	if (system(cmd))
+		exit(2);
+}
+
 static void make_tree(void)
 {
 	if (!mkdtemp(root))
@@ -54,6 +65,19 @@ static void make_tree(void)
 	put("sys/devices/virtual/misc/other/dev", "10:1\n");
 	link_dev("252:7", "daxfault0");
 	link_dev("10:1", "other");
+	/* partitions: sysfs puts them inside their disk's directory */
+	put("sys/devices/nd/block/pmem1/dev", "259:2\n");
+	put("sys/devices/nd/block/pmem1/queue/dax", "1\n");
+	put("sys/devices/nd/block/pmem1/pmem1p1/dev", "259:3\n");
+	put("sys/devices/nd/block/pmem1/pmem1p1/partition", "1\n");
+	put("sys/devices/pci/block/sdb/dev", "8:16\n");
+	put("sys/devices/pci/block/sdb/queue/dax", "0\n");
+	put("sys/devices/pci/block/sdb/sdb1/dev", "8:17\n");
+	put("sys/devices/pci/block/sdb/sdb1/partition", "1\n");
+	link_block("nd/block/pmem1", "pmem1");
+	link_block("nd/block/pmem1/pmem1p1", "pmem1p1");
+	link_block("pci/block/sdb", "sdb");
+	link_block("pci/block/sdb/sdb1", "sdb1");
 }
 
 static int resolve(const char *arg, struct dt_dev *d, char *err)
@@ -65,7 +89,7 @@ int main(void)
 {
 	struct dt_dev d, list[8];
 	char err[256], cmd[600], path[300];
-	int n;
+	int n, i, seen;
 
 	make_tree();
 
@@ -106,6 +130,13 @@ int main(void)
 	EXPECT(resolve("/tmp/missing", &d, err) < 0);
 	EXPECT_CONTAINS(err, "cannot access");
 
+	/* a partition of a DAX disk is DAX, under its own dev_t */
+	EXPECT_EQ(resolve("pmem1p1", &d, err), 0);
+	EXPECT_EQ(d.kind, DT_DEV_FSDAX);
+	EXPECT_EQ(d.kdev, (259u << 20) | 3);
+	EXPECT_EQ(resolve("sdb1", &d, err), -ENOTSUP);
+	EXPECT_CONTAINS(err, "'sdb1' is a block device without DAX support");
+
 	/* a dax_device cdev outside the dax bus, found by name */
 	EXPECT_EQ(resolve("daxfault0", &d, err), 0);
 	EXPECT_EQ(d.kind, DT_DEV_DEVDAX);
@@ -114,10 +145,15 @@ int main(void)
 	EXPECT_EQ(resolve("other", &d, err), -ENODEV);
 
 	n = dt_dev_list(root, list, 8);
-	EXPECT_EQ(n, 3);
+	EXPECT_EQ(n, 5);
 	EXPECT_STR(list[0].name, "dax0.0");
 	EXPECT_STR(list[1].name, "daxfault0");
-	EXPECT_STR(list[2].name, "pmem0.1");
+	/* the DAX disks and their partitions, in sysfs's order */
+	for (i = 2, seen = 0; i < n; i++)
+		seen |= !strcmp(list[i].name, "pmem0.1") ? 1 :
+			!strcmp(list[i].name, "pmem1") ? 2 :
+			!strcmp(list[i].name, "pmem1p1") ? 4 : 8;
+	EXPECT_EQ(seen, 7);
 	EXPECT_EQ(dt_dev_list(root, list, 1), 1);
 
 	snprintf(path, sizeof(path), "%s", root);

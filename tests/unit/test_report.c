@@ -40,6 +40,17 @@ static void do_event(const struct dt_out *o, const void *e)
 	dt_event_print(o, e);
 }
 
+/* The event printed as text or JSON has (has != 0) or lacks what. */
+#define EXPECT_EVENT(json, e, has, what) do {				\
+	char *out_ = capture((json), do_event, (e));			\
+									\
+	if (has)							\
+		EXPECT_CONTAINS(out_, (what));				\
+	else								\
+		EXPECT(!strstr(out_, (what)));				\
+	free(out_);							\
+} while (0)
+
 static void do_summary(const struct dt_out *o, const void *s)
 {
 	dt_summary_print(o, s);
@@ -226,47 +237,31 @@ static void test_short_copy_event(void)
 
 	/* what was not measured is null, not 0 (here: the ftrace backend) */
 	e.flags = DT_F_DA_LINKED;
-	out = capture(true, do_event, &e);
-	EXPECT_CONTAINS(out, "\"user_addr\":null,\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\",\"kaddr_kernel\":null}");
-	free(out);
-	out = capture(false, do_event, &e);
-	EXPECT(!strstr(out, "NOT a kernel address"));
-	free(out);
-	e.flags = DT_F_DA_LINKED | DT_F_KADDR | DT_F_UADDR;
+	EXPECT_EVENT(true, &e, 1, "\"user_addr\":null,\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\",\"kaddr_kernel\":null}");
+	EXPECT_EVENT(false, &e, 0, "NOT a kernel address");
 
+	e.flags = DT_F_DA_LINKED | DT_F_KADDR | DT_F_UADDR;
 	e.op = DT_OP_DIRECT_ACCESS;
 	e.why = DT_EV_CHECK;
 	e.check_fail = 1U << DT_CHK_DA_KADDR_KERNEL;
 	e.asked = 2;
 	e.ret = 2;
-	out = capture(false, do_event, &e);
-	EXPECT_CONTAINS(out, "direct_access.kaddr_kernel FAIL");
-	EXPECT_CONTAINS(out, "kaddr 0x240010000 (NOT a kernel address)");
-	EXPECT(!strstr(out, "driver returned"));
-	free(out);
-	out = capture(true, do_event, &e);
-	EXPECT_CONTAINS(out, "\"pgoff\":16,\"nr_pages\":2,\"driver_ret\":null,\"kaddr\":\"0x240010000\",\"pfn\":null");
-	free(out);
+	EXPECT_EVENT(false, &e, 1, "direct_access.kaddr_kernel FAIL");
+	EXPECT_EVENT(false, &e, 1, "kaddr 0x240010000 (NOT a kernel address)");
+	EXPECT_EVENT(false, &e, 0, "driver returned");
+	EXPECT_EVENT(true, &e, 1, "\"pgoff\":16,\"nr_pages\":2,\"driver_ret\":null,\"kaddr\":\"0x240010000\",\"pfn\":null");
 	/* the driver said 0 pages, direct_access passed on 2: shown */
 	e.flags |= DT_F_DRV;
 	e.drv_ret = 0;
-	out = capture(false, do_event, &e);
-	EXPECT_CONTAINS(out, ", driver returned 0");
-	free(out);
-	out = capture(true, do_event, &e);
-	EXPECT_CONTAINS(out, "\"driver_ret\":0,");
-	free(out);
+	EXPECT_EVENT(false, &e, 1, ", driver returned 0");
+	EXPECT_EVENT(true, &e, 1, "\"driver_ret\":0,");
 	/* an error: kaddr was not read */
 	e.flags = 0;
 	e.why = DT_EV_ERROR;
 	e.check_fail = 0;
 	e.ret = -5;
-	out = capture(true, do_event, &e);
-	EXPECT_CONTAINS(out, "\"driver_ret\":null,\"kaddr\":null,\"pfn\":null");
-	free(out);
-	out = capture(false, do_event, &e);
-	EXPECT(!strstr(out, "kaddr"));
-	free(out);
+	EXPECT_EVENT(true, &e, 1, "\"driver_ret\":null,\"kaddr\":null,\"pfn\":null");
+	EXPECT_EVENT(false, &e, 0, "kaddr");
 
 	e.op = DT_OP_READ;
 	e.why = DT_EV_ERROR;
