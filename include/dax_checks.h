@@ -16,7 +16,7 @@
  * x86-64's kernel half and direct map size (Documentation/arch/x86/x86_64/
  * mm.rst): 4-level paging, and 5-level (LA57, the default on CPUs that have
  * it), where the direct map starts at 0xff11000000000000, below the
- * 4-level kernel half. User space tells which one runs (dt_paging()).
+ * 4-level kernel half. User space tells which one runs (dt_paging_l5()).
  */
 #define DT_KERNEL_HALF		0xffff800000000000ULL
 #define DT_KERNEL_HALF_L5	0xff00000000000000ULL

@@ -37,8 +37,10 @@ int dt_targ_u64(const char *args, const char *key, unsigned long long *v);
 int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		   volatile sig_atomic_t *exiting);
 
-/* For the unit tests: one trace_pipe line through the handlers, and the
- * tables they fill (without the ring buffer's overruns). */
+/*
+ * For the unit tests: one trace_pipe line through the handlers, and the
+ * tables they fill (without the ring buffer's overruns).
+ */
 void dt_ftrace_feed(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		    char *line);
 void dt_ftrace_tables(struct dt_snapshot *s);

@@ -379,32 +379,28 @@ static bool media_err(const struct dt_err_ent *e)
  * Per device, not per page: offsets are for the JSON report, not labels.
  * Summed from the error counters, which never drop a count: the per-page
  * map is an LRU, and a counter summed from it would go back when a bad
- * DIMM evicts pages.
+ * DIMM evicts pages. The errors come sorted by device (dt_snapshot_sort).
  */
 static void m_media(struct ctx *c)
 {
 	const struct dt_snapshot *s = c->s;
 	struct lbl l;
+	bool any;
+	__u64 n;
 	int i, j;
 
 	family(c->b, &f_media, c->om);
-	for (i = 0; i < s->nerrs; i++) {
-		__u64 n = 0;
-
-		if (!media_err(&s->errs[i]))
-			continue;
-		for (j = 0; j < i; j++)	/* this device's first entry only */
-			if (media_err(&s->errs[j]) &&
-			    s->errs[j].key.dev == s->errs[i].key.dev)
-				break;
-		if (j < i)
-			continue;
-		for (j = i; j < s->nerrs; j++)
-			if (media_err(&s->errs[j]) &&
-			    s->errs[j].key.dev == s->errs[i].key.dev)
+	for (i = 0; i < s->nerrs; i = j) {
+		for (j = i, n = 0, any = false;
+		     j < s->nerrs && s->errs[j].key.dev == s->errs[i].key.dev; j++) {
+			if (media_err(&s->errs[j])) {
 				n += s->errs[j].n;
-		sample_u64(c->b, f_media.name, "_total",
-			   dev_op(c, &l, s->errs[i].key.dev, DT_OP_MAX, NULL, NULL), n);
+				any = true;
+			}
+		}
+		if (any)
+			sample_u64(c->b, f_media.name, "_total",
+				   dev_op(c, &l, s->errs[i].key.dev, DT_OP_MAX, NULL, NULL), n);
 	}
 }
 

@@ -582,7 +582,6 @@ static bool fentry_plausible(const struct dt_target *t)
 	return btf_func(t, &fd) > 0;
 }
 
-
 /* --method's TARGET=METHOD names a target and a method: -EINVAL if not. */
 int dt_method_arg_check(const char *arg)
 {

@@ -50,12 +50,13 @@ extern bool dt_probe_verbose;	/* -v: say where symbols were found */
 
 const char *dt_method_name(enum dt_method m);
 int dt_method_parse(const char *s, enum dt_method *m);
+/* --method's TARGET=METHOD: 0, or -EINVAL */
+int dt_method_arg_check(const char *arg);
 /*
  * optimistic: fentry wherever the kernel lists the function and has its
  * BTF, without a test load; if the real load then fails, probe again
  * without it.
  */
-int dt_method_arg_check(const char *arg);
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
 /* Closes the BTF fds kept for the load, and frees the kernel's BTF. */
