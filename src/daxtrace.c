@@ -639,6 +639,71 @@ out:
 	return err;
 }
 
+/*
+ * struct bpf_link_info of uapi 6.7, as far as a kprobe's own misses (its
+ * kretprobe ran out of instances): older headers lack it.
+ */
+struct kprobe_link_info {
+	__u32 type, id, prog_id, :32;
+	__u32 perf_type, :32;
+	__u64 func_name;
+	__u32 name_len, offset;
+	__u64 addr, missed, cookie;
+};
+
+/* A kprobe link's misses; false where the kernel does not say (< 6.7). */
+static bool link_missed(struct bpf_link *l, __u64 *n)
+{
+	struct kprobe_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return false;
+	/* BPF_PERF_EVENT_KPROBE (3) or _KRETPROBE (4): the kernel filled it in */
+	if (info.perf_type != 3 && info.perf_type != 4)
+		return false;
+	*n += info.missed;
+	return true;
+}
+
+/* Runs of one target's programs the kernel skipped: false if unknown. */
+static bool target_skipped(struct bpf_object *obj, const struct dt_target *t,
+			   __u64 *n)
+{
+	struct bpf_prog_info info;
+	const char *names[DT_MAX_TP];
+	struct bpf_program *p;
+	int i, np = dt_target_programs(t, names);
+	__u32 len;
+
+	*n = 0;
+	for (i = 0; i < np; i++) {
+		p = bpf_object__find_program_by_name(obj, names[i]);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!p || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			return false;
+		*n += info.recursion_misses;
+	}
+	for (i = 0; t->method == DT_M_KPROBE && i < DT_MAX_TP; i++)
+		if (t->links[i] && !link_missed(t->links[i], n))
+			return false;
+	return true;
+}
+
+static void read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int i;
+
+	for (i = 0; i < dt_ntargets; i++) {
+		if (!dt_targets[i].attached ||
+		    !target_skipped(skel->obj, &dt_targets[i], &s->skipped[i]))
+			continue;
+		s->skipped_known |= 1U << i;
+		s->skipped_total += s->skipped[i];
+	}
+}
+
 static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int err;
@@ -654,6 +719,7 @@ static int read_snapshot(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		return err ?: -ENOMEM;
 	s->bpf = skel->bss->bpf_stats;
 	s->events = nevents;
+	read_skipped(skel, s);
 	dt_snapshot_sort(s);
 	return 0;
 }
@@ -948,6 +1014,7 @@ int main(int argc, char **argv)
 	struct dt_names names = {};
 	struct dt_out out = {};
 	struct dax_trace_bpf *skel = NULL;
+	struct dt_snapshot probe_snap = {};
 	struct ring_buffer *rb = NULL;
 	unsigned long printed = 0;
 	char err_msg[256], run_id[128];
@@ -1074,6 +1141,9 @@ int main(int argc, char **argv)
 	if (env.verbose)
 		fprintf(stderr, "daxtrace: attached after %.0f ms of CPU since exec\n",
 			cpu_ms());
+	/* the probes record shows each target's skipped runs: measured or null */
+	read_skipped(skel, &probe_snap);
+	out.probe_snap = &probe_snap;
 	if (env.list_probes) {
 		dt_print_probes(&out, "bpf", env.deep, !env.json);
 		goto cleanup;
@@ -1090,6 +1160,7 @@ int main(int argc, char **argv)
 
 	/* Everything is attached: only now may a script start its workload. */
 	dt_print_header(&out, "bpf", env.deep, env.devs, env.ndevs, env.snoop);
+	out.probe_snap = NULL;
 	dt_tel_start(&tel, &out, bpf_snap, bpf_snap_put, skel);
 	if (env.interval)
 		next = dt_mono_s() + env.interval;

@@ -164,7 +164,9 @@ static const struct fam
 	f_mapfull = { "daxtrace_map_full", M_COUNTER,
 		      "Updates or operations lost because a table was full (a BPF map; the ftrace backend's own)." },
 	f_overflow = { "daxtrace_thread_slot_overflow", M_COUNTER,
-		       "Operations traced through task storage: their thread slot was busy." };
+		       "Operations traced through task storage: their thread slot was busy." },
+	f_skipped = { "daxtrace_kernel_skipped_runs", M_COUNTER,
+		      "Runs of a target's programs the kernel skipped (recursion guard, kretprobe instances): counts are short by these. Only where measured." };
 
 struct ctx {
 	struct dt_buf *b;
@@ -428,6 +430,20 @@ static void m_hists(struct ctx *c)
 	}
 }
 
+static void m_skipped(struct ctx *c)
+{
+	const struct dt_target *t = c->o->targets;
+	int i;
+
+	family(c->b, &f_skipped, c->om);
+	for (i = 0; t && i < c->o->ntargets && i < DT_MAX_TARGETS; i++) {
+		const char *l[] = { "target", t[i].func, NULL };
+
+		if (c->s->skipped_known & (1U << i))
+			sample_u64(c->b, f_skipped.name, "_total", l, c->s->skipped[i]);
+	}
+}
+
 static void m_self(struct ctx *c)
 {
 	family(c->b, &f_events, c->om);
@@ -438,6 +454,7 @@ static void m_self(struct ctx *c)
 	sample_u64(c->b, f_mapfull.name, "_total", NULL, c->s->bpf.map_full);
 	family(c->b, &f_overflow, c->om);
 	sample_u64(c->b, f_overflow.name, "_total", NULL, c->s->bpf.thread_overflow);
+	m_skipped(c);
 }
 
 int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,

@@ -17,6 +17,7 @@
 #include <string.h>
 #include "json.h"
 #include "offline_report.h"
+#include "probe.h"
 #include "report.h"
 
 #define LINE_MAX_BYTES	(1 << 20)
@@ -423,6 +424,31 @@ static __u64 snap_weight(const struct dt_snapshot *s)
 	return w;
 }
 
+/* "kernel_skipped": by target name; captures from before it have none */
+static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_snapshot *s)
+{
+	const struct dt_jnode *m = dt_json_get(r->j, o, "kernel_skipped"), *k;
+	__u64 v;
+	int i;
+
+	if (get_u64(r, o, "kernel_skipped_total", false, &s->skipped_total))
+		return -EINVAL;
+	if (m && m->type != DT_J_OBJ)
+		return bad(r, "\"kernel_skipped\" is not an object");
+	for (k = dt_json_child(r->j, m); k; k = dt_json_next(r->j, k)) {
+		for (i = 0; i < dt_ntargets; i++)
+			if (!strcmp(dt_targets[i].func, k->key))
+				break;
+		if (i == dt_ntargets)
+			return bad(r, "kernel_skipped: unknown target \"%s\"", k->key);
+		if (dt_json_u64(k, &v))
+			return bad(r, "kernel_skipped.\"%s\" is not a count", k->key);
+		s->skipped[i] = v;
+		s->skipped_known |= 1U << i;
+	}
+	return 0;
+}
+
 /* The stats record closes a snapshot: it becomes its run's latest. */
 static int rec_stats(struct reader *r, const struct dt_jnode *o)
 {
@@ -436,7 +462,8 @@ static int rec_stats(struct reader *r, const struct dt_jnode *o)
 	if (get_u64(r, o, "events", true, &s->events) ||
 	    get_u64(r, o, "ringbuf_dropped", true, &s->bpf.rb_dropped) ||
 	    get_u64(r, o, "map_full", false, &s->bpf.map_full) ||
-	    get_u64(r, o, "thread_overflow", false, &s->bpf.thread_overflow))
+	    get_u64(r, o, "thread_overflow", false, &s->bpf.thread_overflow) ||
+	    get_skipped(r, o, s))
 		return -EINVAL;
 	if (!id)
 		id = "";	/* captures from before run ids: one run */
@@ -757,6 +784,10 @@ static int sum_runs(struct reader *r, struct dt_snapshot *t)
 		t->bpf.rb_dropped += s->bpf.rb_dropped;
 		t->bpf.map_full += s->bpf.map_full;
 		t->bpf.thread_overflow += s->bpf.thread_overflow;
+		for (k = 0; k < DT_MAX_TARGETS; k++)
+			t->skipped[k] += s->skipped[k];
+		t->skipped_known |= s->skipped_known;
+		t->skipped_total += s->skipped_total;
 	}
 	order_devices(r, t);
 	dt_snapshot_sort(t);
@@ -945,7 +976,7 @@ int dt_offline_report_main(int argc, char **argv)
 		       "Give rotated files oldest first; runs are told apart by their ids.\v"
 		       "Exit status: 0 ok, 1 no summary in the capture, 2 bad input.",
 	};
-	struct dt_out out = { .f = stdout };
+	struct dt_out out = { .f = stdout, .targets = dt_targets, .ntargets = dt_ntargets };
 	struct dt_reader *rd;
 	struct reader *r;
 	int i, err = 0;

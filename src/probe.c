@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -52,6 +53,8 @@ struct dt_target dt_targets[] = {
 };
 
 const int dt_ntargets = sizeof(dt_targets) / sizeof(dt_targets[0]);
+_Static_assert(sizeof(dt_targets) / sizeof(dt_targets[0]) <= DT_MAX_TARGETS,
+	       "raise DT_MAX_TARGETS");
 bool dt_probe_verbose;
 
 static const char *const method_names[] = {
@@ -200,6 +203,128 @@ bool dt_paging_l5(void)
 	l5 = (unsigned long)p >= 1UL << 47;
 	munmap(p, 4096);
 	return l5;
+}
+
+int dt_target_programs(const struct dt_target *t, const char *names[DT_MAX_TP])
+{
+	const char *p[DT_MAX_TP] = {};
+	int i, n = 0;
+
+	if (t->method == DT_M_FENTRY) {
+		p[0] = t->no_entry ? NULL : t->fe;
+		p[1] = t->fx;
+	} else if (t->method == DT_M_KPROBE) {
+		p[0] = t->kp;
+		p[1] = t->kr;
+	} else if (t->method == DT_M_TRACEPOINT) {
+		for (i = 0; i < DT_MAX_TP; i++)
+			p[i] = t->tp_prog[i];
+	}
+	for (i = 0; i < DT_MAX_TP; i++)
+		if (p[i])
+			names[n++] = p[i];
+	return n;
+}
+
+/*
+ * fentry/fexit programs run with migration, not preemption, disabled. On
+ * a preemptible kernel a task preempted inside one holds that program's
+ * per-CPU recursion guard, and the kernel skips the program for every
+ * other task on the CPU until it resumes (recursion_misses). kprobe
+ * handlers run with preemption off, so there kprobes count exactly.
+ */
+static int preempt_known = -1;
+static char preempt_model[32];
+
+/* "none voluntary (full) lazy" or "full (lazy)": the bracketed one is current */
+static bool preempt_from_debugfs(void)
+{
+	char line[128], *open, *close;
+	FILE *f = fopen("/sys/kernel/debug/sched/preempt", "r");
+
+	if (!f)
+		return false;
+	open = fgets(line, sizeof(line), f) ? strchr(line, '(') : NULL;
+	fclose(f);
+	close = open ? strchr(open, ')') : NULL;
+	if (!close || close - open - 1 >= (int)sizeof(preempt_model))
+		return false;
+	snprintf(preempt_model, sizeof(preempt_model), "%.*s", (int)(close - open - 1),
+		 open + 1);
+	return true;
+}
+
+/* preempt= on the command line, or the build's default mode in its config */
+static bool preempt_from_boot(const char *release)
+{
+	static const char *const cfg[][2] = {
+		{ "CONFIG_PREEMPT_NONE=y", "none" },
+		{ "CONFIG_PREEMPT_VOLUNTARY=y", "voluntary" },
+		{ "CONFIG_PREEMPT=y", "full" },
+		{ "CONFIG_PREEMPT_LAZY=y", "lazy" },
+	};
+	char line[4096], path[300], *p;
+	bool found = false;
+	unsigned int i;
+	FILE *f;
+
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		p = fgets(line, sizeof(line), f) ? strstr(line, "preempt=") : NULL;
+		if (p && (p == line || p[-1] == ' ')) {
+			found = sscanf(p, "preempt=%31[a-z]", preempt_model) == 1;
+		}
+		fclose(f);
+		if (found)
+			return true;
+	}
+	snprintf(path, sizeof(path), "/boot/config-%s", release);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		for (i = 0; i < sizeof(cfg) / sizeof(cfg[0]); i++) {
+			if (!strncmp(line, cfg[i][0], strlen(cfg[i][0]))) {
+				snprintf(preempt_model, sizeof(preempt_model), "%s", cfg[i][1]);
+				found = true;
+			}
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void preempt_probe(void)
+{
+	struct utsname u;
+
+	uname(&u);
+	if (strstr(u.version, "PREEMPT_RT")) {
+		snprintf(preempt_model, sizeof(preempt_model), "rt");
+	} else if (strstr(u.version, "PREEMPT_DYNAMIC")) {
+		if (!preempt_from_debugfs() && !preempt_from_boot(u.release))
+			/* unknown: assume the worst, kprobes stay exact */
+			snprintf(preempt_model, sizeof(preempt_model), "dynamic, mode unknown");
+	} else if (strstr(u.version, " PREEMPT ")) {
+		snprintf(preempt_model, sizeof(preempt_model), "full");
+	} else {
+		snprintf(preempt_model, sizeof(preempt_model), "voluntary");
+	}
+	preempt_known = strcmp(preempt_model, "none") && strcmp(preempt_model, "voluntary");
+}
+
+bool dt_preemptible(void)
+{
+	if (preempt_known < 0)
+		preempt_probe();
+	return preempt_known;
+}
+
+const char *dt_preempt_model(void)
+{
+	if (preempt_known < 0)
+		preempt_probe();
+	return preempt_model;
 }
 
 /* The target's module, "" for vmlinux or when absent. */
@@ -718,16 +843,26 @@ static void choose(struct dt_target *t, bool deep, enum dt_method want,
 			 "fires on all I/O: only with --deep");
 		return;
 	}
+	if (!have_want && dt_preemptible() && (t->kp || t->kr) && in_syms &&
+	    kprobe_ok(t->func)) {
+		t->method = DT_M_KPROBE;
+		snprintf(t->note, sizeof(t->note),
+			 "preemptible kernel (%s): fentry would miss runs",
+			 dt_preempt_model());
+		return;
+	}
 	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
 	    (optimistic ? fentry_plausible(t) :
 			  fentry_ok(t, t->fe && !fx_only))) {
 		t->method = DT_M_FENTRY;
 		keep_btf(t);
-		if (fx_only) {
-			t->no_entry = true;
+		t->no_entry = fx_only;
+		if (have_want && dt_preemptible())
+			snprintf(t->note, sizeof(t->note),
+				 "forced; preemptible kernel: the runs it misses are counted");
+		else if (fx_only)
 			snprintf(t->note, sizeof(t->note), "%s",
 				 "fexit only: its latency with --deep");
-		}
 		return;
 	}
 	if ((!have_want || want == DT_M_KPROBE) && (t->kp || t->kr) && in_syms &&

@@ -24,6 +24,7 @@ enum dt_method {
 					 * only; fexit has the args): --deep */
 
 #define DT_MAX_TP	2
+#define DT_MAX_TARGETS	24	/* rows of dt_targets[], at most */
 
 struct dt_target {
 	const char *func;		/* kernel function */
@@ -69,6 +70,11 @@ const struct dt_kbtf *dt_probe_kernel_btf(void);
 void dt_probe_free_btf(void);
 unsigned long dt_kallsyms_addr(const char *sym);
 bool dt_paging_l5(void);
+/* The programs of its chosen method, in attach order: how many */
+int dt_target_programs(const struct dt_target *t, const char *names[DT_MAX_TP]);
+/* Can a tracing program be preempted here (full, lazy, rt)? */
+bool dt_preemptible(void);
+const char *dt_preempt_model(void);
 void dt_target_module(struct dt_target *t);
 
 #endif /* __DT_PROBE_H */

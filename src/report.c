@@ -500,26 +500,34 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 }
 
 /* The BPF programs an attached target runs: what the bench's floor copies. */
+/* Runs of target i the kernel skipped: null where nobody measured them. */
+static void skipped_json(FILE *f, const struct dt_snapshot *s, int i)
+{
+	if (s && (s->skipped_known & (1U << i)))
+		fprintf(f, "%llu", (unsigned long long)s->skipped[i]);
+	else
+		fputs("null", f);
+}
+
+static const char *skipped_text(const struct dt_snapshot *s, int i, bool attached,
+				char *buf, size_t len)
+{
+	if (!attached)
+		return "-";
+	if (!s || !(s->skipped_known & (1U << i)))
+		return "n/a";
+	snprintf(buf, len, "%llu", (unsigned long long)s->skipped[i]);
+	return buf;
+}
+
 static void programs_json(FILE *f, const struct dt_target *t)
 {
-	const char *p[DT_MAX_TP + 1] = {};
-	int i, n = 0;
+	const char *p[DT_MAX_TP];
+	int i, n = dt_target_programs(t, p);
 
-	if (t->method == DT_M_FENTRY) {
-		p[n++] = t->no_entry ? NULL : t->fe;
-		p[n++] = t->fx;
-	} else if (t->method == DT_M_KPROBE) {
-		p[n++] = t->kp;
-		p[n++] = t->kr;
-	} else if (t->method == DT_M_TRACEPOINT) {
-		for (i = 0; i < DT_MAX_TP; i++)
-			p[n++] = t->tp_prog[i];
-	}
 	fputs(",\"programs\":[", f);
-	for (i = 0, n = 0; i < DT_MAX_TP; i++) {
-		if (p[i])
-			fprintf(f, "%s\"%s\"", n++ ? "," : "", p[i]);
-	}
+	for (i = 0; i < n; i++)
+		fprintf(f, "%s\"%s\"", i ? "," : "", p[i]);
 	fputc(']', f);
 }
 
@@ -531,6 +539,7 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 	int i, n[DT_M_TRACEPOINT + 1] = {};
 	struct utsname u;
 	FILE *f = o->f;
+	char sb[24];
 
 	uname(&u);
 	if (o->json) {
@@ -541,7 +550,9 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 			fputs(",\"run\":", f);
 			dt_json_str(f, o->run_id);
 		}
-		fprintf(f, ",\"deep\":%s,\"targets\":[", deep ? "true" : "false");
+		fprintf(f, ",\"deep\":%s,\"preempt\":", deep ? "true" : "false");
+		dt_json_str(f, dt_preempt_model());
+		fputs(",\"targets\":[", f);
 		for (i = 0; i < o->ntargets; i++) {
 			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
 				i ? "," : "", t[i].func, dt_method_name(t[i].method),
@@ -553,6 +564,10 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 			}
 			if (!strcmp(backend, "bpf") && t[i].attached)
 				programs_json(f, &t[i]);
+			if (t[i].attached) {
+				fputs(",\"skipped\":", f);
+				skipped_json(f, o->probe_snap, i);
+			}
 			fputc('}', f);
 		}
 		fputs("]}\n", f);
@@ -560,12 +575,14 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		return;
 	}
 	if (table) {
-		fprintf(f, "Kernel %s, backend %s%s\n", u.release, backend,
-			deep ? ", --deep" : "");
-		fprintf(f, "%-26s %-11s %-9s %s\n", "TARGET", "METHOD", "ATTACHED", "NOTE");
+		fprintf(f, "Kernel %s, backend %s%s, preemption %s\n", u.release, backend,
+			deep ? ", --deep" : "", dt_preempt_model());
+		fprintf(f, "%-26s %-11s %-9s %-8s %s\n", "TARGET", "METHOD", "ATTACHED",
+			"SKIPPED", "NOTE");
 		for (i = 0; i < o->ntargets; i++)
-			fprintf(f, "%-26s %-11s %-9s %s\n", t[i].func,
+			fprintf(f, "%-26s %-11s %-9s %-8s %s\n", t[i].func,
 				dt_method_name(t[i].method), t[i].attached ? "yes" : "no",
+				skipped_text(o->probe_snap, i, t[i].attached, sb, sizeof(sb)),
 				t[i].note);
 		fflush(f);
 		return;
@@ -779,6 +796,44 @@ static void hist_json(FILE *f, const char *key, const __u64 *slots)
 	fputc(']', f);
 }
 
+/*
+ * "kernel_skipped": runs the kernel did not give daxtrace's programs, by
+ * target, where measured; "kernel_skipped_total" their sum.
+ */
+static void skipped_stats_json(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	FILE *f = o->f;
+	int i, n = 0;
+
+	fprintf(f, ",\"kernel_skipped_total\":%llu,\"kernel_skipped\":{",
+		(unsigned long long)s->skipped_total);
+	for (i = 0; o->targets && i < o->ntargets && i < DT_MAX_TARGETS; i++) {
+		if (!(s->skipped_known & (1U << i)))
+			continue;
+		fprintf(f, "%s\"%s\":%llu", n++ ? "," : "", o->targets[i].func,
+			(unsigned long long)s->skipped[i]);
+	}
+	fputc('}', f);
+}
+
+/* Runs of each target the kernel skipped, where it did: never silent. */
+static void skipped_stats_text(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	FILE *f = o->f;
+	int i, n = 0;
+
+	if (!s->skipped_total)
+		return;
+	fprintf(f, "%llu runs skipped by the kernel (counts above are short by them):",
+		(unsigned long long)s->skipped_total);
+	for (i = 0; o->targets && i < o->ntargets && i < DT_MAX_TARGETS; i++) {
+		if ((s->skipped_known & (1U << i)) && s->skipped[i])
+			fprintf(f, "%s %s %llu", n++ ? "," : "", o->targets[i].func,
+				(unsigned long long)s->skipped[i]);
+	}
+	fputc('\n', f);
+}
+
 static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 {
 	FILE *f = o->f;
@@ -848,6 +903,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 		(unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full,
 		(unsigned long long)s->bpf.thread_overflow);
+	skipped_stats_json(o, s);
 	if (o->run_id) {
 		fputs(",\"run\":", f);
 		dt_json_str(f, o->run_id);
@@ -964,6 +1020,7 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 	if (s->bpf.thread_overflow)
 		fprintf(f, "%llu ops in task storage (their thread's slot was busy)\n",
 			(unsigned long long)s->bpf.thread_overflow);
+	skipped_stats_text(o, s);
 }
 
 void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s)

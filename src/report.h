@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "daxtrace.h"
 #include "devices.h"
+#include "probe.h"
 
 struct dt_stat_ent {
 	struct dt_key key;
@@ -41,6 +42,14 @@ struct dt_snapshot {
 	int nmedia;
 	struct dt_bpf_stats bpf;
 	__u64 events;		/* ring-buffer records received */
+	/*
+	 * Runs of each target's programs that the kernel skipped, indexed as
+	 * dt_targets[], measured where bit i of skipped_known is set; and
+	 * their sum: the counts above are short by these.
+	 */
+	__u64 skipped[DT_MAX_TARGETS];
+	__u32 skipped_known;
+	__u64 skipped_total;
 };
 
 struct dt_names {
@@ -58,6 +67,8 @@ struct dt_out {
 	__s64 boot_to_epoch_ns;	/* added to bpf_ktime_get_ns() for -T */
 	const struct dt_names *names;
 	const char *run_id;	/* JSON: ties a capture's snapshots to one run */
+	/* the probes record: runs each target's programs missed so far */
+	const struct dt_snapshot *probe_snap;
 	/* after each event and each whole summary: -o rotation */
 	void (*after_record)(void *ctx);
 	void *after_ctx;

@@ -25,7 +25,8 @@ static const struct dt_names names = { devs, 2 };
 static char *capture(bool json, void (*fn)(const struct dt_out *, const void *),
 		     const void *arg)
 {
-	struct dt_out o = { .json = json, .names = &names, .hist = true };
+	struct dt_out o = { .json = json, .names = &names, .hist = true,
+			    .targets = dt_targets, .ntargets = dt_ntargets };
 	char *buf = NULL;
 	size_t len = 0;
 
@@ -109,6 +110,19 @@ static void test_checks(void)
 	/* a read that crosses i_size ends with an iteration at it */
 	EXPECT_EQ(dt_check_progress(0, 1), DT_PASS);
 	EXPECT_EQ(dt_check_progress(-5, 0), DT_NA);
+	/* 6.15+: what moved, else ->status, as ->processed was */
+	EXPECT_EQ(dt_iter_progress(4096, 0), 4096);
+	EXPECT_EQ(dt_iter_progress(0, 0), 0);
+	EXPECT_EQ(dt_iter_progress(0, -14), -14);
+	/* moved, then failed: the bytes, as dax_iomap_iter() returned */
+	EXPECT_EQ(dt_iter_progress(8192, -5), 8192);
+	/* the old semantics' bytes in ->status: iomap_iter() says -EIO */
+	EXPECT_EQ(dt_iter_progress(0, 4096), -5);
+	EXPECT_EQ(dt_iter_progress(4096, 4096), 4096);
+	/* back is not forward */
+	EXPECT_EQ(dt_iter_progress(-4096, 0), 0);
+	EXPECT_EQ(dt_check_progress(dt_iter_progress(0, 0), 0), DT_FAIL);
+	EXPECT_EQ(dt_check_progress(dt_iter_progress(0, -14), 0), DT_NA);
 	EXPECT_EQ(dt_check_copy(8192, 8192), DT_PASS);
 	EXPECT_EQ(dt_check_copy(8192, 4096), DT_FAIL);
 }
@@ -310,8 +324,30 @@ static void test_summary(void)
 	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"pmem0.1\",\"op\":\"read\",\"calls\":3,\"bytes_requested\":12288,\"bytes_done\":8192,\"short\":0,\"errors\":{\"EIO\":1},\"latency_ns_total\":0,\"len_hist\":[[4096,2]],\"lat_hist_ns\":[]}\n");
 	EXPECT_CONTAINS(out, "{\"type\":\"check\",\"device\":\"pmem0.1\",\"check\":\"rw.complete\",\"pass\":2,\"fail\":0,\"na\":0}\n");
 	EXPECT_CONTAINS(out, "{\"type\":\"media_error\",\"device\":\"pmem0.1\",\"pgoff\":42,\"offset\":172032,\"count\":1}\n");
-	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0,\"kernel_skipped_total\":0,\"kernel_skipped\":{}}\n");
 	free(out);
+	out = capture(false, do_summary, &s);
+	EXPECT(!strstr(out, "skipped"));
+	free(out);
+
+	/* runs the kernel skipped: by target where measured, never silent */
+	EXPECT_EQ(strcmp(dt_targets[0].func, "dax_iomap_rw"), 0);
+	EXPECT_EQ(strcmp(dt_targets[2].func, "dax_direct_access"), 0);
+	s.skipped[0] = 866;
+	s.skipped[2] = 41;
+	s.skipped[6] = 0;
+	s.skipped[7] = 5;	/* not measured: never shown */
+	s.skipped_known = 1U << 0 | 1U << 2 | 1U << 6;
+	s.skipped_total = 907;
+	out = capture(true, do_summary, &s);
+	EXPECT_CONTAINS(out, ",\"kernel_skipped_total\":907,\"kernel_skipped\":{\"dax_iomap_rw\":866,\"dax_direct_access\":41,\"dax_copy_to_iter\":0}}\n");
+	free(out);
+	out = capture(false, do_summary, &s);
+	EXPECT_CONTAINS(out, "907 runs skipped by the kernel (counts above are short by them): dax_iomap_rw 866, dax_direct_access 41\n");
+	free(out);
+	memset(s.skipped, 0, sizeof(s.skipped));
+	s.skipped_known = 0;
+	s.skipped_total = 0;
 
 	out = capture(false, do_summary, &s);
 	EXPECT_CONTAINS(out, "Device pmem0.1");

@@ -217,6 +217,11 @@ static void make_snapshot(struct dt_snapshot *s)
 	s->events = 3;
 	s->bpf.rb_dropped = 2;
 	s->bpf.thread_overflow = 7;
+	/* measured for dt_targets[0] (dax_iomap_rw) only */
+	s->skipped[0] = 11;
+	s->skipped[1] = 99;
+	s->skipped_known = 1;
+	s->skipped_total = 11;
 	dt_snapshot_checks(s);
 	dt_snapshot_sort(s);
 }
@@ -292,6 +297,8 @@ static void test_metrics(void)
 	EXPECT_CONTAINS(b.p, "daxtrace_probe_attached{target=\"dax_copy_to_iter\",method=\"off\"} 0\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_ringbuf_dropped_total 2\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_thread_slot_overflow_total 7\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_kernel_skipped_runs_total{target=\"dax_iomap_rw\"} 11\n");
+	EXPECT_EQ(occurrences(b.p, "daxtrace_kernel_skipped_runs_total{"), 1);
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build_info gauge\n");
 	EXPECT(!strstr(b.p, "# EOF"));
 	EXPECT_EQ(run_promtool(b.p), 0);
@@ -388,7 +395,8 @@ static char *write_tmp(const char *text)
 
 static void test_report_roundtrip(void)
 {
-	struct dt_out o = { .json = true, .names = &names, .hist = true, .run_id = "h:1:1" };
+	struct dt_out o = { .json = true, .names = &names, .hist = true, .run_id = "h:1:1",
+			    .targets = dt_targets, .ntargets = dt_ntargets };
 	struct dt_snapshot s;
 	char *cap = NULL, *two = NULL, *out, *err, *file;
 	size_t len = 0;
@@ -420,7 +428,7 @@ static void test_report_roundtrip(void)
 			EXPECT(!strncmp(out, orig, ostats - orig));
 			if (strncmp(out, orig, ostats - orig))
 				fprintf(stderr, "--- original\n%.*s--- report\n%s", (int)(ostats - orig), orig, out);
-			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":7}\n");
+			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":7,\"kernel_skipped_total\":11,\"kernel_skipped\":{\"dax_iomap_rw\":11}}\n");
 		}
 	}
 	free(out);
