@@ -14,6 +14,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -28,6 +29,25 @@ FS = os.environ.get("DAXVM_FS", "ext4")
 # that backend cannot measure is skipped where noted (BPF-only below).
 FTRACE = os.environ.get("E2E_BACKEND") == "ftrace"
 BACKEND = ["--backend", "ftrace"] if FTRACE else []
+MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
+
+
+def preempt_model():
+    """The kernel's preemption model, read here, not from daxtrace: the
+    bracketed mode of sched/preempt ("none (voluntary) full" -> voluntary)."""
+    try:
+        with open("/sys/kernel/debug/sched/preempt") as f:
+            m = re.search(r"\((\w+)\)", f.read())
+    except OSError:
+        return None
+    return m.group(1) if m else None
+
+
+PREEMPT = preempt_model()
+# A preempted fentry program is skipped for the CPU's other tasks: where
+# tracing programs can be preempted, the BPF backend takes kprobes.
+PREEMPTIBLE = PREEMPT in ("full", "lazy", "rt")
+METHOD = "kprobe" if FTRACE or PREEMPTIBLE else "fentry"
 
 failures = []
 passes = 0
@@ -227,8 +247,11 @@ def test_list_probes():
     for name in ("dax_iomap_rw", "dax_direct_access", "pmem_dax_direct_access",
                  "dax_copy_to_iter", "dax_copy_from_iter", "dax_iomap_fault",
                  "dev_dax_huge_fault"):
-        check(t[name]["attached"] and t[name]["method"] == ("kprobe" if FTRACE else "fentry"),
-              "%s attached: %r" % (name, t[name]))
+        check(t[name]["attached"] and t[name]["method"] == METHOD,
+              "%s attached by %s: %r" % (name, METHOD, t[name]))
+        # measured from the start: a number, never an unmeasured 0
+        eq(t[name].get("skipped"), None if FTRACE else 0, "%s: runs skipped so far" % name)
+    eq(rec.get("preempt"), PREEMPT, "the preemption model daxtrace found")
     # a module's function names its module (what bench.py's floor attaches to)
     eq([t[n].get("module") for n in ("dax_iomap_rw", "pmem_dax_direct_access",
                                       "dev_dax_huge_fault")],
@@ -260,8 +283,9 @@ def test_list_probes():
         # default mode: entry programs only where latency is kept
         eq([t[n].get("programs") for n in ("dax_iomap_rw", "dax_direct_access",
                                            "pmem_dax_direct_access", "dax_copy_to_iter")],
-           [["fe_rw", "fx_rw"], ["fx_da"], ["fx_drv0"], ["fx_cti"]],
-           "default mode's BPF programs")
+           [["kp_rw", "kr_rw"], ["kp_da", "kr_da"], ["kr_drv0"], ["kp_cti", "kr_cti"]]
+           if PREEMPTIBLE else [["fe_rw", "fx_rw"], ["fx_da"], ["fx_drv0"], ["fx_cti"]],
+           "default mode's BPF programs (%s preemption)" % PREEMPT)
     if not FTRACE and rec["kernel"].startswith("6.1."):
         eq(t["dax_iomap_iter"]["method"], "absent", "dax_iomap_iter on 6.1")
         eq(t["dax_iomap_iter"]["attached"], False, "dax_iomap_iter attached on 6.1")
@@ -311,8 +335,8 @@ def test_rw_cases():
         eq(cfi and cfi["bytes_done"], wr["bytes_done"], case + ": copy_from_iter bytes")
         da = t.summary(PMEM, "direct_access")
         eq(da and da["errors"], {}, case + ": direct_access errors")
-        # default mode times each read/write; direct_access and copies run
-        # fexit only (BPF) and say so instead of printing zeros
+        # default mode times each read/write; with fentry, direct_access and
+        # copies run fexit only (BPF) and say so instead of printing zeros
         for op in ("read", "write"):
             sm = t.summary(PMEM, op)
             if sm:
@@ -324,11 +348,15 @@ def test_rw_cases():
                 per = sm["bytes_requested"] // sm["calls"]
                 eq(sm["len_hist"], [[1 << (per.bit_length() - 1), sm["calls"]]],
                    case + ": %s length histogram" % op)
+        # kprobes need their entry probe for the arguments: there every
+        # direct_access and copy is timed
         if not FTRACE:
             for name, sm in (("direct_access", da), ("copy_to_iter", cti),
                              ("copy_from_iter", cfi)):
                 if sm:
-                    eq(lat_count(sm), 0, case + ": %s latency not measured" % name)
+                    eq(lat_count(sm), sm["calls"] if PREEMPTIBLE else 0,
+                       case + ": %s latency %s" %
+                       (name, "measured" if PREEMPTIBLE else "not measured"))
         no_failed_checks(t, case)
         ck = t.checks(PMEM)
         eq(ck["rw.complete"]["pass"], rd["calls"] + wr["calls"], case + ": rw.complete pass")
@@ -636,6 +664,9 @@ def test_full_trampoline():
     target takes a kprobe; where they fit, nothing changes."""
     if FTRACE:
         return
+    if PREEMPTIBLE:
+        full_trampoline_preemptible()
+        return
     print("full trampolines: a kprobe where daxtrace's programs do not fit", flush=True)
     for leave in (0, 1):	# dax_iomap_rw takes two: fentry and fexit
         case = "dax_iomap_rw's trampoline with %d free" % leave
@@ -666,6 +697,71 @@ def test_full_trampoline():
           "no BPF program left after the retries")
 
 
+def full_trampoline_preemptible():
+    """A preemptible kernel: daxtrace takes kprobes and no trampoline slot,
+    so a full trampoline changes nothing and no start is refused."""
+    print("full trampoline, %s preemption: kprobes, no trampoline used" % PREEMPT, flush=True)
+    case = "dax_iomap_rw's trampoline full, %s preemption" % PREEMPT
+    with Fill("dax_iomap_rw", 0) as f:
+        check(f.held > 0, "%s: trampfill holds %d" % (case, f.held))
+        t, truth = traced(["seq-read-4k", "short-copy"], ["-v", "-c", "daxload"])
+    tg = {x["target"]: x for x in t.of("probes")[0]["targets"]}
+    eq([tg[n]["method"] for n in ("dax_iomap_rw", "dax_direct_access")], ["kprobe", "kprobe"],
+       case + ": kprobes")
+    check("optimistic load refused" not in t.stderr, case + ": no retry")
+    compare_rw(t, truth, case)
+    eq(t.checks(PMEM)["copy.complete"]["fail"], 2, case + ": short copies")
+
+
+def fio_reads(jobs, ios):
+    """psync 4 KiB random reads of a file on the DAX mount, JOBS processes
+    of IOS reads each; fio's own count of the reads it issued."""
+    path = os.path.join(MNT, "fio.dat")
+    p = subprocess.run(["fio", "--name=r", "--filename=" + path, "--size=8M",
+                        "--rw=randread", "--bs=4k", "--ioengine=psync",
+                        "--numjobs=%d" % jobs, "--number_ios=%d" % ios, "--norandommap",
+                        "--group_reporting", "--output-format=json"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise RuntimeError("fio failed (%d): %s" % (p.returncode, p.stderr))
+    return json.loads(p.stdout[p.stdout.index("{"):])["jobs"][0]["read"]["total_ios"]
+
+
+def test_concurrency():
+    """Concurrent readers on every kernel: each read counted once. With
+    fentry forced, a preemptible kernel skips some runs: what daxtrace
+    counted plus what it says the kernel skipped is what fio issued."""
+    if FTRACE:
+        return
+    print("4 fio jobs: exact counts (%s preemption)" % PREEMPT, flush=True)
+    with open(os.path.join(MNT, "fio.dat"), "wb") as f:
+        f.write(b"\xa5" * (8 << 20))
+    fentry = []
+    for tg in ("dax_iomap_rw", "dax_direct_access", "dax_copy_to_iter"):
+        fentry += ["--method", tg + "=fentry"]
+    for case, args in (("default", []), ("fentry forced", fentry)):
+        t = Trace(args + ["-c", "fio"]).start()
+        try:
+            issued = fio_reads(4, 1500)
+        finally:
+            t.stop()
+        eq(issued, 6000, case + ": fio issued")
+        eq(t.rc, 0, case + ": daxtrace exit status")
+        st = t.of("stats")[-1]
+        skipped = st["kernel_skipped"]
+        for op, tg in (("read", "dax_iomap_rw"), ("direct_access", "dax_direct_access"),
+                       ("copy_to_iter", "dax_copy_to_iter")):
+            got = t.summary(PMEM, op)
+            calls = got["calls"] if got else 0
+            eq(calls + skipped.get(tg, -1), issued,
+               "%s: %s counted (%d) + skipped (%r)" % (case, op, calls, skipped.get(tg)))
+            if case == "default" or not PREEMPTIBLE:
+                eq((calls, skipped.get(tg)), (issued, 0), "%s: %s exact" % (case, op))
+        eq(st["kernel_skipped_total"], sum(skipped.values()), case + ": skipped total")
+        eq((st["ringbuf_dropped"], st["map_full"]), (0, 0), case + ": no other loss")
+    os.unlink(os.path.join(MNT, "fio.dat"))
+
+
 def test_deep():
     if FTRACE:
         return
@@ -692,7 +788,8 @@ def test_deep():
         sm = t.summary(PMEM, op)
         eq(lat_count(sm), sm and sm["calls"], "--deep: every %s timed" % op)
     prog = {x["target"]: x.get("programs") for x in t.of("probes")[0]["targets"]}
-    eq(prog["dax_direct_access"], ["fe_da", "fx_da"], "--deep: direct_access entry + exit")
+    eq(prog["dax_direct_access"], ["kp_da", "kr_da"] if PREEMPTIBLE else ["fe_da", "fx_da"],
+       "--deep: direct_access entry + exit")
 
 
 def test_bad_input():
@@ -744,7 +841,7 @@ def test_bad_input():
               "--deep, BPF refused, auto backend: says why: %r" % last)
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    for name in ("fe_rw", "fx_da", "fe_cti", "probe_fentry"):
+    for name in ("fe_rw", "fx_da", "fe_cti", "kp_rw", "kr_da", "probe_fentry"):
         check(name not in progs, "no BPF program %s left after bad input" % name)
 
 
@@ -757,7 +854,7 @@ def test_clean_exit():
     check('"type":"stats"' in out, "SIGTERM prints the final summary")
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    check("fe_rw" not in progs and "fx_cti" not in progs,
+    check(not any(n in progs for n in ("fe_rw", "fx_cti", "kp_rw", "kr_cti")),
           "no BPF program left after SIGTERM")
     if FTRACE:
         eq(os.listdir("/sys/kernel/tracing/instances"), [], "SIGTERM: no instance left")
@@ -771,7 +868,8 @@ def test_clean_exit():
     eq(out.count('"type":"stats"'), 2, "INTERVAL COUNT: two summaries")
 
 
-KMOD = os.path.join(ROOT, "build", "daxfault.ko")
+# built for each kernel of the matrix (tests/kmod/build): this guest's
+KMOD = os.path.join(ROOT, "build", "kmod", os.uname().release, "daxfault.ko")
 KMODIO = os.path.join(ROOT, "build", "kmodio")
 KPARAM = "/sys/module/daxfault/parameters/"
 KDEV = "/dev/daxfault0"
@@ -955,6 +1053,138 @@ def test_kmod():
     eq(subprocess.run(["rmmod", "daxfault"]).returncode, 0, "rmmod daxfault")
 
 
+FSDEVFS = os.path.join(os.path.dirname(KMOD), "fsdevfs.ko")
+DAX_DRIVERS = "/sys/bus/dax/drivers/"
+
+
+def sysfs_write(path, value):
+    with open(path, "w") as f:
+        f.write(value)
+
+
+def dax_driver(dev):
+    """The driver dev is bound to on the dax bus, None if unbound."""
+    try:
+        return os.path.basename(os.readlink("/sys/bus/dax/devices/%s/driver" % dev))
+    except OSError:
+        return None
+
+
+def fsdev_restore(dev, mnt):
+    """Undo test_fsdev whatever it got to: unmount, unload, and hand dev
+    back to device_dax, as the other tests use it."""
+    if mnt:
+        subprocess.run(["umount", mnt], stderr=subprocess.DEVNULL)
+        os.rmdir(mnt)
+    subprocess.run(["rmmod", "fsdevfs"], stderr=subprocess.DEVNULL)
+    if dax_driver(dev) == "fsdev_dax":
+        sysfs_write(DAX_DRIVERS + "fsdev_dax/unbind", dev)
+    if os.path.exists(DAX_DRIVERS + "fsdev_dax/remove_id"):
+        try:
+            sysfs_write(DAX_DRIVERS + "fsdev_dax/remove_id", dev)
+        except OSError:
+            pass    # not an id of fsdev_dax's
+    if dax_driver(dev) is None:
+        sysfs_write(DAX_DRIVERS + "device_dax/bind", dev)
+
+
+def test_fsdev():
+    """fsdev_dax (7.1+): fs-dax on the character dax device, used as famfs
+    uses it by tests/kmod/fsdevfs.c (fs_dax_get(), files interleaved in
+    2 MiB strips). daxtrace -d dax0.0 must count its reads, writes,
+    direct_access calls (fsdev_dax_direct_access's) and faults exactly."""
+    have = os.path.isdir(DAX_DRIVERS + "fsdev_dax") or subprocess.run(
+        ["modinfo", "fsdev_dax"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL).returncode == 0
+    if not have:
+        print("fsdev_dax: SKIPPED, kernel %s has no fsdev_dax (merged in 7.1; "
+              "in Debian's 7.2 and 7.3)" % os.uname().release, flush=True)
+        return
+    print("fsdev_dax: %s in fsdev mode, fsdevfs on it" % DEVDAX, flush=True)
+    mnt = None
+    try:
+        p = subprocess.run(["modprobe", "fsdev_dax"], stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 0, "modprobe fsdev_dax: " + p.stderr.strip())
+        # the dax bus gives fsdev_dax a device by id only (bind: ENODEV)
+        if dax_driver(DEVDAX) == "device_dax":
+            sysfs_write(DAX_DRIVERS + "device_dax/unbind", DEVDAX)
+        sysfs_write(DAX_DRIVERS + "fsdev_dax/new_id", DEVDAX)
+        eq(dax_driver(DEVDAX), "fsdev_dax", DEVDAX + " bound to fsdev_dax")
+        with open("/sys/bus/dax/devices/%s/dev" % DEVDAX) as f:
+            devt = f.read().strip()
+        st = os.stat("/dev/" + DEVDAX)
+        eq("%d:%d" % (os.major(st.st_rdev), os.minor(st.st_rdev)), devt,
+           "/dev/%s is the fsdev device" % DEVDAX)
+        # fsdev mode: the character device has no read of its own
+        fd = os.open("/dev/" + DEVDAX, os.O_RDONLY)
+        try:
+            os.read(fd, 4096)
+            check(False, "read() of /dev/%s in fsdev mode succeeded" % DEVDAX)
+        except OSError as e:
+            eq(e.errno, 22, "read() of /dev/%s in fsdev mode: EINVAL" % DEVDAX)
+        finally:
+            os.close(fd)
+
+        p = subprocess.run(["insmod", FSDEVFS], stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 0, "insmod %s (tests/kmod/build): %s" % (FSDEVFS, p.stderr.strip()))
+        mnt = tempfile.mkdtemp(prefix="fsdevfs.")
+        p = subprocess.run(["mount", "-t", "fsdevfs", "/dev/" + DEVDAX, mnt],
+                           stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 0, "mount -t fsdevfs /dev/%s: %s" % (DEVDAX, p.stderr.strip()))
+        eq(sorted(os.listdir(mnt)), ["f0", "f1", "f2"], "fsdevfs's files")
+        eq(os.stat(mnt + "/f0").st_dev, st.st_rdev, "fsdevfs files on the dax device's dev_t")
+
+        p = subprocess.run([DAXTRACE, "-j", "--list-probes", "-d", DEVDAX] + BACKEND,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        eq(p.returncode, 0, "--list-probes -d %s: %s" % (DEVDAX, p.stderr.strip()))
+        tg = {x["target"]: x for x in json.loads(p.stdout.splitlines()[0])["targets"]}
+        fs = tg.get("fsdev_dax_direct_access", {})
+        check(fs.get("attached") and fs.get("method") == METHOD and
+              fs.get("module") == "fsdev_dax",
+              "--list-probes: fsdev_dax_direct_access attached by %s: %r" % (METHOD, fs))
+
+        # -s: every direct_access as an event, with the driver's own answer
+        t, truth = traced(["--dir", mnt, "fsdev-mix"], ["-d", DEVDAX, "-s"])
+        want = truth[0]
+        eq({r["device"] for r in t.of("summary")}, {DEVDAX}, "fsdev: -d %s only" % DEVDAX)
+        for op in ("read", "write"):
+            w, g = op_truth(truth, op), t.summary(DEVDAX, op)
+            for k in ("calls", "bytes_requested", "bytes_done", "short", "errors"):
+                eq(g and g[k], w[k], "fsdev: %s %s" % (op, k))
+        rd, wr = op_truth(truth, "read"), op_truth(truth, "write")
+        faults = want["faults"]["pte"] + want["faults"]["pmd"]
+        da = t.summary(DEVDAX, "direct_access")
+        eq(da and (da["calls"], da["errors"]), (want["direct_access"], {}),
+           "fsdev: direct_access calls (one per strip of each read and write, one per fault)")
+        cti, cfi = t.summary(DEVDAX, "copy_to_iter"), t.summary(DEVDAX, "copy_from_iter")
+        eq(cti and (cti["calls"], cti["bytes_done"], cti["variants"]),
+           (want["read_extents"], rd["bytes_done"], {"_copy_mc_to_iter": want["read_extents"]}),
+           "fsdev: copy_to_iter, one per strip read")
+        wstrips = want["direct_access"] - want["read_extents"] - faults
+        eq(cfi and (cfi["calls"], cfi["bytes_done"], cfi["variants"]),
+           (wstrips, wr["bytes_done"], {"_copy_from_iter_flushcache": wstrips}),
+           "fsdev: copy_from_iter, one per strip written")
+        f = t.summary(DEVDAX, "fault")
+        eq(f and (f["pte"], f["pmd"], f["errors"]),
+           (want["faults"]["pte"], want["faults"]["pmd"], {}), "fsdev: faults by size")
+        for name, c in t.checks(DEVDAX).items():
+            eq(c["fail"], 0, "fsdev: check %s fail count" % name)
+        if not FTRACE:
+            eq(t.checks(DEVDAX)["direct_access.kaddr_pfn"]["pass"], faults,
+               "fsdev: kaddr_pfn checked on every fault")
+        das = t.events("direct_access")
+        eq(len(das), want["direct_access"], "fsdev: -s: an event per direct_access")
+        odd = [e for e in das if e["device"] != DEVDAX or e["driver_ret"] is None or
+               e["driver_ret"] != e["got"] or e["got"] <= 0]
+        eq(odd[:3], [], "fsdev: each direct_access also seen returning from "
+           "fsdev_dax_direct_access, with the same answer")
+    finally:
+        fsdev_restore(DEVDAX, mnt)
+    eq(dax_driver(DEVDAX), "device_dax", DEVDAX + " back on device_dax")
+    t = daxload("--devdax", "/dev/" + DEVDAX, "devdax-mmap")
+    eq(t[0]["faults"]["pmd"], 2, "/dev/%s works as devdax again" % DEVDAX)
+
+
 def proc_table():
     """(pid, comm, state, cmdline) of every process but this one."""
     rows = []
@@ -1029,8 +1259,9 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 def main():
     tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
              test_faults,
-             test_filter, test_thread_slots, test_methods, test_full_trampoline, test_deep,
-             test_bad_input, test_clean_exit, test_kmod, test_media_error]
+             test_filter, test_thread_slots, test_concurrency, test_methods,
+             test_full_trampoline, test_deep,
+             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
