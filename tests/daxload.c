@@ -24,6 +24,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <linux/fs.h>
@@ -63,6 +64,7 @@ struct result {
 	char path[PATH_MAX];
 	struct tally t;
 	long pte, pmd;
+	long da;		/* direct_access calls expected; -1: not known */
 	int nev;
 	struct event ev[2];
 };
@@ -913,6 +915,217 @@ static void c_held_read(struct result *r)
 	free(zero);
 }
 
+/*
+ * fsdev-mix: I/O on the files of a fsdevfs mount (tests/kmod/fsdevfs.c),
+ * given as --dir: 16 MiB files interleaved over a fsdev_dax device in
+ * 2 MiB strips, as famfs lays files out. One thread, so no count depends
+ * on how a tracer copes with concurrency. dax_iomap_rw() calls
+ * direct_access once per strip a pread or pwrite touches (FIEMAP must show
+ * one extent per strip, no two contiguous on the device), and each fault
+ * once: the sum is "direct_access". f0 takes the preads and pwrites, f1
+ * the faults; what the file holds is kept in a shadow copy and every read
+ * and load is checked against it.
+ */
+#define FSDEV_STRIP	(2 * MiB)
+
+struct fsdev_file {
+	struct dfile f;
+	unsigned char *shadow;
+};
+
+static long fsdev_strips(long long off, long long len)
+{
+	return len > 0 ? (off + len - 1) / FSDEV_STRIP - off / FSDEV_STRIP + 1 : 0;
+}
+
+static void fsdev_open(struct fsdev_file *x, const char *name, struct tally *t)
+{
+	struct dfile *f = &x->f;
+	const struct fiemap_extent *e;
+	struct stat st;
+	unsigned int i;
+
+	memset(x, 0, sizeof(*x));
+	f->t = t;
+	snprintf(f->path, sizeof(f->path), "%s/%s", opt_dir, name);
+	f->fd = open(f->path, O_RDWR | O_CLOEXEC);
+	if (f->fd < 0)
+		sys_fail("open", f->path);
+	if (fstat(f->fd, &st))
+		sys_fail("fstat", f->path);
+	f->size = st.st_size;
+	if (f->size < 16 * MiB || f->size % FSDEV_STRIP)
+		die("%s: size %lld, want a multiple of 2 MiB, at least 16 MiB: is %s a fsdevfs mount?",
+		    f->path, f->size, opt_dir);
+	map_file(f);
+	if (f->mapped < 0 || (long long)f->next != f->size / FSDEV_STRIP)
+		die("%s: FIEMAP shows %u extents, want one per 2 MiB strip", f->path, f->next);
+	for (i = 0; i < f->next; i++) {
+		e = &f->ext[i];
+		if (e->fe_logical != i * FSDEV_STRIP || e->fe_length != FSDEV_STRIP ||
+		    e->fe_physical % FSDEV_STRIP ||
+		    (i && e->fe_physical == e[-1].fe_physical + FSDEV_STRIP))
+			die("%s: extent %u (logical %llu, physical %llu, length %llu) is not a "
+			    "2 MiB strip apart from its neighbours", f->path, i,
+			    (unsigned long long)e->fe_logical, (unsigned long long)e->fe_physical,
+			    (unsigned long long)e->fe_length);
+	}
+	x->shadow = xmalloc(f->size);
+}
+
+static void fsdev_close(struct fsdev_file *x)
+{
+	if (close(x->f.fd))
+		sys_fail("close", x->f.path);
+	free(x->f.ext);
+	free(x->shadow);
+}
+
+static void fsdev_write(struct fsdev_file *x, long long off, long len, unsigned int salt,
+			long *da)
+{
+	unsigned char *b = xmalloc(len);
+	ssize_t got;
+
+	fill(b, len, off, salt);
+	got = do_rw(&x->f, OP_WRITE, b, len, off, 0);
+	if (got != len)
+		die("%s: pwrite of %ld bytes at %lld returned %zd", x->f.path, len, off, got);
+	memcpy(x->shadow + off, b, len);
+	*da += fsdev_strips(off, len);
+	free(b);
+}
+
+static void fsdev_read(struct fsdev_file *x, long long off, long len, long *da)
+{
+	long long want = off + len < x->f.size ? len : x->f.size - off;
+	unsigned char *b = xmalloc(len);
+	ssize_t got;
+
+	got = do_rw(&x->f, OP_READ, b, len, off, 0);
+	if (got != want)
+		die("%s: pread of %ld bytes at %lld returned %zd, want %lld",
+		    x->f.path, len, off, got, want);
+	if (memcmp(b, x->shadow + off, got))
+		die("%s: pread at %lld: not what was written there", x->f.path, off);
+	*da += fsdev_strips(off, got);
+	free(b);
+}
+
+/* Load (or store) one byte per page of [off, off+len) of a mapping at p. */
+static void fsdev_touch(struct fsdev_file *x, volatile unsigned char *p, long long foff,
+			long len, int store)
+{
+	long i;
+
+	for (i = 0; i < len; i += PG) {
+		if (store) {
+			x->shadow[foff + i] ^= 0xff;
+			p[i] = x->shadow[foff + i];
+		} else if (p[i] != x->shadow[foff + i]) {
+			die("%s: mapped byte at %lld is 0x%02x, want 0x%02x", x->f.path,
+			    foff + i, p[i], x->shadow[foff + i]);
+		}
+	}
+}
+
+/* [off, off+len) of f1 through 2 MiB mappings: a PMD fault each, if aligned. */
+static void fsdev_pmd_faults(struct result *r, struct fsdev_file *x, volatile unsigned char *p,
+			     long long off, long len, int store)
+{
+	long long c;
+
+	fsdev_touch(x, p + off, off, len, store);
+	for (c = off; c < off + len; c += PMD_SIZE) {
+		if (chunk_pmd_ok(&x->f, c))
+			r->pmd++;
+		else
+			r->pte += PMD_SIZE / PG;
+	}
+}
+
+/* A 1 MiB window at off: no PMD fits in it, one PTE fault per page. */
+static void fsdev_pte_window(struct result *r, struct fsdev_file *x, long long off, int store)
+{
+	volatile unsigned char *p;
+
+	p = mmap(NULL, MiB, PROT_READ | (store ? PROT_WRITE : 0), MAP_SHARED, x->f.fd, off);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", x->f.path);
+	fsdev_touch(x, p, off, MiB, store);
+	r->pte += MiB / PG;
+	if (store && msync((void *)p, MiB, MS_SYNC))
+		sys_fail("msync", x->f.path);
+	if (munmap((void *)p, MiB))
+		sys_fail("munmap", x->f.path);
+}
+
+static void c_fsdev_mix(struct result *r)
+{
+	static const long long wr[][2] = {	/* offset, length */
+		{ 0, 4 * KiB },			/* one strip */
+		{ 2 * MiB - 64 * KiB, 128 * KiB },	/* across a strip boundary: two */
+		{ 6 * MiB, 2 * MiB },		/* exactly one strip */
+		{ 9 * MiB, 3 * MiB },		/* two */
+	};
+	static const long long rd[][2] = {
+		{ 0, 4 * KiB },
+		{ 2 * MiB - 32 * KiB, 64 * KiB },	/* two strips */
+		{ 3 * MiB, MiB },
+		{ MiB, 4 * MiB },		/* three */
+	};
+	struct fsdev_file x, y;
+	volatile unsigned char *p;
+	unsigned char *resv;
+	long long off, size;
+	long da = 0;
+	uintptr_t a;
+	unsigned int i;
+
+	snprintf(r->path, sizeof(r->path), "%s", opt_dir);
+	/* f0: whole in 1 MiB pwrites, then writes and reads across strips */
+	fsdev_open(&x, "f0", &r->t);
+	for (off = 0; off < x.f.size; off += MiB)
+		fsdev_write(&x, off, MiB, 1, &da);
+	for (i = 0; i < sizeof(wr) / sizeof(wr[0]); i++)
+		fsdev_write(&x, wr[i][0], wr[i][1], 2, &da);
+	for (i = 0; i < sizeof(rd) / sizeof(rd[0]); i++)
+		fsdev_read(&x, rd[i][0], rd[i][1], &da);
+	for (i = 0; i < sizeof(wr) / sizeof(wr[0]); i++)
+		fsdev_read(&x, wr[i][0], wr[i][1], &da);
+	/* 8 KiB at i_size - 4 KiB: 4 KiB come back, a short read at EOF */
+	fsdev_read(&x, x.f.size - 4 * KiB, 8 * KiB, &da);
+	fsdev_close(&x);
+
+	/* f1: whole in 1 MiB pwrites, then faults */
+	fsdev_open(&y, "f1", &r->t);
+	size = y.f.size;
+	for (off = 0; off < size; off += MiB)
+		fsdev_write(&y, off, MiB, 3, &da);
+	/* all of f1 at a 2 MiB-aligned address: loads over 4 MiB, stores over 2 */
+	resv = mmap(NULL, size + PMD_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (resv == MAP_FAILED)
+		sys_fail("mmap", "(address reservation)");
+	a = ((uintptr_t)resv + PMD_SIZE - 1) & ~(uintptr_t)(PMD_SIZE - 1);
+	p = mmap((void *)a, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, y.f.fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", y.f.path);
+	fsdev_pmd_faults(r, &y, p, 0, 4 * MiB, 0);
+	fsdev_pmd_faults(r, &y, p, 4 * MiB, PMD_SIZE, 1);
+	if (msync((void *)(p + 4 * MiB), PMD_SIZE, MS_SYNC))
+		sys_fail("msync", y.f.path);
+	if (munmap(resv, size + PMD_SIZE))
+		sys_fail("munmap", y.f.path);
+	fsdev_pte_window(r, &y, 8 * MiB, 0);
+	fsdev_pte_window(r, &y, 13 * MiB, 1);
+	da += r->pte + r->pmd;
+	/* what the stores left, read back */
+	fsdev_read(&y, 4 * MiB, PMD_SIZE, &da);
+	fsdev_read(&y, 13 * MiB, MiB, &da);
+	fsdev_close(&y);
+	r->da = da;
+}
+
 static const struct dcase cases[] = {
 	{ "seq-read-4k", "4 MiB file, 1024 sequential 4 KiB preads", c_seq_read_4k, F_DIR },
 	{ "seq-write-4k", "1024 sequential 4 KiB pwrites to a new file", c_seq_write_4k, F_DIR },
@@ -940,6 +1153,8 @@ static const struct dcase cases[] = {
 	  c_mt_both, F_DIR | F_DEVDAX },
 	{ "held-read", "a 4 KiB pread held in its copy (userfaultfd) while 256 others run",
 	  c_held_read, F_DIR },
+	{ "fsdev-mix", "--dir is a fsdevfs mount: preads, pwrites, PTE and PMD faults over its 2 MiB strips",
+	  c_fsdev_mix, F_DIR | F_NOALL },
 };
 #define NR_CASES (int)(sizeof(cases) / sizeof(cases[0]))
 
@@ -1014,6 +1229,8 @@ static void print_result(const struct result *r)
 	}
 	printf("],\"faults\":{\"pte\":%ld,\"pmd\":%ld}", r->pte, r->pmd);
 	json_num("read_extents", r->t.rext_bad ? -1 : r->t.rext);
+	if (r->da >= 0)
+		json_num("direct_access", r->da);
 	printf(",\"events\":[");
 	for (i = 0; i < r->nev; i++) {
 		ev = &r->ev[i];
@@ -1035,6 +1252,7 @@ static void run_case(const struct dcase *c)
 
 	memset(&r, 0, sizeof(r));
 	r.name = c->name;
+	r.da = -1;
 	if (c->flags & F_DIR)
 		snprintf(r.path, sizeof(r.path), "%s/daxload.%s", opt_dir, c->name);
 	cur_case = c->flags & F_DIR ? c->name : NULL;

@@ -30,9 +30,40 @@
 #include <linux/iomap.h>
 #include <linux/mm.h>
 #include <linux/module.h>
-#include <linux/pfn_t.h>
 #include <linux/uio.h>
+#include <linux/version.h>
 #include <asm/io.h>
+
+/*
+ * The kernel API differences of the matrix (Debian 6.1, 6.12, 7.3), all
+ * here. ->direct_access returns a pfn_t until pfn_t was removed (7.3 has
+ * no linux/pfn_t.h and passes an unsigned long); vma->vm_flags became
+ * read-only behind vm_flags_set() in 6.3; class_create() lost its owner
+ * argument in 6.4.
+ */
+#if __has_include(<linux/pfn_t.h>)
+#include <linux/pfn_t.h>
+typedef pfn_t dxf_pfn_t;
+#define dxf_mkpfn(phys)		phys_to_pfn_t(phys, PFN_DEV | PFN_MAP)
+#define dxf_pfn_val(pfn)	pfn_t_to_pfn(pfn)
+#else
+typedef unsigned long dxf_pfn_t;
+#define dxf_mkpfn(phys)		PHYS_PFN(phys)
+#define dxf_pfn_val(pfn)	(pfn)
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 3, 0)
+static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+#endif
+
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 4, 0)
+#define dxf_class_create(name)	class_create(THIS_MODULE, name)
+#else
+#define dxf_class_create(name)	class_create(name)
+#endif
 
 #define DXF_NAME	"daxfault0"
 #define RANGE_ORDER	8			/* 256 pages = 1 MiB per range */
@@ -126,7 +157,7 @@ static phys_addr_t dxf_phys(pgoff_t pgoff)
 
 static long dev_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 				  long nr_pages, enum dax_access_mode amode,
-				  void **kaddr, pfn_t *pfn)
+				  void **kaddr, dxf_pfn_t *pfn)
 {
 	int m = READ_ONCE(mode);
 	phys_addr_t phys;
@@ -166,7 +197,7 @@ static long dev_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff,
 		}
 	}
 	if (pfn)
-		*pfn = phys_to_pfn_t(phys, PFN_DEV | PFN_MAP);
+		*pfn = dxf_mkpfn(phys);
 	if (m == DXF_OVER_LEN)
 		return nr_pages + 1;
 	return avail;
@@ -256,7 +287,7 @@ static ssize_t dxf_write_iter(struct kiocb *iocb, struct iov_iter *from)
 static vm_fault_t dxf_fault(struct vm_fault *vmf)
 {
 	void *kaddr;
-	pfn_t pfn;
+	dxf_pfn_t pfn;
 	long rc;
 	int id;
 
@@ -267,7 +298,7 @@ static vm_fault_t dxf_fault(struct vm_fault *vmf)
 	dax_read_unlock(id);
 	if (rc <= 0)
 		return VM_FAULT_SIGBUS;
-	return vmf_insert_pfn(vmf->vma, vmf->address, pfn_t_to_pfn(pfn));
+	return vmf_insert_pfn(vmf->vma, vmf->address, dxf_pfn_val(pfn));
 }
 
 static const struct vm_operations_struct dxf_vm_ops = {
@@ -280,7 +311,7 @@ static int dxf_mmap(struct file *filp, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff + pages > DEV_PAGES)
 		return -EINVAL;
-	vma->vm_flags |= VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_set(vma, VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
 	vma->vm_ops = &dxf_vm_ops;
 	return 0;
 }
@@ -320,7 +351,7 @@ static int __init dxf_init(void)
 	ret = cdev_add(cdev, inode->i_rdev, 1);
 	if (ret)
 		goto err_dax;
-	dxf_class = class_create(THIS_MODULE, "daxfault");
+	dxf_class = dxf_class_create("daxfault");
 	if (IS_ERR(dxf_class)) {
 		ret = PTR_ERR(dxf_class);
 		goto err_cdev;
