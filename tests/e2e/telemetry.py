@@ -25,7 +25,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e  # noqa: E402
-from e2e import (BACKEND, DAXTRACE, FS, FTRACE, PMEM, check, daxload, eq,  # noqa: E402
+from e2e import (BACKEND, DAXTRACE, FS, FTRACE, METHOD, PMEM, check, daxload, eq,  # noqa: E402
                  op_truth)
 
 PORT = 9479
@@ -134,8 +134,11 @@ def test_exposition():
         s = samples(body)
         check(any(k.startswith("daxtrace_build_info{version=") for k in s), "build_info present")
         if not FTRACE:
-            eq(s.get('daxtrace_probe_attached{target="dax_iomap_rw",method="fentry"}'), 1,
-               "probe_attached dax_iomap_rw")
+            eq(s.get('daxtrace_probe_attached{target="dax_iomap_rw",method="%s"}' % METHOD),
+               1, "probe_attached dax_iomap_rw by %s" % METHOD)
+            # skipped runs: a measured series per attached target, none lost here
+            eq(s.get('daxtrace_kernel_skipped_runs_total{target="dax_iomap_rw"}'), 0,
+               "kernel_skipped_runs dax_iomap_rw")
         p = subprocess.run(["promtool", "check", "metrics"], input=body, text=True,
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         eq((p.returncode, p.stdout.strip()), (0, ""), "promtool check metrics: no error, no lint")
