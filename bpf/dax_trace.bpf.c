@@ -781,7 +781,7 @@ int BPF_KRETPROBE(kr_rw, long ret)
 
 /* ---- iterations --------------------------------------------------------- */
 
-/* pos < 0: read it from it, if it is needed */
+/* An iteration done: it started at pos with asked bytes left to it. */
 static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 				      __s64 pos, __u64 asked, __s64 progress,
 				      __u64 lat, bool lat_ok)
@@ -799,13 +799,10 @@ static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 	if (st)
 		account(st, row, asked, progress, lat, lat_ok);
 	/*
-	 * Position and i_size only where they count: a 0 (at EOF?) or an
-	 * event. On 6.1's raw tracepoint each is a probe read, and reading
-	 * them always cost --deep 286 instructions per 4 KiB read.
+	 * i_size only where it counts, a 0 (at EOF?) or an event: on the raw
+	 * tracepoint it is two probe reads, paid on every iteration.
 	 */
 	if (progress <= 0 || snoop) {
-		if (pos < 0)
-			pos = BPF_CORE_READ(it, pos);
 		isize = BPF_CORE_READ(it, inode, i_size);
 		eof = ts->rw_op == DT_OP_READ && pos >= isize;
 	}
@@ -835,10 +832,10 @@ static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 	bpf_ringbuf_submit(e, 0);
 }
 
-static __always_inline __u64 iomi_length(struct iomap_iter *it)
+/* What an iteration at pos with len of the I/O left is asked: to its map end */
+static __always_inline __u64 iomi_length(struct iomap_iter *it, __s64 pos,
+					 __u64 len)
 {
-	__u64 len = BPF_CORE_READ(it, len);
-	__s64 pos = BPF_CORE_READ(it, pos);
 	__s64 end = BPF_CORE_READ(it, iomap.offset) +
 		    BPF_CORE_READ(it, iomap.length);
 
@@ -856,7 +853,7 @@ static __always_inline int it_entry(struct iomap_iter *it)
 		return 0;
 	ts->it_iomi = (__u64)it;
 	ts->it_pos = BPF_CORE_READ(it, pos);
-	ts->it_len = iomi_length(it);
+	ts->it_len = iomi_length(it, ts->it_pos, BPF_CORE_READ(it, len));
 	ts->it_start = now();
 	return 0;
 }
@@ -865,17 +862,13 @@ static __always_inline int it_exit(__s64 ret)
 {
 	struct tstate *ts = ts_get();
 	struct iomap_iter *it;
-	__s64 progress = ret;
 
 	if (!ts || !ts->rw_active || !ts->it_iomi)
 		return 0;
 	it = (struct iomap_iter *)ts->it_iomi;
 	ts->it_iomi = 0;
-	/* >= 6.15 returns 0/-errno and advances ->pos itself */
-	if (!has_iomap_processed(it) && ret == 0)
-		progress = BPF_CORE_READ(it, pos) - ts->it_pos;
-	iter_done(ts, it, ts->it_pos, ts->it_len, progress,
-		  now() - ts->it_start, true);
+	iter_done(ts, it, ts->it_pos, ts->it_len,
+		  iomi_progress(it, ts->it_pos, ret), now() - ts->it_start, true);
 	return 0;
 }
 
@@ -904,21 +897,24 @@ int BPF_KRETPROBE(kr_iter, long ret)
 }
 
 /*
- * Where dax_iomap_iter is inlined (6.1), iomap_iter() runs between
- * iterations and its tracepoint sees the previous one's ->processed.
+ * Where dax_iomap_iter is inlined (6.1 to 7.3), iomap_iter() runs between
+ * iterations and its tracepoint sees the one just done (iomi_step()).
  * It fires for every iomap user, DAX or not, so only --deep attaches it.
  */
 SEC("raw_tp/iomap_iter")
 int BPF_PROG(rt_iomap_iter, struct iomap_iter *it)
 {
 	struct tstate *ts = ts_get();
+	__s64 progress, start;
+	__u64 len;
 
-	if (!ts || !ts->rw_active || !has_iomap_processed(it))
+	if (!ts || !ts->rw_active)
 		return 0;
 	if (!BPF_CORE_READ(it, iomap.length))
 		return 0;	/* first call: no iteration done yet */
-	iter_done(ts, it, -1, iomi_length(it), BPF_CORE_READ(it, processed),
-		  0, false);
+	progress = iomi_step(it, &start, &len);
+	iter_done(ts, it, start, iomi_length(it, start, len), progress, 0,
+		  false);
 	return 0;
 }
 
@@ -1266,11 +1262,8 @@ __noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 
 	if (!uaddr)
 		return DT_SIDE_UNKNOWN;
-
-	if (!iter_user(iter))
-		return DT_SIDE_UNKNOWN;
 	*uaddr = iter_user_pos(iter);
-	if (!*uaddr)
+	if (!*uaddr)	/* kernel memory: no user side to blame */
 		return DT_SIDE_UNKNOWN;
 	p.need = op == DT_OP_COPY_TO_ITER ? VM_WRITE_ : VM_READ_;
 	if (bpf_find_vma(bpf_get_current_task_btf(), *uaddr, vma_cb, &p, 0))

@@ -2,6 +2,7 @@
 /*
  * Kernel-structure access that differs between kernels, kept in one
  * place. CO-RE field/enum checks decide at load time, never #if.
+ * Include dax_checks.h first.
  */
 #ifndef __DAX_TRACE_BPF_H
 #define __DAX_TRACE_BPF_H
@@ -14,7 +15,12 @@ struct iov_iter___old {
 	unsigned int type;
 } __attribute__((preserve_access_index));
 
-/* >= 6.15: iomap_iter lost ->processed; progress is the ->pos delta. */
+/* >= 6.4: ->iov is ->__iov (de4f5fed3f23, "iov_iter: add iter_iovec()") */
+struct iov_iter___iov64 {
+	const struct iovec *__iov;
+} __attribute__((preserve_access_index));
+
+/* >= 6.15: iomap_iter lost ->processed (iomi_step()). */
 struct iomap_iter___new {
 	loff_t pos;
 	u64 len;
@@ -40,16 +46,23 @@ static __always_inline int iter_dir_btf(struct iov_iter *i)
 	return ((struct iov_iter___old *)i)->type & 1;
 }
 
-static __always_inline bool iter_user(struct iov_iter *i)
+/* The iovec an ITER_IOVEC iterator is in. */
+static __always_inline const struct iovec *iter_iovec(struct iov_iter *i)
 {
-	if (bpf_core_field_exists(i->user_backed))
-		return BPF_CORE_READ(i, user_backed);
-	return false;
+	struct iov_iter___iov64 *n = (void *)i;
+
+	if (bpf_core_field_exists(n->__iov))
+		return BPF_CORE_READ(n, __iov);
+	return BPF_CORE_READ(i, iov);
 }
 
 /*
  * The user address the iterator will touch next: for a short copy, the
- * first byte that was not copied.
+ * first byte that was not copied. 0 for an iterator over kernel memory.
+ * Only the type tells user memory on every kernel: ->user_backed went in
+ * 6.7 (f1b4cb650b9a, "iov_iter: Derive user-backedness from the iterator
+ * type"), and the type's values moved then (7d9e44a6ad8a, "iov_iter:
+ * Renumber ITER_* constants"), so they come from the kernel's BTF.
  */
 static __always_inline __u64 iter_user_pos(struct iov_iter *i)
 {
@@ -60,7 +73,7 @@ static __always_inline __u64 iter_user_pos(struct iov_iter *i)
 	    type == bpf_core_enum_value(enum iter_type, ITER_UBUF))
 		return (__u64)BPF_CORE_READ(i, ubuf) + off;
 	if (type == bpf_core_enum_value(enum iter_type, ITER_IOVEC))
-		return (__u64)BPF_CORE_READ(i, iov, iov_base) + off;
+		return (__u64)BPF_CORE_READ(iter_iovec(i), iov_base) + off;
 	return 0;
 }
 
@@ -84,6 +97,48 @@ static __always_inline __u32 inode_dev_btf(struct inode *inode)
 static __always_inline bool has_iomap_processed(struct iomap_iter *it)
 {
 	return bpf_core_field_exists(it->processed);
+}
+
+/*
+ * What an iteration that started at start did, given what its step left
+ * (returned, or put in ->processed / ->status): bytes, else -errno. Up to
+ * 6.14 that is the step's own answer. Since 6.15 the step advances ->pos
+ * itself (bc264fea0f6f, "iomap: support incremental iomap_iter
+ * advances") and leaves 0 or -errno (edd3e3b7d210, "iomap: rename
+ * iomap_iter processed field to status"): dt_iter_progress() makes the
+ * old answer of the two. That commit made the step's return an int: a
+ * register's upper half is not part of it.
+ */
+static __always_inline __s64 iomi_progress(struct iomap_iter *it, __s64 start,
+					   __s64 ret)
+{
+	if (has_iomap_processed(it))
+		return ret;
+	return dt_iter_progress(BPF_CORE_READ(it, pos) - start, (int)ret);
+}
+
+/*
+ * The iteration iomap_iter() is about to finish, from its tracepoint: its
+ * progress, and in *start and *len where it started and what was left of
+ * the I/O there. Up to 6.14 ->pos and ->len are still those and
+ * ->processed is its answer; since 6.15 ->pos and ->len have moved on
+ * from ->iter_start_pos and ->status holds its error (as above).
+ */
+static __always_inline __s64 iomi_step(struct iomap_iter *it, __s64 *start,
+				       __u64 *len)
+{
+	struct iomap_iter___new *n = (void *)it;
+	__s64 moved;
+
+	if (has_iomap_processed(it)) {
+		*start = BPF_CORE_READ(it, pos);
+		*len = BPF_CORE_READ(it, len);
+		return BPF_CORE_READ(it, processed);
+	}
+	*start = BPF_CORE_READ(n, iter_start_pos);
+	moved = BPF_CORE_READ(n, pos) - *start;
+	*len = BPF_CORE_READ(n, len) + moved;
+	return dt_iter_progress(moved, BPF_CORE_READ(n, status));
 }
 
 #endif /* __DAX_TRACE_BPF_H */

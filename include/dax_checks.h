@@ -143,6 +143,24 @@ static __always_inline __u32 dt_check_progress(__s64 progress, int read_at_eof)
 	return read_at_eof ? DT_PASS : DT_FAIL;
 }
 
+/*
+ * An iteration's progress where the kernel advances the iterator itself
+ * (6.15+): moved is how far its position went, status what the step left
+ * (0 or -errno). Made into what ->processed held before: the bytes if
+ * any moved, else the error (dax_iomap_iter() returned done ? done : ret),
+ * so iter.progress judges both alike. A positive status is the old
+ * semantics, which iomap_iter() turns into -EIO; a position that went
+ * back moved nothing.
+ */
+static __always_inline __s64 dt_iter_progress(__s64 moved, __s64 status)
+{
+	if (moved > 0)
+		return moved;
+	if (status > 0)
+		return -5;	/* EIO */
+	return status;
+}
+
 /* copy.complete */
 static __always_inline __u32 dt_check_copy(__u64 bytes, __u64 copied)
 {
