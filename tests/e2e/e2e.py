@@ -729,17 +729,21 @@ def fio_reads(jobs, ios):
 
 def test_concurrency():
     """Concurrent readers on every kernel: each read counted once. With
-    fentry forced, a preemptible kernel skips some runs: what daxtrace
-    counted plus what it says the kernel skipped is what fio issued."""
+    fentry forced, a preemptible kernel skips some runs, and none silently:
+    for a target traced by one program (fexit only: direct_access, the
+    copies), what daxtrace counted plus the runs it says the kernel skipped
+    is exactly what fio issued. dax_iomap_rw's two programs share state
+    (an entry skipped after a skipped exit finds the stale one), so there
+    each read missing from the count is matched by a reported skipped run."""
     if FTRACE:
         return
     print("4 fio jobs: exact counts (%s preemption)" % PREEMPT, flush=True)
     with open(os.path.join(MNT, "fio.dat"), "wb") as f:
         f.write(b"\xa5" * (8 << 20))
-    fentry = []
-    for tg in ("dax_iomap_rw", "dax_direct_access", "dax_copy_to_iter"):
-        fentry += ["--method", tg + "=fentry"]
-    for case, args in (("default", []), ("fentry forced", fentry)):
+    one = (("direct_access", "dax_direct_access"), ("copy_to_iter", "dax_copy_to_iter"))
+    for case, forced in (("default", ()), ("fexit forced", one),
+                         ("fentry+fexit forced", (("read", "dax_iomap_rw"),))):
+        args = sum((["--method", tg + "=fentry"] for _, tg in forced), [])
         t = Trace(args + ["-c", "fio"]).start()
         try:
             issued = fio_reads(4, 1500)
@@ -749,14 +753,17 @@ def test_concurrency():
         eq(t.rc, 0, case + ": daxtrace exit status")
         st = t.of("stats")[-1]
         skipped = st["kernel_skipped"]
-        for op, tg in (("read", "dax_iomap_rw"), ("direct_access", "dax_direct_access"),
-                       ("copy_to_iter", "dax_copy_to_iter")):
+        for op, tg in (("read", "dax_iomap_rw"),) + one:
             got = t.summary(PMEM, op)
             calls = got["calls"] if got else 0
-            eq(calls + skipped.get(tg, -1), issued,
-               "%s: %s counted (%d) + skipped (%r)" % (case, op, calls, skipped.get(tg)))
-            if case == "default" or not PREEMPTIBLE:
-                eq((calls, skipped.get(tg)), (issued, 0), "%s: %s exact" % (case, op))
+            what = "%s: %s counted %d, skipped %r" % (case, op, calls, skipped.get(tg))
+            if (op, tg) not in forced or not PREEMPTIBLE:
+                eq((calls, skipped.get(tg)), (issued, 0), what + ": exact")
+            elif op == "read":
+                check(calls <= issued and issued - calls <= skipped.get(tg, -1),
+                      what + ": every missing read reported")
+            else:
+                eq(calls + skipped.get(tg, -1), issued, what + ": counted + skipped")
         eq(st["kernel_skipped_total"], sum(skipped.values()), case + ": skipped total")
         eq((st["ringbuf_dropped"], st["map_full"]), (0, 0), case + ": no other loss")
     os.unlink(os.path.join(MNT, "fio.dat"))
