@@ -192,17 +192,9 @@ bench: deps-check
 	$(Q)$(MAKE) --no-print-directory all kmod
 	$(Q)bench/run
 
+# every suite, then one line totalling them: "N passed, M failed"
 test: deps-check
-	$(Q)$(MAKE) --no-print-directory all kmod
-	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 unit
-	$(Q)$(MAKE) --no-print-directory installtest
-	$(Q)$(MAKE) --no-print-directory fuzz-build
-	$(Q)tests/fuzz/run $${FUZZ_SECONDS:-60}
-	$(Q)$(MAKE) --no-print-directory vmtest
-	$(Q)$(MAKE) --no-print-directory e2e
-	$(Q)$(MAKE) --no-print-directory SANITIZE=1 build/san/daxtrace
-	$(Q)tests/reliability/run
+	$(Q)tests/run-all
 
 demo: deps-check
 	$(Q)$(MAKE) --no-print-directory all kmod
