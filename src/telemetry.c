@@ -19,18 +19,59 @@
 #include "telemetry.h"
 
 /*
+ * Captures hold kernel addresses (kaddr, pfn) that kptr_restrict hides
+ * from other users: owner-only, also a file that was there with a wider
+ * mode. 0, or -errno.
+ */
+static int owner_only(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (!(st.st_mode & 077))
+		return 0;
+	if (fchmod(fd, 0600))
+		return -errno;
+	fprintf(stderr, "daxtrace: %s was mode %04o, now 0600: captures hold kernel addresses\n",
+		path, (unsigned int)(st.st_mode & 07777));
+	return 0;
+}
+
+static int capture_file(const char *path, FILE **f)
+{
+	int fd, err;
+
+	fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	err = owner_only(fd, path);
+	if (!err) {
+		*f = fdopen(fd, "a+");
+		if (*f)
+			return 0;
+		err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
+/*
  * -o FILE: open for append, so a restarted service extends its capture.
  * A run killed mid-line left no newline: start on a fresh line, so the
  * cut record stays one bad line that `daxtrace report` can skip.
  */
 int dt_capture_open(struct dt_capture *c, FILE **f, char *err, size_t errlen)
 {
-	int ch = EOF;
+	int ch = EOF, ret = capture_file(c->path, f);
 
-	*f = fopen(c->path, "a+e");
-	if (!*f) {
-		snprintf(err, errlen, "-o %s: %s", c->path, strerror(errno));
-		return -errno;
+	if (ret) {
+		*f = NULL;
+		snprintf(err, errlen, "-o %s: %s", c->path,
+			 ret == -EINVAL ? "not a regular file" : strerror(-ret));
+		return ret;
 	}
 	if (!fseek(*f, -1, SEEK_END))
 		ch = fgetc(*f);
@@ -43,15 +84,13 @@ int dt_capture_open(struct dt_capture *c, FILE **f, char *err, size_t errlen)
 
 /*
  * A new file beside PATH, under a name nobody could have planted a
- * symlink at (mkostemp: O_EXCL), with the mode fopen() would have given.
+ * symlink at (mkostemp: O_EXCL), owner-only as the capture it follows.
  */
 static FILE *fresh_file(const char *path, char *fresh, size_t len)
 {
-	mode_t mask = umask(0);
 	FILE *nf;
-	int fd;
+	int fd, e;
 
-	umask(mask);
 	if (snprintf(fresh, len, "%s.new.XXXXXX", path) >= (int)len) {
 		errno = ENAMETOOLONG;
 		return NULL;
@@ -59,16 +98,16 @@ static FILE *fresh_file(const char *path, char *fresh, size_t len)
 	fd = mkostemp(fresh, O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
-	if (fchmod(fd, 0666 & ~mask))
+	if (fchmod(fd, 0600))
 		goto fail;
 	nf = fdopen(fd, "w");
 	if (nf)
 		return nf;
 fail:
-	mask = errno;
+	e = errno;
 	close(fd);
 	unlink(fresh);
-	errno = mask;
+	errno = e;
 	return NULL;
 }
 

@@ -12,6 +12,7 @@ back through `daxtrace report` to the same numbers.
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -121,6 +122,13 @@ def expect_workload(s, truth, what):
 WORK = ["seq-read-4k", "seq-write-4k"]
 
 
+def no_kernel_address(body, what):
+    """/metrics and the textfile are for anyone who may scrape or read
+    them: no address of any kind, hex or a kernel half's decimal."""
+    m = re.search(r"0x[0-9a-fA-F]+|\b[0-9]{15,}\b", body)
+    check(m is None, "%s holds no address: %r" % (what, m and m.group(0)))
+
+
 def test_exposition():
     print("metrics exposition, promtool, OpenMetrics", flush=True)
     ex = Exporter()
@@ -133,6 +141,7 @@ def test_exposition():
         expect_workload(samples(body), truth, "text exposition")
         s = samples(body)
         check(any(k.startswith("daxtrace_build_info{version=") for k in s), "build_info present")
+        no_kernel_address(body, "/metrics")
         if not FTRACE:
             eq(s.get('daxtrace_probe_attached{target="dax_iomap_rw",method="%s"}' % METHOD),
                1, "probe_attached dax_iomap_rw by %s" % METHOD)
@@ -370,6 +379,7 @@ def test_textfile():
     r = subprocess.run(["promtool", "check", "metrics"], input=body, text=True,
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     eq(r.returncode, 0, "promtool accepts the textfile: " + r.stdout)
+    no_kernel_address(body, "textfile")
     eq(sorted(os.listdir(d)), ["daxtrace.prom"], "no temporary file left")
     # INTERVAL COUNT: daxtrace ends on its own; the textfile still gets the end state
     os.unlink(path)
@@ -403,6 +413,9 @@ def test_capture_report():
     rotated = sorted(glob.glob(cap + ".*"), key=lambda n: -int(n.rsplit(".", 1)[1]))
     check(len(rotated) >= 2, "capture rotated (%d files)" % (len(rotated) + 1))
     files = rotated + [cap]
+    # they hold kernel addresses (kaddr): owner-only, rotated files too
+    eq({f: oct(os.stat(f).st_mode & 0o777) for f in files},
+       {f: "0o600" for f in files}, "capture files are mode 0600")
     for f in files[:-1]:
         check(64 * 1024 <= os.path.getsize(f) < 64 * 1024 + 4096,
               "rotated at the first record past 64K: %s is %d bytes" % (f, os.path.getsize(f)))

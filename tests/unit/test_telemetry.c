@@ -743,6 +743,48 @@ static void test_capture_rotate(void)
 	EXPECT_EQ(rmdir(dir), 0);	/* nothing else was left behind */
 }
 
+static mode_t mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) ? (mode_t)-1 : st.st_mode & 07777;
+}
+
+/* Captures hold kernel addresses: owner-only, whatever umask or the old file said. */
+static void test_capture_modes(void)
+{
+	char dir[] = "/tmp/dt_mode.XXXXXX", path[64], p1[80], err[128];
+	struct dt_capture c = { .path = path, .keep = 1 };
+	mode_t old = umask(022);
+	FILE *f;
+
+	EXPECT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/cap.json", dir);
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	EXPECT_EQ(dt_capture_open(&c, &f, err, sizeof(err)), 0);
+	EXPECT_EQ(mode_of(path), 0600);
+	fputs("one\n", f);
+	EXPECT_EQ(dt_capture_rotate(&c, &f), 0);
+	EXPECT_EQ(mode_of(path), 0600);
+	EXPECT_EQ(mode_of(p1), 0600);
+	fclose(f);
+	/* an existing capture others could read is made owner-only */
+	EXPECT_EQ(chmod(path, 0644), 0);
+	EXPECT_EQ(dt_capture_open(&c, &f, err, sizeof(err)), 0);
+	EXPECT_EQ(mode_of(path), 0600);
+	fclose(f);
+	/* never a chmod of something that is not a plain file (a FIFO here) */
+	unlink(path);
+	EXPECT_EQ(mkfifo(path, 0644), 0);
+	EXPECT_EQ(dt_capture_open(&c, &f, err, sizeof(err)), -EINVAL);
+	EXPECT(strstr(err, ": not a regular file") != NULL);
+	EXPECT_EQ(mode_of(path), 0644);
+	unlink(path);
+	unlink(p1);
+	EXPECT_EQ(rmdir(dir), 0);
+	umask(old);
+}
+
 int main(void)
 {
 	test_json();
@@ -752,6 +794,7 @@ int main(void)
 	test_report_roundtrip();
 	test_report_errors();
 	test_capture_rotate();
+	test_capture_modes();
 	dt_json_free(&j);
 	return unit_done("test_telemetry");
 }
