@@ -1199,27 +1199,61 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 	return 0;
 }
 
-/* Only the return matters: no entry program, one less on every call. */
-#define DRV_SLOT(n)							\
-SEC("fexit")								\
-int BPF_PROG(fx_drv##n, struct dax_device *dd, unsigned long pgoff,	\
-	     long nr_pages, enum dax_access_mode mode, void **kaddr,	\
-	     pfn_t *pfn, long ret)					\
-{									\
-	if (CUT(CUT_EMPTY | CUT_BARE))					\
-		return 0;						\
-	return drv_exit((__u64)dd, pgoff, ret);				\
-}									\
-SEC("kretprobe")							\
-int BPF_KRETPROBE(kr_drv##n, long ret)					\
-{									\
-	/* no args here: the next direct_access exit takes it as is */	\
-	return drv_exit(0, 0, ret);					\
+/*
+ * Each driver's ->direct_access: only the return matters, so no entry
+ * program (one less on every call). The fexit programs get their target
+ * at load, from the target table.
+ */
+static __always_inline int drv_fexit(struct dax_device *dd, unsigned long pgoff,
+				     long ret)
+{
+	if (CUT(CUT_EMPTY | CUT_BARE))
+		return 0;
+	return drv_exit((__u64)dd, pgoff, ret);
 }
 
-DRV_SLOT(0)
-DRV_SLOT(1)
-DRV_SLOT(2)
+/* no args in a kretprobe: the next direct_access exit takes it as is */
+SEC("fexit")
+int BPF_PROG(fx_drv0, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv0, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv1, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv1, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv2, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv2, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
 
 /* ---- dax_copy_to_iter / dax_copy_from_iter ------------------------------ */
 
@@ -1440,34 +1474,59 @@ static __always_inline int copy_exit_kp(__s64 ret)
 	return 0;
 }
 
-/* The same four programs for both directions. */
-#define COPY_PROGS(sfx, func, op)					\
-SEC("fentry/" #func)							\
-int BPF_PROG(fe_##sfx)							\
-{									\
-	copy_entry();							\
-	return 0;							\
-}									\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_##sfx, struct dax_device *dd, unsigned long pgoff,	\
-	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)	\
-{									\
-	return copy_exit_btf(op, dd, pgoff, addr, bytes, i, ret);	\
-}									\
-SEC("kprobe/" #func)							\
-int BPF_KPROBE(kp_##sfx, struct dax_device *dd, unsigned long pgoff,	\
-	       void *addr, size_t bytes, struct iov_iter *i)		\
-{									\
-	return copy_entry_kp(op, dd, pgoff, addr, bytes, i);		\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_##sfx, long ret)					\
-{									\
-	return copy_exit_kp(ret);					\
+SEC("fentry/dax_copy_to_iter")
+int BPF_PROG(fe_cti)
+{
+	copy_entry();
+	return 0;
 }
 
-COPY_PROGS(cti, dax_copy_to_iter, DT_OP_COPY_TO_ITER)
-COPY_PROGS(cfi, dax_copy_from_iter, DT_OP_COPY_FROM_ITER)
+SEC("fexit/dax_copy_to_iter")
+int BPF_PROG(fx_cti, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit_btf(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i, ret);
+}
+
+SEC("kprobe/dax_copy_to_iter")
+int BPF_KPROBE(kp_cti, struct dax_device *dd, unsigned long pgoff,
+	       void *addr, size_t bytes, struct iov_iter *i)
+{
+	return copy_entry_kp(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_to_iter")
+int BPF_KRETPROBE(kr_cti, long ret)
+{
+	return copy_exit_kp(ret);
+}
+
+SEC("fentry/dax_copy_from_iter")
+int BPF_PROG(fe_cfi)
+{
+	copy_entry();
+	return 0;
+}
+
+SEC("fexit/dax_copy_from_iter")
+int BPF_PROG(fx_cfi, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit_btf(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i, ret);
+}
+
+SEC("kprobe/dax_copy_from_iter")
+int BPF_KPROBE(kp_cfi, struct dax_device *dd, unsigned long pgoff,
+	       void *addr, size_t bytes, struct iov_iter *i)
+{
+	return copy_entry_kp(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_from_iter")
+int BPF_KRETPROBE(kr_cfi, long ret)
+{
+	return copy_exit_kp(ret);
+}
 
 /*
  * --deep: the copy routines. They run for all I/O on the machine, so they
@@ -1497,21 +1556,31 @@ static __always_inline int mcu_exit(__s64 left)
 }
 
 /* fexit or kretprobe on a copy routine: only its return is needed. */
-#define VAR_PROGS(sfx, func, variant)					\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_v_##sfx, const void *addr, size_t bytes,		\
-	     struct iov_iter *i, size_t ret)				\
-{									\
-	return var_exit(variant, ret);					\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_v_##sfx, long ret)					\
-{									\
-	return var_exit(variant, ret);					\
+SEC("fexit/_copy_to_iter")
+int BPF_PROG(fx_v_cti, const void *addr, size_t bytes,
+	     struct iov_iter *i, size_t ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
 }
 
-VAR_PROGS(cti, _copy_to_iter, DT_VAR_COPY_TO_ITER)
-VAR_PROGS(cmti, _copy_mc_to_iter, DT_VAR_COPY_MC_TO_ITER)
+SEC("kretprobe/_copy_to_iter")
+int BPF_KRETPROBE(kr_v_cti, long ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
+}
+
+SEC("fexit/_copy_mc_to_iter")
+int BPF_PROG(fx_v_cmti, const void *addr, size_t bytes,
+	     struct iov_iter *i, size_t ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
+
+SEC("kretprobe/_copy_mc_to_iter")
+int BPF_KRETPROBE(kr_v_cmti, long ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
 
 SEC("fexit/copy_mc_to_user")
 int BPF_PROG(fx_v_mcu, void *to, const void *from, unsigned int len,
@@ -1644,34 +1713,63 @@ static __always_inline int fault_exit(__u32 ret)
 	return 0;
 }
 
-/* dax_iomap_fault (fs-dax) and dev_dax_huge_fault (device-dax) alike. */
-#define FAULT_PROGS(sfx, func)						\
-SEC("fentry/" #func)							\
-int BPF_PROG(fe_##sfx, struct vm_fault *vmf, unsigned int pe)		\
-{									\
-	return fault_entry(vmf, pe);					\
-}									\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_##sfx)							\
-{									\
-	__u64 ret = 0;							\
-									\
-	bpf_get_func_ret(ctx, &ret);					\
-	return fault_exit(ret);						\
-}									\
-SEC("kprobe/" #func)							\
-int BPF_KPROBE(kp_##sfx, struct vm_fault *vmf, unsigned int pe)		\
-{									\
-	return fault_entry(vmf, pe);					\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_##sfx, unsigned int ret)				\
-{									\
-	return fault_exit(ret);						\
+/* fexit: the return value without declaring the handler's arguments */
+static __always_inline int fault_fexit(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return fault_exit(ret);
 }
 
-FAULT_PROGS(fault, dax_iomap_fault)
-FAULT_PROGS(devfault, dev_dax_huge_fault)
+/* dax_iomap_fault (fs-dax) and dev_dax_huge_fault (device-dax) alike. */
+SEC("fentry/dax_iomap_fault")
+int BPF_PROG(fe_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dax_iomap_fault")
+int BPF_PROG(fx_fault)
+{
+	return fault_fexit(ctx);
+}
+
+SEC("kprobe/dax_iomap_fault")
+int BPF_KPROBE(kp_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dax_iomap_fault")
+int BPF_KRETPROBE(kr_fault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
+
+SEC("fentry/dev_dax_huge_fault")
+int BPF_PROG(fe_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dev_dax_huge_fault")
+int BPF_PROG(fx_devfault)
+{
+	return fault_fexit(ctx);
+}
+
+SEC("kprobe/dev_dax_huge_fault")
+int BPF_KPROBE(kp_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dev_dax_huge_fault")
+int BPF_KRETPROBE(kr_devfault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
 
 /*
  * Tracepoint fallback for fs-dax faults where dax_iomap_fault cannot be
