@@ -56,7 +56,7 @@ LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
-		   $(OUT)/test_telemetry $(OUT)/test_core_btf
+		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts
 
 # The kernels the test modules are built for (tests/kmod/build): the
 # matrix tests/vm/daxvm boots, each resolved to its newest Debian ABI.

@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include "daxtrace.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 #include "dax_trace.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -50,15 +51,6 @@ const volatile __u64 direct_map_max = DT_DIRECT_MAP_MAX;
 #define CUT_WHERE	64	/* direct_access/copy: no device resolution */
 #define CUT_EMPTY	128	/* the hot programs return at once */
 #define CUT_BARE	256	/* a bare tracer instead: see below */
-
-#define VMF_OOM		0x0001
-#define VMF_SIGBUS	0x0002
-#define VMF_HWPOISON	0x0010
-#define VMF_HWPOISON_L	0x0020
-#define VMF_SIGSEGV	0x0040
-#define VMF_FALLBACK	0x0800
-#define VMF_ERRORS	(VMF_OOM | VMF_SIGBUS | VMF_HWPOISON | VMF_HWPOISON_L | \
-			 VMF_SIGSEGV)
 
 #define VM_READ_	0x1
 #define VM_WRITE_	0x2
@@ -1257,19 +1249,13 @@ int BPF_KRETPROBE(kr_drv2, long ret)
 
 /* ---- dax_copy_to_iter / dax_copy_from_iter ------------------------------ */
 
+/* The flag bits as this kernel numbers them, from CO-RE. */
 static __always_inline __u32 copy_variant(__u32 op, unsigned long flags)
 {
-	int alive = bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE);
-	int nomc = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC);
-	int nocache = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE);
-
-	if (!(flags & (1UL << alive)))
-		return DT_VAR_DEAD;
-	if (op == DT_OP_COPY_TO_ITER)
-		return flags & (1UL << nomc) ? DT_VAR_COPY_MC_TO_ITER :
-					       DT_VAR_COPY_TO_ITER;
-	return flags & (1UL << nocache) ? DT_VAR_COPY_FROM_ITER_FLUSHCACHE :
-					  DT_VAR_COPY_FROM_ITER;
+	return dt_copy_variant(op, flags,
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE),
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE),
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC));
 }
 
 struct vma_probe {
@@ -1597,31 +1583,12 @@ int BPF_KRETPROBE(kr_v_mcu, long ret)
 
 /* ---- faults ------------------------------------------------------------ */
 
-/* 6.1 passes enum page_entry_size (0/1/2); later kernels an order (0/9/18). */
-static __always_inline __u32 fault_size(__u32 arg)
-{
-	if (arg == 1 || arg == 9)
-		return DT_FAULT_PMD;
-	if (arg == 2 || arg == 18)
-		return DT_FAULT_PUD;
-	return DT_FAULT_PTE;
-}
-
-static __always_inline __u64 fault_bytes(__u32 size)
-{
-	if (size == DT_FAULT_PMD)
-		return 1ULL << 21;
-	if (size == DT_FAULT_PUD)
-		return 1ULL << 30;
-	return 1ULL << 12;
-}
-
 static __always_inline void fault_account(const struct where *w, __u32 size,
 					  __u32 ret, __u64 pgoff, __u64 ino,
 					  __u64 lat, bool lat_ok, __u32 seq)
 {
-	__u32 why = 0, flags = 0, err = ret & VMF_ERRORS;
-	__u64 bytes = fault_bytes(size);
+	__u32 why = 0, flags = 0, err = ret & DT_VMF_ERROR;
+	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
 	__u32 row;
 	struct dt_event *e;
@@ -1631,7 +1598,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	st = stats_at(w->slot, DT_OP_FAULT, &row);
 	if (st) {
 		/* a fallback asks the next smaller size: not bytes asked here */
-		if (!(ret & VMF_FALLBACK) || err)
+		if (!(ret & DT_VMF_FALLBACK) || err)
 			__sync_fetch_and_add(&st->bytes_req, bytes);
 		if (lat_ok) {
 			__sync_fetch_and_add(&st->lat_sum_ns, lat);
@@ -1639,7 +1606,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		}
 		if (err) {
 			__sync_fetch_and_add(&st->errors, 1);
-		} else if (ret & VMF_FALLBACK) {
+		} else if (ret & DT_VMF_FALLBACK) {
 			__sync_fetch_and_add(&st->fallbacks, 1);
 		} else {
 			__sync_fetch_and_add(&st->bytes_done, bytes);
@@ -1652,7 +1619,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		count_error(w->dev, DT_OP_FAULT, err);
 		why |= DT_EV_ERROR;
 	}
-	if (ret & VMF_FALLBACK)
+	if (ret & DT_VMF_FALLBACK)
 		flags |= DT_F_FALLBACK;
 	if (snoop)
 		why |= DT_EV_SNOOP;
@@ -1685,7 +1652,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	where_dev_cached(ts, &ts->f_where, inode_dev(inode));
 	ts->f_pgoff = BPF_CORE_READ(vmf, pgoff);
 	ts->f_ino = BPF_CORE_READ(inode, i_ino);
-	ts->f_size = fault_size(pe);
+	ts->f_size = dt_fault_size(pe);
 	ts->seq++;
 	ts->f_start = now();
 	return 0;

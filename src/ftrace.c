@@ -27,6 +27,7 @@
 #include <bpf/btf.h>
 #include "daxtrace.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 #include "clock.h"
 #include "ftrace.h"
 #include "probe.h"
@@ -42,6 +43,7 @@ struct koffs {
 	long it_count, it_dir, it_type, it_off, it_ptr;
 	long dd_flags, dd_rdev, vmf_vma, vmf_pgoff, vma_file;
 	long ubuf_val, iovec_val;	/* enum iter_type values */
+	long dd_alive, dd_nocache, dd_nomc;	/* enum dax_device_flags bits */
 };
 
 static struct koffs koff;
@@ -99,6 +101,14 @@ static long enum_val(const struct btf *btf, const char *ename, const char *name)
 	return -1;
 }
 
+/* A dax_device flag's bit: the kernel's own where its BTF has the enum. */
+static long dax_flag_bit(const struct btf *btf, const char *name, long known)
+{
+	long v = enum_val(btf, "dax_device_flags", name);
+
+	return v < 0 ? known : v;
+}
+
 static int load_offsets(struct koffs *k, char *err, size_t len)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -130,6 +140,9 @@ static int load_offsets(struct koffs *k, char *err, size_t len)
 	k->vma_file = moff(btf, "vm_area_struct", "vm_file");
 	k->ubuf_val = enum_val(btf, "iter_type", "ITER_UBUF");
 	k->iovec_val = enum_val(btf, "iter_type", "ITER_IOVEC");
+	k->dd_alive = dax_flag_bit(btf, "DAXDEV_ALIVE", DT_DAXDEV_ALIVE);
+	k->dd_nocache = dax_flag_bit(btf, "DAXDEV_NOCACHE", DT_DAXDEV_NOCACHE);
+	k->dd_nomc = dax_flag_bit(btf, "DAXDEV_NOMC", DT_DAXDEV_NOMC);
 	btf__free(btf);
 	return 0;
 }
@@ -1070,14 +1083,8 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 		s->c_bytes = arg(t->args, "bytes");
 		s->da_daxdev = arg(t->args, "rdev");
 		fl = arg(t->args, "flags");
-		/* enum dax_device_flags: ALIVE 0, NOCACHE 3, NOMC 4 */
-		if (!(fl & 1))
-			s->c_variant = DT_VAR_DEAD;
-		else if (op == DT_OP_COPY_TO_ITER)
-			s->c_variant = fl & (1 << 4) ? DT_VAR_COPY_MC_TO_ITER : DT_VAR_COPY_TO_ITER;
-		else
-			s->c_variant = fl & (1 << 3) ? DT_VAR_COPY_FROM_ITER_FLUSHCACHE :
-						      DT_VAR_COPY_FROM_ITER;
+		s->c_variant = dt_copy_variant(op, fl, koff.dd_alive, koff.dd_nocache,
+					       koff.dd_nomc);
 		/* user memory: ITER_UBUF holds the pointer, ITER_IOVEC an iovec */
 		s->c_uaddr = 0;
 		if ((long)ity == koff.ubuf_val)
@@ -1133,14 +1140,11 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 	emit(&e, t, op, dev, why);
 }
 
-#define VMF_ERRORS	0x73
-#define VMF_FALLBACK	0x800
-
 static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 ret,
 		       __u64 pgoff, __u64 ino, __u64 lat, bool lat_ok, __u32 seq)
 {
 	struct dt_event e = {};
-	__u64 bytes = size == DT_FAULT_PMD ? 1ULL << 21 : size == DT_FAULT_PUD ? 1ULL << 30 : 4096;
+	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
 	__u32 why = 0;
 
@@ -1149,15 +1153,15 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 	st = stats_get(dev, DT_OP_FAULT);
 	if (st) {
 		st->calls++;
-		if (!(ret & VMF_FALLBACK) || (ret & VMF_ERRORS))
+		if (!(ret & DT_VMF_FALLBACK) || (ret & DT_VMF_ERROR))
 			st->bytes_req += bytes;
 		if (lat_ok) {	/* the tracepoints carry no start time */
 			st->lat_sum_ns += lat;
 			st->lat_hist[dt_log2_slot(lat)]++;
 		}
-		if (ret & VMF_ERRORS) {
+		if (ret & DT_VMF_ERROR) {
 			st->errors++;
-		} else if (ret & VMF_FALLBACK) {
+		} else if (ret & DT_VMF_FALLBACK) {
 			st->fallbacks++;
 		} else {
 			st->bytes_done += bytes;
@@ -1165,12 +1169,12 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 			st->len_hist[dt_log2_slot(bytes)]++;
 		}
 	}
-	if (ret & VMF_ERRORS) {
-		count_error(dev, DT_OP_FAULT, ret & VMF_ERRORS);
+	if (ret & DT_VMF_ERROR) {
+		count_error(dev, DT_OP_FAULT, ret & DT_VMF_ERROR);
 		why |= DT_EV_ERROR;
 	}
 	e.lat_ns = lat;
-	e.flags = (ret & VMF_FALLBACK ? DT_F_FALLBACK : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
+	e.flags = (ret & DT_VMF_FALLBACK ? DT_F_FALLBACK : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
 	e.pos = pgoff << DT_PAGE_SHIFT;
 	e.asked = bytes;
 	e.ret = ret;
@@ -1190,8 +1194,7 @@ static void on_fault(struct fstate *s, const struct dt_tline *t, bool entry)
 		s->f_dev = inode_dev(t->args);
 		s->f_pgoff = arg(t->args, "pgoff");
 		s->f_ino = arg(t->args, "ino");
-		s->f_size = pe == 1 || pe == 9 ? DT_FAULT_PMD :
-			    pe == 2 || pe == 18 ? DT_FAULT_PUD : DT_FAULT_PTE;
+		s->f_size = dt_fault_size(pe);
 		s->f_start = t->ts_ns;
 		s->seq++;
 		return;
@@ -1217,13 +1220,13 @@ static void on_fault_tp(const struct dt_tline *t, __u32 size)
 	if (p)
 		sscanf(p + 6, "%llx", &pgoff);
 	if (strstr(t->args, "FALLBACK"))
-		ret |= VMF_FALLBACK;
+		ret |= DT_VMF_FALLBACK;
 	if (strstr(t->args, "SIGBUS"))
-		ret |= 0x2;
+		ret |= DT_VMF_SIGBUS;
 	if (strstr(t->args, "OOM"))
-		ret |= 0x1;
+		ret |= DT_VMF_OOM;
 	if (strstr(t->args, "HWPOISON"))
-		ret |= 0x10;
+		ret |= DT_VMF_HWPOISON;
 	fault_done(t, dt_kdev(maj, min), size, ret, pgoff, ino, 0, false, 0);
 }
 

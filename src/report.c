@@ -11,6 +11,7 @@
 #include "probe.h"
 #include "report.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 
 static const char *const op_names[DT_OP_MAX] = {
 	[DT_OP_READ] = "read",
@@ -439,7 +440,7 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 	if (e->why & DT_EV_ERROR)
 		off += snprintf(buf, len, "error %s",
 				dt_errno_name(e->op, e->op == DT_OP_FAULT ?
-					      (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					      (__s32)(e->ret & DT_VMF_ERROR) : (__s32)-e->ret,
 					      eb, sizeof(eb)));
 	for (c = 0; c < DT_CHK_MAX && off < len; c++) {
 		if (e->check_fail & (1U << c))
@@ -678,7 +679,7 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 		(long long)e->ret);
 	if (e->why & DT_EV_ERROR)
 		dt_json_str(f, dt_errno_name(e->op, e->op == DT_OP_FAULT ?
-					     (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					     (__s32)(e->ret & DT_VMF_ERROR) : (__s32)-e->ret,
 					     eb, sizeof(eb)));
 	else
 		fputs("null", f);
