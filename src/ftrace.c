@@ -864,7 +864,6 @@ static void account(struct dt_stats *st, __u64 asked, __s64 ret, __u64 lat)
 
 	if (!st)
 		return;
-	st->calls++;
 	st->bytes_req += asked;
 	st->bytes_done += done;
 	st->lat_sum_ns += lat;
@@ -1152,7 +1151,6 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 		return;
 	st = stats_get(dev, DT_OP_FAULT);
 	if (st) {
-		st->calls++;
 		if (!(ret & DT_VMF_FALLBACK) || (ret & DT_VMF_ERROR))
 			st->bytes_req += bytes;
 		if (lat_ok) {	/* the tracepoints carry no start time */
@@ -1334,9 +1332,16 @@ static __u64 overruns(void)
 	return sum;
 }
 
-/* A view of the live tables (sorted in place: lookups are linear). */
+/*
+ * A view of the live tables (sorted in place: lookups are linear). Calls
+ * are derived from the result counters, by the BPF backend's rule.
+ */
 static int snap(void *ctx, struct dt_snapshot *s)
 {
+	int i;
+
+	for (i = 0; i < nst; i++)
+		st_tab[i].st.calls = dt_stats_calls(&st_tab[i].st);
 	*s = (struct dt_snapshot){
 		.stats = st_tab, .nstats = nst, .errs = err_tab, .nerrs = nerr,
 		.chks = chk_tab, .nchks = nchk, .media = media_tab, .nmedia = nmedia,
