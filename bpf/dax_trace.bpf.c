@@ -1588,6 +1588,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 					  __u64 lat, bool lat_ok, __u32 seq)
 {
 	__u32 why = 0, flags = 0, err = ret & DT_VMF_ERROR;
+	__u32 res = dt_fault_result(ret);
 	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
 	__u32 row;
@@ -1598,15 +1599,15 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	st = stats_at(w->slot, DT_OP_FAULT, &row);
 	if (st) {
 		/* a fallback asks the next smaller size: not bytes asked here */
-		if (!(ret & DT_VMF_FALLBACK) || err)
+		if (res != DT_FAULT_RES_FALLBACK)
 			__sync_fetch_and_add(&st->bytes_req, bytes);
 		if (lat_ok) {
 			__sync_fetch_and_add(&st->lat_sum_ns, lat);
 			hist_add(row, DT_HIST_LAT, lat);
 		}
-		if (err) {
+		if (res == DT_FAULT_RES_ERROR) {
 			__sync_fetch_and_add(&st->errors, 1);
-		} else if (ret & DT_VMF_FALLBACK) {
+		} else if (res == DT_FAULT_RES_FALLBACK) {
 			__sync_fetch_and_add(&st->fallbacks, 1);
 		} else {
 			__sync_fetch_and_add(&st->bytes_done, bytes);

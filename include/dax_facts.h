@@ -24,6 +24,22 @@
 #define DT_VMF_ERROR		(DT_VMF_OOM | DT_VMF_SIGBUS | DT_VMF_HWPOISON | \
 				 DT_VMF_HWPOISON_LARGE | DT_VMF_SIGSEGV)
 
+/* How a fault ended, for its counters: each fault ends in exactly one. */
+enum dt_fault_result {
+	DT_FAULT_RES_DONE,	/* mapped: counted by its size */
+	DT_FAULT_RES_FALLBACK,	/* the caller retries a smaller size */
+	DT_FAULT_RES_ERROR,	/* any VM_FAULT_ERROR bit, fallback or not */
+};
+
+static __always_inline __u32 dt_fault_result(__u32 ret)
+{
+	if (ret & DT_VMF_ERROR)
+		return DT_FAULT_RES_ERROR;
+	if (ret & DT_VMF_FALLBACK)
+		return DT_FAULT_RES_FALLBACK;
+	return DT_FAULT_RES_DONE;
+}
+
 /*
  * enum dax_device_flags bit numbers (drivers/dax/super.c), where the
  * kernel's BTF cannot be asked: BPF reads them through CO-RE.

@@ -1143,23 +1143,24 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 		       __u64 pgoff, __u64 ino, __u64 lat, bool lat_ok, __u32 seq)
 {
 	struct dt_event e = {};
+	__u32 why = 0, res = dt_fault_result(ret);
 	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
-	__u32 why = 0;
 
 	if (!dev_wanted(dev))
 		return;
 	st = stats_get(dev, DT_OP_FAULT);
 	if (st) {
-		if (!(ret & DT_VMF_FALLBACK) || (ret & DT_VMF_ERROR))
+		/* a fallback asks the next smaller size: not bytes asked here */
+		if (res != DT_FAULT_RES_FALLBACK)
 			st->bytes_req += bytes;
 		if (lat_ok) {	/* the tracepoints carry no start time */
 			st->lat_sum_ns += lat;
 			st->lat_hist[dt_log2_slot(lat)]++;
 		}
-		if (ret & DT_VMF_ERROR) {
+		if (res == DT_FAULT_RES_ERROR) {
 			st->errors++;
-		} else if (ret & DT_VMF_FALLBACK) {
+		} else if (res == DT_FAULT_RES_FALLBACK) {
 			st->fallbacks++;
 		} else {
 			st->bytes_done += bytes;

@@ -69,6 +69,13 @@ static void test_vm_fault_bits(void)
 	EXPECT(!(0x100 & DT_VMF_ERROR));
 	EXPECT(!(0x200 & DT_VMF_ERROR));
 	EXPECT_EQ(0x802 & DT_VMF_ERROR, DT_VMF_SIGBUS);
+
+	EXPECT_EQ(dt_fault_result(0), DT_FAULT_RES_DONE);
+	EXPECT_EQ(dt_fault_result(0x100), DT_FAULT_RES_DONE);
+	EXPECT_EQ(dt_fault_result(DT_VMF_FALLBACK), DT_FAULT_RES_FALLBACK);
+	/* an error with a fallback is an error */
+	EXPECT_EQ(dt_fault_result(DT_VMF_FALLBACK | DT_VMF_SIGBUS), DT_FAULT_RES_ERROR);
+	EXPECT_EQ(dt_fault_result(DT_VMF_HWPOISON_LARGE), DT_FAULT_RES_ERROR);
 }
 
 int main(void)
