@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include "daxtrace.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 #include "dax_trace.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -50,15 +51,6 @@ const volatile __u64 direct_map_max = DT_DIRECT_MAP_MAX;
 #define CUT_WHERE	64	/* direct_access/copy: no device resolution */
 #define CUT_EMPTY	128	/* the hot programs return at once */
 #define CUT_BARE	256	/* a bare tracer instead: see below */
-
-#define VMF_OOM		0x0001
-#define VMF_SIGBUS	0x0002
-#define VMF_HWPOISON	0x0010
-#define VMF_HWPOISON_L	0x0020
-#define VMF_SIGSEGV	0x0040
-#define VMF_FALLBACK	0x0800
-#define VMF_ERRORS	(VMF_OOM | VMF_SIGBUS | VMF_HWPOISON | VMF_HWPOISON_L | \
-			 VMF_SIGSEGV)
 
 #define VM_READ_	0x1
 #define VM_WRITE_	0x2
@@ -1199,43 +1191,71 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 	return 0;
 }
 
-/* Only the return matters: no entry program, one less on every call. */
-#define DRV_SLOT(n)							\
-SEC("fexit")								\
-int BPF_PROG(fx_drv##n, struct dax_device *dd, unsigned long pgoff,	\
-	     long nr_pages, enum dax_access_mode mode, void **kaddr,	\
-	     pfn_t *pfn, long ret)					\
-{									\
-	if (CUT(CUT_EMPTY | CUT_BARE))					\
-		return 0;						\
-	return drv_exit((__u64)dd, pgoff, ret);				\
-}									\
-SEC("kretprobe")							\
-int BPF_KRETPROBE(kr_drv##n, long ret)					\
-{									\
-	/* no args here: the next direct_access exit takes it as is */	\
-	return drv_exit(0, 0, ret);					\
+/*
+ * Each driver's ->direct_access: only the return matters, so no entry
+ * program (one less on every call). The fexit programs get their target
+ * at load, from the target table.
+ */
+static __always_inline int drv_fexit(struct dax_device *dd, unsigned long pgoff,
+				     long ret)
+{
+	if (CUT(CUT_EMPTY | CUT_BARE))
+		return 0;
+	return drv_exit((__u64)dd, pgoff, ret);
 }
 
-DRV_SLOT(0)
-DRV_SLOT(1)
-DRV_SLOT(2)
+/* no args in a kretprobe: the next direct_access exit takes it as is */
+SEC("fexit")
+int BPF_PROG(fx_drv0, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv0, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv1, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv1, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv2, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("kretprobe")
+int BPF_KRETPROBE(kr_drv2, long ret)
+{
+	return drv_exit(0, 0, ret);
+}
 
 /* ---- dax_copy_to_iter / dax_copy_from_iter ------------------------------ */
 
+/* The flag bits as this kernel numbers them, from CO-RE. */
 static __always_inline __u32 copy_variant(__u32 op, unsigned long flags)
 {
-	int alive = bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE);
-	int nomc = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC);
-	int nocache = bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE);
-
-	if (!(flags & (1UL << alive)))
-		return DT_VAR_DEAD;
-	if (op == DT_OP_COPY_TO_ITER)
-		return flags & (1UL << nomc) ? DT_VAR_COPY_MC_TO_ITER :
-					       DT_VAR_COPY_TO_ITER;
-	return flags & (1UL << nocache) ? DT_VAR_COPY_FROM_ITER_FLUSHCACHE :
-					  DT_VAR_COPY_FROM_ITER;
+	return dt_copy_variant(op, flags,
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_ALIVE),
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOCACHE),
+			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC));
 }
 
 struct vma_probe {
@@ -1440,34 +1460,59 @@ static __always_inline int copy_exit_kp(__s64 ret)
 	return 0;
 }
 
-/* The same four programs for both directions. */
-#define COPY_PROGS(sfx, func, op)					\
-SEC("fentry/" #func)							\
-int BPF_PROG(fe_##sfx)							\
-{									\
-	copy_entry();							\
-	return 0;							\
-}									\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_##sfx, struct dax_device *dd, unsigned long pgoff,	\
-	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)	\
-{									\
-	return copy_exit_btf(op, dd, pgoff, addr, bytes, i, ret);	\
-}									\
-SEC("kprobe/" #func)							\
-int BPF_KPROBE(kp_##sfx, struct dax_device *dd, unsigned long pgoff,	\
-	       void *addr, size_t bytes, struct iov_iter *i)		\
-{									\
-	return copy_entry_kp(op, dd, pgoff, addr, bytes, i);		\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_##sfx, long ret)					\
-{									\
-	return copy_exit_kp(ret);					\
+SEC("fentry/dax_copy_to_iter")
+int BPF_PROG(fe_cti)
+{
+	copy_entry();
+	return 0;
 }
 
-COPY_PROGS(cti, dax_copy_to_iter, DT_OP_COPY_TO_ITER)
-COPY_PROGS(cfi, dax_copy_from_iter, DT_OP_COPY_FROM_ITER)
+SEC("fexit/dax_copy_to_iter")
+int BPF_PROG(fx_cti, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit_btf(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i, ret);
+}
+
+SEC("kprobe/dax_copy_to_iter")
+int BPF_KPROBE(kp_cti, struct dax_device *dd, unsigned long pgoff,
+	       void *addr, size_t bytes, struct iov_iter *i)
+{
+	return copy_entry_kp(DT_OP_COPY_TO_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_to_iter")
+int BPF_KRETPROBE(kr_cti, long ret)
+{
+	return copy_exit_kp(ret);
+}
+
+SEC("fentry/dax_copy_from_iter")
+int BPF_PROG(fe_cfi)
+{
+	copy_entry();
+	return 0;
+}
+
+SEC("fexit/dax_copy_from_iter")
+int BPF_PROG(fx_cfi, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_exit_btf(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i, ret);
+}
+
+SEC("kprobe/dax_copy_from_iter")
+int BPF_KPROBE(kp_cfi, struct dax_device *dd, unsigned long pgoff,
+	       void *addr, size_t bytes, struct iov_iter *i)
+{
+	return copy_entry_kp(DT_OP_COPY_FROM_ITER, dd, pgoff, addr, bytes, i);
+}
+
+SEC("kretprobe/dax_copy_from_iter")
+int BPF_KRETPROBE(kr_cfi, long ret)
+{
+	return copy_exit_kp(ret);
+}
 
 /*
  * --deep: the copy routines. They run for all I/O on the machine, so they
@@ -1497,21 +1542,31 @@ static __always_inline int mcu_exit(__s64 left)
 }
 
 /* fexit or kretprobe on a copy routine: only its return is needed. */
-#define VAR_PROGS(sfx, func, variant)					\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_v_##sfx, const void *addr, size_t bytes,		\
-	     struct iov_iter *i, size_t ret)				\
-{									\
-	return var_exit(variant, ret);					\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_v_##sfx, long ret)					\
-{									\
-	return var_exit(variant, ret);					\
+SEC("fexit/_copy_to_iter")
+int BPF_PROG(fx_v_cti, const void *addr, size_t bytes,
+	     struct iov_iter *i, size_t ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
 }
 
-VAR_PROGS(cti, _copy_to_iter, DT_VAR_COPY_TO_ITER)
-VAR_PROGS(cmti, _copy_mc_to_iter, DT_VAR_COPY_MC_TO_ITER)
+SEC("kretprobe/_copy_to_iter")
+int BPF_KRETPROBE(kr_v_cti, long ret)
+{
+	return var_exit(DT_VAR_COPY_TO_ITER, ret);
+}
+
+SEC("fexit/_copy_mc_to_iter")
+int BPF_PROG(fx_v_cmti, const void *addr, size_t bytes,
+	     struct iov_iter *i, size_t ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
+
+SEC("kretprobe/_copy_mc_to_iter")
+int BPF_KRETPROBE(kr_v_cmti, long ret)
+{
+	return var_exit(DT_VAR_COPY_MC_TO_ITER, ret);
+}
 
 SEC("fexit/copy_mc_to_user")
 int BPF_PROG(fx_v_mcu, void *to, const void *from, unsigned int len,
@@ -1528,31 +1583,13 @@ int BPF_KRETPROBE(kr_v_mcu, long ret)
 
 /* ---- faults ------------------------------------------------------------ */
 
-/* 6.1 passes enum page_entry_size (0/1/2); later kernels an order (0/9/18). */
-static __always_inline __u32 fault_size(__u32 arg)
-{
-	if (arg == 1 || arg == 9)
-		return DT_FAULT_PMD;
-	if (arg == 2 || arg == 18)
-		return DT_FAULT_PUD;
-	return DT_FAULT_PTE;
-}
-
-static __always_inline __u64 fault_bytes(__u32 size)
-{
-	if (size == DT_FAULT_PMD)
-		return 1ULL << 21;
-	if (size == DT_FAULT_PUD)
-		return 1ULL << 30;
-	return 1ULL << 12;
-}
-
 static __always_inline void fault_account(const struct where *w, __u32 size,
 					  __u32 ret, __u64 pgoff, __u64 ino,
 					  __u64 lat, bool lat_ok, __u32 seq)
 {
-	__u32 why = 0, flags = 0, err = ret & VMF_ERRORS;
-	__u64 bytes = fault_bytes(size);
+	__u32 why = 0, flags = 0, err = ret & DT_VMF_ERROR;
+	__u32 res = dt_fault_result(ret);
+	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
 	__u32 row;
 	struct dt_event *e;
@@ -1562,15 +1599,15 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	st = stats_at(w->slot, DT_OP_FAULT, &row);
 	if (st) {
 		/* a fallback asks the next smaller size: not bytes asked here */
-		if (!(ret & VMF_FALLBACK) || err)
+		if (res != DT_FAULT_RES_FALLBACK)
 			__sync_fetch_and_add(&st->bytes_req, bytes);
 		if (lat_ok) {
 			__sync_fetch_and_add(&st->lat_sum_ns, lat);
 			hist_add(row, DT_HIST_LAT, lat);
 		}
-		if (err) {
+		if (res == DT_FAULT_RES_ERROR) {
 			__sync_fetch_and_add(&st->errors, 1);
-		} else if (ret & VMF_FALLBACK) {
+		} else if (res == DT_FAULT_RES_FALLBACK) {
 			__sync_fetch_and_add(&st->fallbacks, 1);
 		} else {
 			__sync_fetch_and_add(&st->bytes_done, bytes);
@@ -1583,7 +1620,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		count_error(w->dev, DT_OP_FAULT, err);
 		why |= DT_EV_ERROR;
 	}
-	if (ret & VMF_FALLBACK)
+	if (ret & DT_VMF_FALLBACK)
 		flags |= DT_F_FALLBACK;
 	if (snoop)
 		why |= DT_EV_SNOOP;
@@ -1616,7 +1653,7 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	where_dev_cached(ts, &ts->f_where, inode_dev(inode));
 	ts->f_pgoff = BPF_CORE_READ(vmf, pgoff);
 	ts->f_ino = BPF_CORE_READ(inode, i_ino);
-	ts->f_size = fault_size(pe);
+	ts->f_size = dt_fault_size(pe);
 	ts->seq++;
 	ts->f_start = now();
 	return 0;
@@ -1644,34 +1681,63 @@ static __always_inline int fault_exit(__u32 ret)
 	return 0;
 }
 
-/* dax_iomap_fault (fs-dax) and dev_dax_huge_fault (device-dax) alike. */
-#define FAULT_PROGS(sfx, func)						\
-SEC("fentry/" #func)							\
-int BPF_PROG(fe_##sfx, struct vm_fault *vmf, unsigned int pe)		\
-{									\
-	return fault_entry(vmf, pe);					\
-}									\
-SEC("fexit/" #func)							\
-int BPF_PROG(fx_##sfx)							\
-{									\
-	__u64 ret = 0;							\
-									\
-	bpf_get_func_ret(ctx, &ret);					\
-	return fault_exit(ret);						\
-}									\
-SEC("kprobe/" #func)							\
-int BPF_KPROBE(kp_##sfx, struct vm_fault *vmf, unsigned int pe)		\
-{									\
-	return fault_entry(vmf, pe);					\
-}									\
-SEC("kretprobe/" #func)							\
-int BPF_KRETPROBE(kr_##sfx, unsigned int ret)				\
-{									\
-	return fault_exit(ret);						\
+/* fexit: the return value without declaring the handler's arguments */
+static __always_inline int fault_fexit(void *ctx)
+{
+	__u64 ret = 0;
+
+	bpf_get_func_ret(ctx, &ret);
+	return fault_exit(ret);
 }
 
-FAULT_PROGS(fault, dax_iomap_fault)
-FAULT_PROGS(devfault, dev_dax_huge_fault)
+/* dax_iomap_fault (fs-dax) and dev_dax_huge_fault (device-dax) alike. */
+SEC("fentry/dax_iomap_fault")
+int BPF_PROG(fe_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dax_iomap_fault")
+int BPF_PROG(fx_fault)
+{
+	return fault_fexit(ctx);
+}
+
+SEC("kprobe/dax_iomap_fault")
+int BPF_KPROBE(kp_fault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dax_iomap_fault")
+int BPF_KRETPROBE(kr_fault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
+
+SEC("fentry/dev_dax_huge_fault")
+int BPF_PROG(fe_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("fexit/dev_dax_huge_fault")
+int BPF_PROG(fx_devfault)
+{
+	return fault_fexit(ctx);
+}
+
+SEC("kprobe/dev_dax_huge_fault")
+int BPF_KPROBE(kp_devfault, struct vm_fault *vmf, unsigned int pe)
+{
+	return fault_entry(vmf, pe);
+}
+
+SEC("kretprobe/dev_dax_huge_fault")
+int BPF_KRETPROBE(kr_devfault, unsigned int ret)
+{
+	return fault_exit(ret);
+}
 
 /*
  * Tracepoint fallback for fs-dax faults where dax_iomap_fault cannot be

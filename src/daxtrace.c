@@ -386,63 +386,47 @@ static void no_vmlinux_btf(struct bpf_program *p)
 		bpf_program__set_attach_target(p, INT_MAX, NULL);
 }
 
-/* The program by that name, if the object has it. */
-static struct bpf_program *set_autoload(struct bpf_object *obj, const char *name,
-					bool on)
+/* The skeleton's program in a row's slot, NULL where the row has none. */
+static struct bpf_program *skel_prog(struct dax_trace_bpf *skel,
+				     const struct dt_prog *p)
 {
-	struct bpf_program *p;
-
-	if (!name)
-		return NULL;
-	p = bpf_object__find_program_by_name(obj, name);
-	if (p)
-		bpf_program__set_autoload(p, on);
-	return p;
+	return p->name ? *(struct bpf_program **)((char *)skel + p->skel_off) : NULL;
 }
 
 /* Switch on exactly the programs of the chosen method of every target. */
 static void select_programs(struct dax_trace_bpf *skel)
 {
-	struct bpf_object *obj = skel->obj;
+	const struct dt_prog *progs[DT_MAX_TP];
 	struct bpf_program *p;
-	int i, j;
+	int i, j, n;
 
-	bpf_object__for_each_program(p, obj)
+	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
-	for (i = 0; i < dt_ntargets; i++) {
-		struct dt_target *t = &dt_targets[i];
-
-		switch (t->method) {
-		case DT_M_FENTRY:
-			no_vmlinux_btf(set_autoload(obj, t->fe, !t->no_entry));
-			no_vmlinux_btf(set_autoload(obj, t->fx, true));
-			break;
-		case DT_M_KPROBE:
-			set_autoload(obj, t->kp, true);
-			set_autoload(obj, t->kr, true);
-			break;
-		case DT_M_TRACEPOINT:
-			for (j = 0; j < DT_MAX_TP; j++)
-				set_autoload(obj, t->tp_prog[j], true);
-			break;
-		default:
-			break;
+	for (i = 0; i < DT_NTARGETS; i++) {
+		n = dt_target_programs(&dt_targets[i], &dt_states[i], progs);
+		for (j = 0; j < n; j++) {
+			p = skel_prog(skel, progs[j]);
+			bpf_program__set_autoload(p, true);
+			if (dt_states[i].method == DT_M_FENTRY)
+				no_vmlinux_btf(p);
 		}
 	}
 }
 
-static const struct dt_target *prog_target(const struct bpf_program *prog)
+/* The target whose fentry or fexit program this is. */
+static int prog_target(const struct bpf_program *prog)
 {
 	const char *name = bpf_program__name(prog);
-	const struct dt_target *t;
-	int i;
+	const struct dt_prog *fentry;
+	int i, j;
 
-	for (i = 0; i < dt_ntargets; i++) {
-		t = &dt_targets[i];
-		if ((t->fe && !strcmp(t->fe, name)) || (t->fx && !strcmp(t->fx, name)))
-			return t;
+	for (i = 0; i < DT_NTARGETS; i++) {
+		fentry = dt_targets[i].fentry;
+		for (j = 0; j < DT_MAX_TP; j++)
+			if (fentry[j].name && !strcmp(fentry[j].name, name))
+				return i;
 	}
-	return NULL;
+	return -1;
 }
 
 /*
@@ -454,13 +438,14 @@ static const struct dt_target *prog_target(const struct bpf_program *prog)
 static int trace_prepare(struct bpf_program *prog, struct bpf_prog_load_opts *opts,
 			 long cookie)
 {
-	const struct dt_target *t = prog_target(prog);
+	int i = prog_target(prog);
+	const struct dt_target_state *st = i < 0 ? NULL : &dt_states[i];
 
-	if (!t || t->method != DT_M_FENTRY || t->btf_id <= 0)
+	if (!st || st->method != DT_M_FENTRY || st->btf_id <= 0)
 		return -ESRCH;
 	opts->attach_prog_fd = 0;	/* the stand-in of no_vmlinux_btf() */
-	opts->attach_btf_id = t->btf_id;
-	opts->attach_btf_obj_fd = t->btf_fd;
+	opts->attach_btf_id = st->btf_id;
+	opts->attach_btf_obj_fd = st->btf_fd;
 	return 0;
 }
 
@@ -486,53 +471,29 @@ static int register_trace_handlers(void)
 	return err < 0 ? err : 0;
 }
 
-static struct bpf_link *attach_one(struct bpf_object *obj, const char *prog,
-				   const struct dt_target *t, bool kprobe, bool ret)
+static int attach_target(struct dax_trace_bpf *skel, enum dt_target_id id)
 {
-	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	const struct dt_target *t = &dt_targets[id];
+	struct dt_target_state *st = &dt_states[id];
+	const struct dt_prog *progs[DT_MAX_TP];
+	struct bpf_program *p;
+	int i, n = dt_target_programs(t, st, progs);
+	bool ret;
 
-	if (!p) {
-		errno = ENOENT;
-		return NULL;
-	}
-	if (kprobe)
-		return bpf_program__attach_kprobe(p, ret, t->func);
-	return bpf_program__attach(p);
-}
-
-static int attach_target(struct dax_trace_bpf *skel, struct dt_target *t)
-{
-	const char *names[DT_MAX_TP] = {};
-	bool kprobe = false;
-	int i, n = 0;
-
-	switch (t->method) {
-	case DT_M_FENTRY:
-		names[0] = t->no_entry ? NULL : t->fe;
-		names[1] = t->fx;
-		break;
-	case DT_M_KPROBE:
-		names[0] = t->kp;
-		names[1] = t->kr;
-		kprobe = true;
-		break;
-	case DT_M_TRACEPOINT:
-		names[0] = t->tp_prog[0];
-		names[1] = t->tp_prog[1];
-		break;
-	default:
+	if (!n)
 		return 0;
-	}
-	for (i = 0; i < DT_MAX_TP; i++) {
-		if (!names[i])
-			continue;
-		/* slot 1 of fentry/kprobe is the return probe */
-		t->links[n] = attach_one(skel->obj, names[i], t, kprobe, i == 1);
-		if (!t->links[n])
+	for (i = 0; i < n; i++) {
+		p = skel_prog(skel, progs[i]);
+		/* the kprobe method's exit slot is its kretprobe */
+		ret = progs[i] == &t->kprobe[DT_P_EXIT];
+		if (st->method == DT_M_KPROBE)
+			st->links[i] = bpf_program__attach_kprobe(p, ret, t->func);
+		else
+			st->links[i] = bpf_program__attach(p);
+		if (!st->links[i])
 			return -errno ?: -EINVAL;
-		n++;
 	}
-	t->attached = true;
+	st->attached = true;
 	return 0;
 }
 
@@ -540,12 +501,12 @@ static void detach_all(void)
 {
 	int i, j;
 
-	for (i = 0; i < dt_ntargets; i++) {
+	for (i = 0; i < DT_NTARGETS; i++) {
 		for (j = 0; j < DT_MAX_TP; j++) {
-			bpf_link__destroy(dt_targets[i].links[j]);
-			dt_targets[i].links[j] = NULL;
+			bpf_link__destroy(dt_states[i].links[j]);
+			dt_states[i].links[j] = NULL;
 		}
-		dt_targets[i].attached = false;
+		dt_states[i].attached = false;
 	}
 }
 
@@ -667,26 +628,27 @@ static bool link_missed(struct bpf_link *l, __u64 *n)
 }
 
 /* Runs of one target's programs the kernel skipped: false if unknown. */
-static bool target_skipped(struct bpf_object *obj, const struct dt_target *t,
+static bool target_skipped(struct dax_trace_bpf *skel, enum dt_target_id id,
 			   __u64 *n)
 {
+	const struct dt_target_state *st = &dt_states[id];
+	const struct dt_prog *progs[DT_MAX_TP];
 	struct bpf_prog_info info;
-	const char *names[DT_MAX_TP];
 	struct bpf_program *p;
-	int i, np = dt_target_programs(t, names);
+	int i, np = dt_target_programs(&dt_targets[id], st, progs);
 	__u32 len;
 
 	*n = 0;
 	for (i = 0; i < np; i++) {
-		p = bpf_object__find_program_by_name(obj, names[i]);
+		p = skel_prog(skel, progs[i]);
 		memset(&info, 0, sizeof(info));
 		len = sizeof(info);
 		if (!p || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
 			return false;
 		*n += info.recursion_misses;
 	}
-	for (i = 0; t->method == DT_M_KPROBE && i < DT_MAX_TP; i++)
-		if (t->links[i] && !link_missed(t->links[i], n))
+	for (i = 0; st->method == DT_M_KPROBE && i < DT_MAX_TP; i++)
+		if (st->links[i] && !link_missed(st->links[i], n))
 			return false;
 	return true;
 }
@@ -695,9 +657,9 @@ static void read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int i;
 
-	for (i = 0; i < dt_ntargets; i++) {
-		if (!dt_targets[i].attached ||
-		    !target_skipped(skel->obj, &dt_targets[i], &s->skipped[i]))
+	for (i = 0; i < DT_NTARGETS; i++) {
+		if (!dt_states[i].attached ||
+		    !target_skipped(skel, i, &s->skipped[i]))
 			continue;
 		s->skipped_known |= 1U << i;
 		s->skipped_total += s->skipped[i];
@@ -835,7 +797,9 @@ static void make_run_id(char *buf, size_t len)
  */
 static bool bpf_misses_rw(int err)
 {
-	return err || (dt_targets[0].method < DT_M_FENTRY && !dt_targets[0].forced);
+	const struct dt_target_state *rw = &dt_states[DT_TGT_RW];
+
+	return err || (rw->method < DT_M_FENTRY && !rw->forced);
 }
 
 /*
@@ -847,7 +811,7 @@ static bool keeps_bpf(const char *why)
 	if (!env.deep && !env.nforce)
 		return false;
 	fprintf(stderr, "daxtrace: --deep and --method need the bpf backend, which cannot trace %s here (%s)\n",
-		dt_targets[0].func, why);
+		dt_targets[DT_TGT_RW].func, why);
 	return true;
 }
 
@@ -984,13 +948,13 @@ static int bpf_start(struct dax_trace_bpf **skelp, bool first, double *t0)
 			return err;
 		}
 	}
-	for (i = 0; i < dt_ntargets; i++) {
-		err = attach_target(skel, &dt_targets[i]);
-		if (err && first && dt_targets[i].method == DT_M_FENTRY)
+	for (i = 0; i < DT_NTARGETS; i++) {
+		err = attach_target(skel, i);
+		if (err && first && dt_states[i].method == DT_M_FENTRY)
 			goto retry;
 		if (err) {
 			fprintf(stderr, "daxtrace: failed to attach %s (%s): %s\n",
-				dt_targets[i].func, dt_method_name(dt_targets[i].method),
+				dt_targets[i].func, dt_method_name(dt_states[i].method),
 				strerror(-err));
 			return err;
 		}
@@ -1066,7 +1030,8 @@ int main(int argc, char **argv)
 	out.boot_to_epoch_ns = boot_to_epoch();
 
 	out.targets = dt_targets;
-	out.ntargets = dt_ntargets;
+	out.states = dt_states;
+	out.ntargets = DT_NTARGETS;
 	auto_backend = env.backend == BK_AUTO;
 	phase(NULL, &t0);
 	if (env.backend != BK_FTRACE) {
@@ -1077,7 +1042,7 @@ int main(int argc, char **argv)
 			return err == -EINVAL ? EXIT_USAGE : 1;
 		}
 		if (env.backend == BK_AUTO && bpf_misses_rw(err)) {
-			if (keeps_bpf(err ? err_msg : dt_targets[0].note))
+			if (keeps_bpf(err ? err_msg : dt_states[DT_TGT_RW].note))
 				return 1;
 			env.backend = BK_FTRACE;
 		}
@@ -1104,7 +1069,7 @@ int main(int argc, char **argv)
 				       err_msg, sizeof(err_msg));
 		phase("probing each target", &t0);
 		if (auto_backend && err != -EINVAL && bpf_misses_rw(err)) {
-			if (keeps_bpf(err ? err_msg : dt_targets[0].note))
+			if (keeps_bpf(err ? err_msg : dt_states[DT_TGT_RW].note))
 				return 1;
 			err = run_ftrace(&out);
 			dt_tel_close(&tel);

@@ -27,6 +27,7 @@
 #include <bpf/btf.h>
 #include "daxtrace.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 #include "clock.h"
 #include "ftrace.h"
 #include "probe.h"
@@ -42,6 +43,7 @@ struct koffs {
 	long it_count, it_dir, it_type, it_off, it_ptr;
 	long dd_flags, dd_rdev, vmf_vma, vmf_pgoff, vma_file;
 	long ubuf_val, iovec_val;	/* enum iter_type values */
+	long dd_alive, dd_nocache, dd_nomc;	/* enum dax_device_flags bits */
 };
 
 static struct koffs koff;
@@ -99,6 +101,14 @@ static long enum_val(const struct btf *btf, const char *ename, const char *name)
 	return -1;
 }
 
+/* A dax_device flag's bit: the kernel's own where its BTF has the enum. */
+static long dax_flag_bit(const struct btf *btf, const char *name, long known)
+{
+	long v = enum_val(btf, "dax_device_flags", name);
+
+	return v < 0 ? known : v;
+}
+
 static int load_offsets(struct koffs *k, char *err, size_t len)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
@@ -130,6 +140,9 @@ static int load_offsets(struct koffs *k, char *err, size_t len)
 	k->vma_file = moff(btf, "vm_area_struct", "vm_file");
 	k->ubuf_val = enum_val(btf, "iter_type", "ITER_UBUF");
 	k->iovec_val = enum_val(btf, "iter_type", "ITER_IOVEC");
+	k->dd_alive = dax_flag_bit(btf, "DAXDEV_ALIVE", DT_DAXDEV_ALIVE);
+	k->dd_nocache = dax_flag_bit(btf, "DAXDEV_NOCACHE", DT_DAXDEV_NOCACHE);
+	k->dd_nomc = dax_flag_bit(btf, "DAXDEV_NOMC", DT_DAXDEV_NOMC);
 	btf__free(btf);
 	return 0;
 }
@@ -150,7 +163,7 @@ static bool have(const long *offs, int n)
 static char group[32], inst[64];
 static char made[MAX_EVENTS * 2][24];	/* kprobe events we created */
 static int nmade;
-static bool tp_on[2];
+static bool tp_on[DT_NTARGETS][DT_MAX_TP];	/* tracepoints enabled */
 
 static int write_file(const char *path, const char *s, bool append)
 {
@@ -204,6 +217,16 @@ static int enable_event(const char *grp, const char *name, const char *val)
 	return write_file(path, val, false);
 }
 
+/* A row's tracepoint "cat/name" switched on ("1") or off ("0"). */
+static int tp_enable(const char *spec, const char *val)
+{
+	char cat[64], name[128];
+
+	if (sscanf(spec, "%63[^/]/%127s", cat, name) != 2)
+		return -EINVAL;
+	return enable_event(cat, name, val);
+}
+
 static void remove_group(const char *grp, char names[][24], int n)
 {
 	char buf[128];
@@ -219,14 +242,14 @@ static void sentinel_stop(void);
 
 static void teardown(void)
 {
-	int i;
+	int i, j;
 
 	for (i = 0; i < nmade; i++)
 		enable_event(group, made[i], "0");
-	if (tp_on[0])
-		enable_event("fs_dax", "dax_pte_fault_done", "0");
-	if (tp_on[1])
-		enable_event("fs_dax", "dax_pmd_fault_done", "0");
+	for (i = 0; i < DT_NTARGETS; i++)
+		for (j = 0; j < DT_MAX_TP; j++)
+			if (tp_on[i][j])
+				tp_enable(dt_targets[i].tp_event[j], "0");
 	rmdir(inst);
 	remove_group(group, made, nmade);
 	nmade = 0;
@@ -369,98 +392,138 @@ static void sentinel_stop(void)
 
 /* ---- event definitions ------------------------------------------------ */
 
-enum fev {
-	EV_RW_E, EV_RW_X, EV_DA_E, EV_DA_X, EV_DRV_X, EV_CTI_E, EV_CTI_X,
-	EV_CFI_E, EV_CFI_X, EV_FLT_E, EV_FLT_X, EV_DFLT_E, EV_DFLT_X,
-	EV_TP_PTE, EV_TP_PMD, EV_NR,
+/*
+ * Each handler's kprobe definitions for function f: def[DT_P_ENTRY] and
+ * def[DT_P_EXIT], "" for none; -ENOENT when a field it needs is not in
+ * this kernel's BTF.
+ */
+typedef char kdef[768];
+
+static void ret_def(kdef def, const char *f, const char *type)
+{
+	snprintf(def, sizeof(kdef), "%s ret=$retval:%s", f, type);
+}
+
+static int def_rw(const char *f, const struct koffs *k, kdef *def)
+{
+	const long need[] = { k->ki_pos, k->ki_filp, k->f_inode, k->i_mode, k->i_rdev,
+			      k->i_sb, k->s_dev, k->i_ino, k->i_size, k->it_count,
+			      k->it_dir };
+	char inode[128];
+
+	if (!have(need, sizeof(need) / sizeof(need[0])))
+		return -ENOENT;
+	/* "+F_INODE(+KI_FILP(%di))": the inode of the file being read */
+	snprintf(inode, sizeof(inode), "+%ld(+%ld(%%di))", k->f_inode, k->ki_filp);
+	snprintf(def[DT_P_ENTRY], sizeof(kdef),
+		 "%s pos=+%ld(%%di):s64 cnt=+%ld(%%si):u64 dir=+%ld(%%si):u8 "
+		 "mode=+%ld(%s):u16 rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 "
+		 "ino=+%ld(%s):u64 isize=+%ld(%s):s64", f, k->ki_pos, k->it_count,
+		 k->it_dir, k->i_mode, inode, k->i_rdev, inode, k->s_dev, k->i_sb,
+		 inode, k->i_ino, inode, k->i_size, inode);
+	ret_def(def[DT_P_EXIT], f, "s64");
+	return 0;
+}
+
+static int def_da(const char *f, const struct koffs *k, kdef *def)
+{
+	if (k->dd_rdev < 0)
+		return -ENOENT;
+	snprintf(def[DT_P_ENTRY], sizeof(kdef),
+		 "%s dd=%%di:x64 pgoff=%%si:u64 nr=%%dx:s64 rdev=+%ld(%%di):u32",
+		 f, k->dd_rdev);
+	ret_def(def[DT_P_EXIT], f, "s64");
+	return 0;
+}
+
+/* a driver's return only: the da exit after it takes it */
+static int def_drv(const char *f, const struct koffs *k, kdef *def)
+{
+	ret_def(def[DT_P_EXIT], f, "s64");
+	return 0;
+}
+
+static int def_copy(const char *f, const struct koffs *k, kdef *def)
+{
+	const long need[] = { k->dd_flags, k->dd_rdev, k->it_type, k->it_off, k->it_ptr };
+
+	if (!have(need, sizeof(need) / sizeof(need[0])))
+		return -ENOENT;
+	snprintf(def[DT_P_ENTRY], sizeof(kdef),
+		 "%s dd=%%di:x64 pgoff=%%si:u64 addr=%%dx:x64 bytes=%%cx:u64 "
+		 "flags=+%ld(%%di):u64 rdev=+%ld(%%di):u32 ity=+%ld(%%r8):u8 "
+		 "ioff=+%ld(%%r8):u64 ptr=+%ld(%%r8):x64 ibase=+0(+%ld(%%r8)):x64",
+		 f, k->dd_flags, k->dd_rdev, k->it_type, k->it_off, k->it_ptr,
+		 k->it_ptr);
+	ret_def(def[DT_P_EXIT], f, "u64");
+	return 0;
+}
+
+static int def_fault(const char *f, const struct koffs *k, kdef *def)
+{
+	const long need[] = { k->vmf_vma, k->vmf_pgoff, k->vma_file, k->f_inode,
+			      k->i_mode, k->i_rdev, k->i_sb, k->s_dev, k->i_ino };
+	char inode[128];
+
+	if (!have(need, sizeof(need) / sizeof(need[0])))
+		return -ENOENT;
+	snprintf(inode, sizeof(inode), "+%ld(+%ld(+%ld(%%di)))", k->f_inode,
+		 k->vma_file, k->vmf_vma);
+	snprintf(def[DT_P_ENTRY], sizeof(kdef),
+		 "%s pgoff=+%ld(%%di):u64 pe=%%si:u32 mode=+%ld(%s):u16 "
+		 "rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 ino=+%ld(%s):u64",
+		 f, k->vmf_pgoff, k->i_mode, inode, k->i_rdev, inode, k->s_dev,
+		 k->i_sb, inode, k->i_ino, inode);
+	ret_def(def[DT_P_EXIT], f, "u32");
+	return 0;
+}
+
+static int (*const definers[])(const char *f, const struct koffs *k, kdef *def) = {
+	[DT_FEV_RW] = def_rw,
+	[DT_FEV_DA] = def_da,
+	[DT_FEV_DRV] = def_drv,
+	[DT_FEV_COPY] = def_copy,
+	[DT_FEV_FAULT] = def_fault,
 };
 
-static const char *const ev_names[EV_NR] = {
-	"rw_e", "rw_x", "da_e", "da_x", "drv_x", "cti_e", "cti_x", "cfi_e",
-	"cfi_x", "flt_e", "flt_x", "dflt_e", "dflt_x",
-	"dax_pte_fault_done", "dax_pmd_fault_done",
-};
+/* The name of a target's kprobe event: "EVENT_e" at entry, "EVENT_x" at exit */
+static void kprobe_name(char *name, size_t len, const struct dt_target *t, int slot)
+{
+	snprintf(name, len, "%s_%c", t->ftrace.event, slot == DT_P_ENTRY ? 'e' : 'x');
+}
 
 /* Define and enable the events for one target; 0 when all of them took. */
-static int define_target(struct dt_target *t, const struct koffs *k)
+static int define_target(const struct dt_target *t, const struct koffs *k)
 {
-	char inode[128], def[2][768], names[2][8];
-	const char *f = t->func;
-	int i, n = 0, err;
+	kdef def[DT_MAX_TP] = {};
+	char name[24];
+	int i, err;
 
-	const long rw[] = { k->ki_pos, k->ki_filp, k->f_inode, k->i_mode, k->i_rdev,
-			    k->i_sb, k->s_dev, k->i_ino, k->i_size, k->it_count, k->it_dir };
-	const long cp[] = { k->dd_flags, k->dd_rdev, k->it_type, k->it_off, k->it_ptr };
-	const long fl[] = { k->vmf_vma, k->vmf_pgoff, k->vma_file, k->f_inode,
-			    k->i_mode, k->i_rdev, k->i_sb, k->s_dev, k->i_ino };
-
-	if ((!strcmp(f, "dax_iomap_rw") && !have(rw, 11)) ||
-	    (!strcmp(f, "dax_direct_access") && k->dd_rdev < 0) ||
-	    (strstr(f, "dax_copy_") && !have(cp, 5)) ||
-	    (strstr(f, "fault") && !have(fl, 9)))
-		return -ENOENT;	/* a field it needs is not in this kernel's BTF */
-	/* "+F_INODE(+KI_FILP(%di))": the inode of the file being read */
-	if (!strcmp(f, "dax_iomap_rw")) {
-		snprintf(inode, sizeof(inode), "+%ld(+%ld(%%di))", k->f_inode, k->ki_filp);
-		snprintf(def[0], sizeof(def[0]),
-			 "%s pos=+%ld(%%di):s64 cnt=+%ld(%%si):u64 dir=+%ld(%%si):u8 "
-			 "mode=+%ld(%s):u16 rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 "
-			 "ino=+%ld(%s):u64 isize=+%ld(%s):s64", f, k->ki_pos, k->it_count,
-			 k->it_dir, k->i_mode, inode, k->i_rdev, inode, k->s_dev, k->i_sb,
-			 inode, k->i_ino, inode, k->i_size, inode);
-		strcpy(names[0], "rw_e");
-		snprintf(def[1], sizeof(def[1]), "%s ret=$retval:s64", f);
-		strcpy(names[1], "rw_x");
-		n = 2;
-	} else if (!strcmp(f, "dax_direct_access")) {
-		snprintf(def[0], sizeof(def[0]),
-			 "%s dd=%%di:x64 pgoff=%%si:u64 nr=%%dx:s64 rdev=+%ld(%%di):u32",
-			 f, k->dd_rdev);
-		strcpy(names[0], "da_e");
-		snprintf(def[1], sizeof(def[1]), "%s ret=$retval:s64", f);
-		strcpy(names[1], "da_x");
-		n = 2;
-	} else if (t->flags & DT_T_DRIVER) {
-		snprintf(def[0], sizeof(def[0]), "%s ret=$retval:s64", f);
-		strcpy(names[0], "drv_x");
-		n = 1;
-	} else if (!strcmp(f, "dax_copy_to_iter") || !strcmp(f, "dax_copy_from_iter")) {
-		const char *p = !strcmp(f, "dax_copy_to_iter") ? "cti" : "cfi";
-
-		snprintf(def[0], sizeof(def[0]),
-			 "%s dd=%%di:x64 pgoff=%%si:u64 addr=%%dx:x64 bytes=%%cx:u64 "
-			 "flags=+%ld(%%di):u64 rdev=+%ld(%%di):u32 ity=+%ld(%%r8):u8 "
-			 "ioff=+%ld(%%r8):u64 ptr=+%ld(%%r8):x64 ibase=+0(+%ld(%%r8)):x64",
-			 f, k->dd_flags, k->dd_rdev, k->it_type, k->it_off, k->it_ptr,
-			 k->it_ptr);
-		snprintf(names[0], sizeof(names[0]), "%s_e", p);
-		snprintf(def[1], sizeof(def[1]), "%s ret=$retval:u64", f);
-		snprintf(names[1], sizeof(names[1]), "%s_x", p);
-		n = 2;
-	} else if (!strcmp(f, "dax_iomap_fault") || !strcmp(f, "dev_dax_huge_fault")) {
-		const char *p = !strcmp(f, "dax_iomap_fault") ? "flt" : "dflt";
-
-		snprintf(inode, sizeof(inode), "+%ld(+%ld(+%ld(%%di)))", k->f_inode,
-			 k->vma_file, k->vmf_vma);
-		snprintf(def[0], sizeof(def[0]),
-			 "%s pgoff=+%ld(%%di):u64 pe=%%si:u32 mode=+%ld(%s):u16 "
-			 "rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 ino=+%ld(%s):u64",
-			 f, k->vmf_pgoff, k->i_mode, inode, k->i_rdev, inode, k->s_dev,
-			 k->i_sb, inode, k->i_ino, inode);
-		snprintf(names[0], sizeof(names[0]), "%s_e", p);
-		snprintf(def[1], sizeof(def[1]), "%s ret=$retval:u32", f);
-		snprintf(names[1], sizeof(names[1]), "%s_x", p);
-		n = 2;
-	} else {
-		return -EOPNOTSUPP;	/* iterations: no kprobe definition here */
+	if (!definers[t->ftrace.kind])
+		return -EOPNOTSUPP;	/* e.g. iterations: no kprobe definition here */
+	err = definers[t->ftrace.kind](t->func, k, def);
+	for (i = 0; !err && i < DT_MAX_TP; i++) {
+		if (!def[i][0])
+			continue;
+		kprobe_name(name, sizeof(name), t, i);
+		err = add_kprobe(name, def[i]);
+		err = err ?: enable_event(group, name, "1");
 	}
-	for (i = 0; i < n; i++) {
-		err = add_kprobe(names[i], def[i]);
-		err = err ?: enable_event(group, names[i], "1");
-		if (err)
-			return err;
+	return err;
+}
+
+/* Where its kprobe events fail, a target's own tracepoints: 0 if all took. */
+static int enable_tps(enum dt_target_id id)
+{
+	const struct dt_target *t = &dt_targets[id];
+	int i, err = 0;
+
+	for (i = 0; i < DT_MAX_TP && t->tp_event[i]; i++) {
+		tp_on[id][i] = !tp_enable(t->tp_event[i], "1");
+		if (!tp_on[id][i])
+			err = -ENOENT;
 	}
-	return 0;
+	return err;
 }
 
 static int setup(const struct dt_ftrace_cfg *cfg, const struct koffs *k,
@@ -484,50 +547,46 @@ static int setup(const struct dt_ftrace_cfg *cfg, const struct koffs *k,
 		snprintf(buf, sizeof(buf), "%d", cfg->pid);
 		write_file(path, buf, false);
 	}
-	for (i = 0; i < dt_ntargets; i++) {
-		struct dt_target *t = &dt_targets[i];
+	for (i = 0; i < DT_NTARGETS; i++) {
+		const struct dt_target *t = &dt_targets[i];
+		struct dt_target_state *st = &dt_states[i];
 
-		t->attached = false;
-		dt_target_module(t);
+		st->attached = false;
+		dt_target_module(i);
 		if (t->flags & (DT_T_DEEP | DT_T_DETECT) || !dt_kallsyms_addr(t->func)) {
-			t->method = (t->flags & DT_T_DEEP) ? DT_M_OFF : DT_M_ABSENT;
-			snprintf(t->note, sizeof(t->note), "%s",
+			st->method = (t->flags & DT_T_DEEP) ? DT_M_OFF : DT_M_ABSENT;
+			snprintf(st->note, sizeof(st->note), "%s",
 				 t->flags & DT_T_DEEP ? "not traced by the ftrace backend" :
 				 t->flags & DT_T_DETECT ? "not traced by this version" :
 				 "not in kallsyms (inlined, not built or module not loaded)");
 			continue;
 		}
-		if (access(TRACEFS "/kprobe_events", W_OK) && strcmp(t->func, "dax_iomap_fault")) {
-			t->method = DT_M_ABSENT;
-			snprintf(t->note, sizeof(t->note), "no kprobe_events in tracefs (kernel without kprobes)");
+		if (access(TRACEFS "/kprobe_events", W_OK) && !t->ftrace.tp_note) {
+			st->method = DT_M_ABSENT;
+			snprintf(st->note, sizeof(st->note), "no kprobe_events in tracefs (kernel without kprobes)");
 			continue;
 		}
 		err2 = define_target(t, k);
 		if (!err2) {
-			t->method = DT_M_KPROBE;
-			t->attached = true;
-			snprintf(t->note, sizeof(t->note), "ftrace kprobe event in %s", group);
+			st->method = DT_M_KPROBE;
+			st->attached = true;
+			snprintf(st->note, sizeof(st->note), "ftrace kprobe event in %s", group);
 			usable++;
 			continue;
 		}
-		t->method = err2 == -EOPNOTSUPP ? DT_M_OFF : DT_M_ABSENT;
-		snprintf(t->note, sizeof(t->note), "%s",
+		st->method = err2 == -EOPNOTSUPP ? DT_M_OFF : DT_M_ABSENT;
+		snprintf(st->note, sizeof(st->note), "%s",
 			 err2 == -EOPNOTSUPP ? "not traced by the ftrace backend" :
 			 err2 == -ENOENT ? "a field it needs is missing from BTF" :
 			 access(TRACEFS "/kprobe_events", W_OK) ?
 			 "no kprobe_events in tracefs (kernel without kprobes)" :
 			 "kprobe event refused by the kernel");
-		/* faults: the fs_dax tracepoints still count them */
-		if (!strcmp(t->func, "dax_iomap_fault")) {
-			tp_on[0] = !enable_event("fs_dax", "dax_pte_fault_done", "1");
-			tp_on[1] = !enable_event("fs_dax", "dax_pmd_fault_done", "1");
-			if (tp_on[0] && tp_on[1]) {
-				t->method = DT_M_TRACEPOINT;
-				t->attached = true;
-				snprintf(t->note, sizeof(t->note),
-					 "ftrace fs_dax:dax_{pte,pmd}_fault_done");
-				usable++;
-			}
+		/* e.g. faults: the fs_dax tracepoints still count them */
+		if (t->ftrace.tp_note && !enable_tps(i)) {
+			st->method = DT_M_TRACEPOINT;
+			st->attached = true;
+			snprintf(st->note, sizeof(st->note), "%s", t->ftrace.tp_note);
+			usable++;
 		}
 	}
 	if (!usable) {
@@ -535,16 +594,6 @@ static int setup(const struct dt_ftrace_cfg *cfg, const struct koffs *k,
 		return -ENOENT;
 	}
 	return 0;
-}
-
-static bool attached(const char *func)
-{
-	int i;
-
-	for (i = 0; i < dt_ntargets; i++)
-		if (!strcmp(dt_targets[i].func, func))
-			return dt_targets[i].attached;
-	return false;
 }
 
 /* Say precisely which checks this run cannot make, and why. */
@@ -557,11 +606,11 @@ static void coverage(struct dt_out *out)
 	};
 	int c, n = 0;
 
-	if (!attached("dax_direct_access"))
+	if (!dt_states[DT_TGT_DA].attached)
 		why[DT_CHK_DA_RET_RANGE] = "dax_direct_access not traced";
-	if (!attached("dax_copy_to_iter") && !attached("dax_copy_from_iter"))
+	if (!dt_states[DT_TGT_COPY_TO].attached && !dt_states[DT_TGT_COPY_FROM].attached)
 		why[DT_CHK_COPY_COMPLETE] = "copies not traced";
-	if (!attached("dax_iomap_rw"))
+	if (!dt_states[DT_TGT_RW].attached)
 		why[DT_CHK_RW_COMPLETE] = "dax_iomap_rw not traced";
 	if (out->json)
 		fputs("{\"type\":\"coverage\",\"unavailable_checks\":{", out->f);
@@ -815,7 +864,6 @@ static void account(struct dt_stats *st, __u64 asked, __s64 ret, __u64 lat)
 
 	if (!st)
 		return;
-	st->calls++;
 	st->bytes_req += asked;
 	st->bytes_done += done;
 	st->lat_sum_ns += lat;
@@ -929,13 +977,22 @@ static __u32 ctx_dev(struct fstate *s, __u32 daxdev_rdev, __u32 *flags)
 	return daxdev_rdev;
 }
 
-static void on_da(struct fstate *s, const struct dt_tline *t, int kind)
+/* A driver returned inside dax_direct_access: its exit reports it. */
+static void on_drv(struct fstate *s, const struct dt_tline *t)
+{
+	if (s->da_active) {
+		s->drv_ret = (__s64)arg(t->args, "ret");
+		s->drv_seen = true;
+	}
+}
+
+static void on_da(struct fstate *s, const struct dt_tline *t, bool entry)
 {
 	struct dt_event e = {};
 	__u32 why = 0, flags = 0, dev;
 	__s64 ret;
 
-	if (kind == EV_DA_E) {
+	if (entry) {
 		s->da_active = 1;
 		s->da_pgoff = arg(t->args, "pgoff");
 		s->da_nr = (__s64)arg(t->args, "nr");
@@ -943,13 +1000,6 @@ static void on_da(struct fstate *s, const struct dt_tline *t, int kind)
 		s->drv_ret = 0;
 		s->drv_seen = false;
 		s->da_start = t->ts_ns;
-		return;
-	}
-	if (kind == EV_DRV_X) {
-		if (s->da_active) {
-			s->drv_ret = (__s64)arg(t->args, "ret");
-			s->drv_seen = true;
-		}
 		return;
 	}
 	if (!s->da_active)
@@ -1032,14 +1082,8 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 		s->c_bytes = arg(t->args, "bytes");
 		s->da_daxdev = arg(t->args, "rdev");
 		fl = arg(t->args, "flags");
-		/* enum dax_device_flags: ALIVE 0, NOCACHE 3, NOMC 4 */
-		if (!(fl & 1))
-			s->c_variant = DT_VAR_DEAD;
-		else if (op == DT_OP_COPY_TO_ITER)
-			s->c_variant = fl & (1 << 4) ? DT_VAR_COPY_MC_TO_ITER : DT_VAR_COPY_TO_ITER;
-		else
-			s->c_variant = fl & (1 << 3) ? DT_VAR_COPY_FROM_ITER_FLUSHCACHE :
-						      DT_VAR_COPY_FROM_ITER;
+		s->c_variant = dt_copy_variant(op, fl, koff.dd_alive, koff.dd_nocache,
+					       koff.dd_nomc);
 		/* user memory: ITER_UBUF holds the pointer, ITER_IOVEC an iovec */
 		s->c_uaddr = 0;
 		if ((long)ity == koff.ubuf_val)
@@ -1095,31 +1139,28 @@ static void on_copy(struct fstate *s, const struct dt_tline *t, __u32 op, bool e
 	emit(&e, t, op, dev, why);
 }
 
-#define VMF_ERRORS	0x73
-#define VMF_FALLBACK	0x800
-
 static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 ret,
 		       __u64 pgoff, __u64 ino, __u64 lat, bool lat_ok, __u32 seq)
 {
 	struct dt_event e = {};
-	__u64 bytes = size == DT_FAULT_PMD ? 1ULL << 21 : size == DT_FAULT_PUD ? 1ULL << 30 : 4096;
+	__u32 why = 0, res = dt_fault_result(ret);
+	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
-	__u32 why = 0;
 
 	if (!dev_wanted(dev))
 		return;
 	st = stats_get(dev, DT_OP_FAULT);
 	if (st) {
-		st->calls++;
-		if (!(ret & VMF_FALLBACK) || (ret & VMF_ERRORS))
+		/* a fallback asks the next smaller size: not bytes asked here */
+		if (res != DT_FAULT_RES_FALLBACK)
 			st->bytes_req += bytes;
 		if (lat_ok) {	/* the tracepoints carry no start time */
 			st->lat_sum_ns += lat;
 			st->lat_hist[dt_log2_slot(lat)]++;
 		}
-		if (ret & VMF_ERRORS) {
+		if (res == DT_FAULT_RES_ERROR) {
 			st->errors++;
-		} else if (ret & VMF_FALLBACK) {
+		} else if (res == DT_FAULT_RES_FALLBACK) {
 			st->fallbacks++;
 		} else {
 			st->bytes_done += bytes;
@@ -1127,12 +1168,12 @@ static void fault_done(const struct dt_tline *t, __u32 dev, __u32 size, __u32 re
 			st->len_hist[dt_log2_slot(bytes)]++;
 		}
 	}
-	if (ret & VMF_ERRORS) {
-		count_error(dev, DT_OP_FAULT, ret & VMF_ERRORS);
+	if (ret & DT_VMF_ERROR) {
+		count_error(dev, DT_OP_FAULT, ret & DT_VMF_ERROR);
 		why |= DT_EV_ERROR;
 	}
 	e.lat_ns = lat;
-	e.flags = (ret & VMF_FALLBACK ? DT_F_FALLBACK : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
+	e.flags = (ret & DT_VMF_FALLBACK ? DT_F_FALLBACK : 0) | (lat_ok ? 0 : DT_F_NO_LAT);
 	e.pos = pgoff << DT_PAGE_SHIFT;
 	e.asked = bytes;
 	e.ret = ret;
@@ -1152,8 +1193,7 @@ static void on_fault(struct fstate *s, const struct dt_tline *t, bool entry)
 		s->f_dev = inode_dev(t->args);
 		s->f_pgoff = arg(t->args, "pgoff");
 		s->f_ino = arg(t->args, "ino");
-		s->f_size = pe == 1 || pe == 9 ? DT_FAULT_PMD :
-			    pe == 2 || pe == 18 ? DT_FAULT_PUD : DT_FAULT_PTE;
+		s->f_size = dt_fault_size(pe);
 		s->f_start = t->ts_ns;
 		s->seq++;
 		return;
@@ -1179,58 +1219,96 @@ static void on_fault_tp(const struct dt_tline *t, __u32 size)
 	if (p)
 		sscanf(p + 6, "%llx", &pgoff);
 	if (strstr(t->args, "FALLBACK"))
-		ret |= VMF_FALLBACK;
+		ret |= DT_VMF_FALLBACK;
 	if (strstr(t->args, "SIGBUS"))
-		ret |= 0x2;
+		ret |= DT_VMF_SIGBUS;
 	if (strstr(t->args, "OOM"))
-		ret |= 0x1;
+		ret |= DT_VMF_OOM;
 	if (strstr(t->args, "HWPOISON"))
-		ret |= 0x10;
+		ret |= DT_VMF_HWPOISON;
 	fault_done(t, dt_kdev(maj, min), size, ret, pgoff, ino, 0, false, 0);
+}
+
+/* The target of kprobe event "EVENT_e" or "EVENT_x"; *entry: which. */
+static const struct dt_target *kprobe_target(const char *ev, bool *entry)
+{
+	size_t n = strlen(ev);
+	const char *name;
+	int i;
+
+	if (n < 3 || ev[n - 2] != '_' || (ev[n - 1] != 'e' && ev[n - 1] != 'x'))
+		return NULL;
+	*entry = ev[n - 1] == 'e';
+	for (i = 0; i < DT_NTARGETS; i++) {
+		name = dt_targets[i].ftrace.event;
+		if (name && !strncmp(ev, name, n - 2) && !name[n - 2])
+			return &dt_targets[i];
+	}
+	return NULL;
+}
+
+/*
+ * A tracepoint a target enabled instead of its kprobe events: its index
+ * in the target's tp_event[], or -1.
+ */
+static int tp_index(const char *ev)
+{
+	const struct dt_target *t;
+	const char *name;
+	int i, j;
+
+	for (i = 0; i < DT_NTARGETS; i++) {
+		t = &dt_targets[i];
+		for (j = 0; t->ftrace.tp_note && j < DT_MAX_TP && t->tp_event[j]; j++) {
+			name = strchr(t->tp_event[j], '/');
+			if (name && !strcmp(name + 1, ev))
+				return j;
+		}
+	}
+	return -1;
 }
 
 static void handle_line(char *line)
 {
+	const struct dt_target *tgt;
 	struct dt_tline t;
 	struct fstate *s;
-	int ev;
+	bool entry;
+	int tp;
 
 	if (dt_tline_parse(line, &t))
 		return;
 	/* -c is filtered by the kernel (see enable_event) */
-	for (ev = 0; ev < EV_NR && strcmp(t.event, ev_names[ev]); ev++)
-		;
-	if (ev == EV_TP_PTE || ev == EV_TP_PMD) {
-		on_fault_tp(&t, ev == EV_TP_PTE ? DT_FAULT_PTE : DT_FAULT_PMD);
+	tgt = kprobe_target(t.event, &entry);
+	if (!tgt) {
+		/* only the fault tracepoints: in DT_FAULT_PTE, _PMD order */
+		tp = tp_index(t.event);
+		if (tp >= 0)
+			on_fault_tp(&t, tp == 0 ? DT_FAULT_PTE : DT_FAULT_PMD);
 		return;
 	}
-	if (ev >= EV_NR)
-		return;
 	/* entries create the thread's state; exits only find it */
-	s = state(t.pid, ev == EV_RW_E || ev == EV_DA_E || ev == EV_CTI_E ||
-			 ev == EV_CFI_E || ev == EV_FLT_E || ev == EV_DFLT_E);
+	s = state(t.pid, entry);
 	if (!s)
 		return;
-	switch (ev) {
-	case EV_RW_E:
-	case EV_RW_X:
-		on_rw(s, &t, ev == EV_RW_E);
+	switch (tgt->ftrace.kind) {
+	case DT_FEV_RW:
+		on_rw(s, &t, entry);
 		break;
-	case EV_DA_E:
-	case EV_DA_X:
-	case EV_DRV_X:
-		on_da(s, &t, ev);
+	case DT_FEV_DA:
+		on_da(s, &t, entry);
 		break;
-	case EV_CTI_E:
-	case EV_CTI_X:
-		on_copy(s, &t, DT_OP_COPY_TO_ITER, ev == EV_CTI_E);
+	case DT_FEV_DRV:
+		on_drv(s, &t);
 		break;
-	case EV_CFI_E:
-	case EV_CFI_X:
-		on_copy(s, &t, DT_OP_COPY_FROM_ITER, ev == EV_CFI_E);
+	case DT_FEV_COPY:
+		on_copy(s, &t, tgt->ftrace.op, entry);
+		break;
+	case DT_FEV_FAULT:
+		on_fault(s, &t, entry);
 		break;
 	default:
-		on_fault(s, &t, ev == EV_FLT_E || ev == EV_DFLT_E);
+		break;
 	}
 }
 
@@ -1255,9 +1333,16 @@ static __u64 overruns(void)
 	return sum;
 }
 
-/* A view of the live tables (sorted in place: lookups are linear). */
+/*
+ * A view of the live tables (sorted in place: lookups are linear). Calls
+ * are derived from the result counters, by the BPF backend's rule.
+ */
 static int snap(void *ctx, struct dt_snapshot *s)
 {
+	int i;
+
+	for (i = 0; i < nst; i++)
+		st_tab[i].st.calls = dt_stats_calls(&st_tab[i].st);
 	*s = (struct dt_snapshot){
 		.stats = st_tab, .nstats = nst, .errs = err_tab, .nerrs = nerr,
 		.chks = chk_tab, .nchks = nchk, .media = media_tab, .nmedia = nmedia,

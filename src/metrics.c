@@ -213,16 +213,17 @@ static void m_build(struct ctx *c)
 static void m_probes(struct ctx *c)
 {
 	const struct dt_target *t = c->o->targets;
+	const struct dt_target_state *st = c->o->states;
 	int i;
 
 	family(c->b, &f_probe, c->om);
 	for (i = 0; i < c->o->ntargets; i++) {
 		const char *l[] = { "target", t[i].func, "method",
-				    dt_method_name(t[i].method), NULL };
+				    dt_method_name(st[i].method), NULL };
 
 		if (t[i].flags & DT_T_DETECT)
 			continue;
-		sample_u64(c->b, f_probe.name, "", l, t[i].attached);
+		sample_u64(c->b, f_probe.name, "", l, st[i].attached);
 	}
 }
 

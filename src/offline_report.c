@@ -436,10 +436,10 @@ static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_sna
 	if (m && m->type != DT_J_OBJ)
 		return bad(r, "\"kernel_skipped\" is not an object");
 	for (k = dt_json_child(r->j, m); k; k = dt_json_next(r->j, k)) {
-		for (i = 0; i < dt_ntargets; i++)
+		for (i = 0; i < DT_NTARGETS; i++)
 			if (!strcmp(dt_targets[i].func, k->key))
 				break;
-		if (i == dt_ntargets)
+		if (i == DT_NTARGETS)
 			return bad(r, "kernel_skipped: unknown target \"%s\"", k->key);
 		if (dt_json_u64(k, &v))
 			return bad(r, "kernel_skipped.\"%s\" is not a count", k->key);
@@ -976,7 +976,8 @@ int dt_offline_report_main(int argc, char **argv)
 		       "Give rotated files oldest first; runs are told apart by their ids.\v"
 		       "Exit status: 0 ok, 1 no summary in the capture, 2 bad input.",
 	};
-	struct dt_out out = { .f = stdout, .targets = dt_targets, .ntargets = dt_ntargets };
+	struct dt_out out = { .f = stdout, .targets = dt_targets, .states = dt_states,
+			      .ntargets = DT_NTARGETS };
 	struct dt_reader *rd;
 	struct reader *r;
 	int i, err = 0;

@@ -20,41 +20,6 @@
 #include "kbtf.h"
 #include "probe.h"
 
-#define NO_TP { NULL, NULL }
-
-struct dt_target dt_targets[] = {
-	{ "dax_iomap_rw", "fe_rw", "fx_rw", "kp_rw", "kr_rw", NO_TP, NO_TP, 0 },
-	{ "dax_iomap_iter", "fe_iter", "fx_iter", "kp_iter", "kr_iter",
-	  { "rt_iomap_iter", NULL }, { "raw:iomap_iter", NULL }, DT_T_TP_DEEP },
-	{ "dax_direct_access", "fe_da", "fx_da", "kp_da", "kr_da", NO_TP, NO_TP,
-	  DT_T_LAT_DEEP },
-	{ "pmem_dax_direct_access", NULL, "fx_drv0", NULL, "kr_drv0",
-	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "fsdev_dax_direct_access", NULL, "fx_drv1", NULL, "kr_drv1",
-	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "dev_dax_direct_access", NULL, "fx_drv2", NULL, "kr_drv2",
-	  NO_TP, NO_TP, DT_T_DRIVER },
-	{ "dax_copy_to_iter", "fe_cti", "fx_cti", "kp_cti", "kr_cti", NO_TP, NO_TP,
-	  DT_T_LAT_DEEP },
-	{ "dax_copy_from_iter", "fe_cfi", "fx_cfi", "kp_cfi", "kr_cfi", NO_TP, NO_TP,
-	  DT_T_LAT_DEEP },
-	{ "_copy_to_iter", NULL, "fx_v_cti", NULL, "kr_v_cti", NO_TP, NO_TP, DT_T_DEEP },
-	{ "_copy_mc_to_iter", NULL, "fx_v_cmti", NULL, "kr_v_cmti", NO_TP, NO_TP,
-	  DT_T_DEEP },
-	{ "copy_mc_to_user", NULL, "fx_v_mcu", NULL, "kr_v_mcu", NO_TP, NO_TP,
-	  DT_T_DEEP },
-	{ "dax_iomap_fault", "fe_fault", "fx_fault", "kp_fault", "kr_fault",
-	  { "tp_pte_done", "tp_pmd_done" },
-	  { "fs_dax/dax_pte_fault_done", "fs_dax/dax_pmd_fault_done" }, 0 },
-	{ "dev_dax_huge_fault", "fe_devfault", "fx_devfault", "kp_devfault",
-	  "kr_devfault", NO_TP, NO_TP, 0 },
-	{ "famfs_fuse_iomap_begin", NULL, NULL, NULL, NULL, NO_TP, NO_TP, DT_T_DETECT },
-	{ "famfs_fuse_read_iter", NULL, NULL, NULL, NULL, NO_TP, NO_TP, DT_T_DETECT },
-};
-
-const int dt_ntargets = sizeof(dt_targets) / sizeof(dt_targets[0]);
-_Static_assert(sizeof(dt_targets) / sizeof(dt_targets[0]) <= DT_MAX_TARGETS,
-	       "raise DT_MAX_TARGETS");
 bool dt_probe_verbose;
 
 static const char *const method_names[] = {
@@ -90,7 +55,7 @@ int dt_method_parse(const char *s, enum dt_method *m)
  * each list read in one pass: a pass per target cost seconds of start-up
  * under emulation.
  */
-#define NSYMS	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
+#define NSYMS	(DT_NTARGETS + 1)
 
 static unsigned long sym_addr[NSYMS];	/* from /proc/kallsyms */
 static char sym_mod[NSYMS][64];		/* its module, "" for vmlinux */
@@ -99,7 +64,7 @@ static bool syms_read, ftrace_read, have_ftrace_list;
 
 static const char *sym_name(int i)
 {
-	return i < dt_ntargets ? dt_targets[i].func : "page_offset_base";
+	return i < DT_NTARGETS ? dt_targets[i].func : "page_offset_base";
 }
 
 /*
@@ -117,7 +82,7 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 	 */
 	const size_t bufsz = 1 << 20;
 	char line[512], mod[64], type, *name, *end, *buf;
-	int i, n = dt_ntargets + 1;
+	int i, n = DT_NTARGETS + 1;
 	unsigned long addr = 1;
 	unsigned char first[256] = {};
 	size_t len;
@@ -155,7 +120,7 @@ static bool scan_syms(const char *path, bool kallsyms, unsigned long *out,
 			if (sscanf(end, " [%63[^]]", mod) != 1)
 				mod[0] = '\0';
 			/* kptr_restrict hides addresses, not presence */
-			out[i] = addr ? addr : i < dt_ntargets;
+			out[i] = addr ? addr : i < DT_NTARGETS;
 			if (mods)
 				snprintf(mods[i], sizeof(mods[i]), "%s", mod);
 		}
@@ -170,7 +135,7 @@ static int sym_index(const char *sym)
 {
 	int i;
 
-	for (i = 0; i < dt_ntargets + 1; i++)
+	for (i = 0; i < DT_NTARGETS + 1; i++)
 		if (!strcmp(sym, sym_name(i)))
 			return i;
 	return -1;
@@ -205,24 +170,18 @@ bool dt_paging_l5(void)
 	return l5;
 }
 
-int dt_target_programs(const struct dt_target *t, const char *names[DT_MAX_TP])
+int dt_target_programs(const struct dt_target *t, const struct dt_target_state *st,
+		       const struct dt_prog *progs[DT_MAX_TP])
 {
-	const char *p[DT_MAX_TP] = {};
+	const struct dt_prog *p = dt_method_progs(t, st->method);
 	int i, n = 0;
 
-	if (t->method == DT_M_FENTRY) {
-		p[0] = t->no_entry ? NULL : t->fe;
-		p[1] = t->fx;
-	} else if (t->method == DT_M_KPROBE) {
-		p[0] = t->kp;
-		p[1] = t->kr;
-	} else if (t->method == DT_M_TRACEPOINT) {
-		for (i = 0; i < DT_MAX_TP; i++)
-			p[i] = t->tp_prog[i];
+	for (i = 0; p && i < DT_MAX_TP; i++) {
+		if (!p[i].name ||
+		    (st->method == DT_M_FENTRY && i == DT_P_ENTRY && st->no_entry))
+			continue;
+		progs[n++] = &p[i];
 	}
-	for (i = 0; i < DT_MAX_TP; i++)
-		if (p[i])
-			names[n++] = p[i];
 	return n;
 }
 
@@ -328,12 +287,13 @@ const char *dt_preempt_model(void)
 }
 
 /* The target's module, "" for vmlinux or when absent. */
-void dt_target_module(struct dt_target *t)
+void dt_target_module(enum dt_target_id id)
 {
-	int i = sym_index(t->func);
+	struct dt_target_state *st = &dt_states[id];
+	int i = sym_index(dt_targets[id].func);
 
 	syms_lookup();
-	snprintf(t->module, sizeof(t->module), "%s", i >= 0 ? sym_mod[i] : "");
+	snprintf(st->module, sizeof(st->module), "%s", i >= 0 ? sym_mod[i] : "");
 }
 
 /*
@@ -371,7 +331,7 @@ static int silent_print(enum libbpf_print_level level, const char *fmt,
  * under emulation; all the modules' BTF together is under a tenth of
  * vmlinux's, and each is scanned once.
  */
-#define MAX_KBTF	(sizeof(dt_targets) / sizeof(dt_targets[0]) + 1)
+#define MAX_KBTF	(DT_NTARGETS + 1)
 
 static struct {
 	struct dt_kbtf b;
@@ -393,7 +353,7 @@ static int scan_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 	struct scan *sc = ctx;
 	int j;
 
-	for (j = 0; j < dt_ntargets; j++) {
+	for (j = 0; j < DT_NTARGETS; j++) {
 		if (func_id[j] || strcmp(name, dt_targets[j].func))
 			continue;
 		func_id[j] = id;
@@ -414,7 +374,7 @@ static int scan_funcs(int k)
 	struct scan sc = { .k = k };
 	int j;
 
-	for (j = 0; j < dt_ntargets; j++)
+	for (j = 0; j < DT_NTARGETS; j++)
 		dt_prefix_add(&sc.pre, dt_targets[j].func);
 	dt_kbtf_walk(&kbtf[k].b, DT_KIND(BTF_KIND_FUNC), &sc.pre, scan_fn, &sc);
 	return sc.found;
@@ -572,7 +532,7 @@ static void syms_lookup(void)
 	if (nkbtf < 0)
 		kbtf_load();
 	for (i = 0; i < (int)NSYMS; i++) {
-		if (i < dt_ntargets && func_id[i]) {
+		if (i < DT_NTARGETS && func_id[i]) {
 			sym_addr[i] = 1;	/* there; the address is not needed */
 			snprintf(sym_mod[i], sizeof(sym_mod[i]), "%s",
 				 func_btf[i] ? kbtf[func_btf[i]].name : "");
@@ -584,7 +544,7 @@ static void syms_lookup(void)
 	if (ksym_ask(ask, n, addr)) {
 		for (i = 0; i < n; i++) {
 			sym_addr[idx[i]] = addr[i];
-			if (addr[i] && idx[i] < dt_ntargets)
+			if (addr[i] && idx[i] < DT_NTARGETS)
 				module_of(addr[i], sym_mod[idx[i]], sizeof(sym_mod[0]));
 		}
 		if (dt_probe_verbose)
@@ -602,16 +562,17 @@ static void syms_lookup(void)
 }
 
 /* Keep where fentry attaches: the fd outlives probing, until the load. */
-static void keep_btf(struct dt_target *t)
+static void keep_btf(enum dt_target_id tid)
 {
-	int fd, id = btf_func(t, &fd);
+	struct dt_target_state *st = &dt_states[tid];
+	int fd, id = btf_func(&dt_targets[tid], &fd);
 
-	t->btf_id = id;
-	t->btf_fd = 0;
+	st->btf_id = id;
+	st->btf_fd = 0;
 	if (fd > 0)
-		t->btf_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-	if (t->btf_fd < 0)	/* the load then fails, and says so */
-		t->btf_id = 0;
+		st->btf_fd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+	if (st->btf_fd < 0)	/* the load then fails, and says so */
+		st->btf_id = 0;
 }
 
 /* The kernel's BTF as probing parsed it, until dt_probe_free_btf(). */
@@ -626,10 +587,10 @@ void dt_probe_release(void)
 
 	dt_probe_free_btf();
 
-	for (i = 0; i < dt_ntargets; i++) {
-		if (dt_targets[i].btf_fd > 0)
-			close(dt_targets[i].btf_fd);
-		dt_targets[i].btf_fd = 0;
+	for (i = 0; i < DT_NTARGETS; i++) {
+		if (dt_states[i].btf_fd > 0)
+			close(dt_states[i].btf_fd);
+		dt_states[i].btf_fd = 0;
 	}
 }
 
@@ -713,7 +674,7 @@ int dt_method_arg_check(const char *arg)
 	enum dt_method m;
 	int i;
 
-	for (i = 0; i < dt_ntargets; i++) {
+	for (i = 0; i < DT_NTARGETS; i++) {
 		size_t n = strlen(dt_targets[i].func);
 
 		if (!strncmp(arg, dt_targets[i].func, n) && arg[n] == '=')
@@ -789,10 +750,10 @@ static bool all_tps_ok(const struct dt_target *t)
 {
 	int i;
 
-	if (!t->tp[0])
+	if (!t->tp_event[0])
 		return false;
-	for (i = 0; i < DT_MAX_TP && t->tp[i]; i++)
-		if (!tp_ok(t->tp[i]))
+	for (i = 0; i < DT_MAX_TP && t->tp_event[i]; i++)
+		if (!tp_ok(t->tp_event[i]))
 			return false;
 	return true;
 }
@@ -813,84 +774,87 @@ static enum dt_method forced(const struct dt_target *t,
 	return m;
 }
 
-static void choose(struct dt_target *t, bool deep, enum dt_method want,
+static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 		   bool have_want, bool optimistic)
 {
+	const struct dt_target *t = &dt_targets[id];
+	struct dt_target_state *st = &dt_states[id];
+	bool has_kprobe = dt_target_has(t, DT_M_KPROBE);
 	bool in_syms = dt_kallsyms_addr(t->func) != 0;
 	bool allowed = deep || !(t->flags & DT_T_DEEP);
 	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
 	/* one trampoline call less on every DAX read and write */
 	bool fx_only = (t->flags & DT_T_LAT_DEEP) && !deep;
 
-	dt_target_module(t);
-	t->method = DT_M_ABSENT;
-	t->btf_id = 0;
-	t->no_entry = false;
+	dt_target_module(id);
+	st->method = DT_M_ABSENT;
+	st->btf_id = 0;
+	st->no_entry = false;
 	if (t->flags & DT_T_DETECT) {
-		snprintf(t->note, sizeof(t->note), "%s",
+		snprintf(st->note, sizeof(st->note), "%s",
 			 in_syms ? "present; not traced by this version" :
 				   "not in this kernel");
 		return;
 	}
 	if (have_want && want == DT_M_OFF) {
-		t->method = DT_M_OFF;
-		snprintf(t->note, sizeof(t->note), "switched off by --method");
+		st->method = DT_M_OFF;
+		snprintf(st->note, sizeof(st->note), "switched off by --method");
 		return;
 	}
 	if (!allowed) {
-		t->method = DT_M_OFF;
-		snprintf(t->note, sizeof(t->note), "%s",
+		st->method = DT_M_OFF;
+		snprintf(st->note, sizeof(st->note), "%s",
 			 "fires on all I/O: only with --deep");
 		return;
 	}
-	if (!have_want && dt_preemptible() && (t->kp || t->kr) && in_syms &&
+	if (!have_want && dt_preemptible() && has_kprobe && in_syms &&
 	    kprobe_ok(t->func)) {
-		t->method = DT_M_KPROBE;
-		snprintf(t->note, sizeof(t->note),
+		st->method = DT_M_KPROBE;
+		snprintf(st->note, sizeof(st->note),
 			 "preemptible kernel (%s): fentry would miss runs",
 			 dt_preempt_model());
 		return;
 	}
-	if ((!have_want || want == DT_M_FENTRY) && (t->fe || t->fx) &&
+	if ((!have_want || want == DT_M_FENTRY) && dt_target_has(t, DT_M_FENTRY) &&
 	    (optimistic ? fentry_plausible(t) :
-			  fentry_ok(t, t->fe && !fx_only))) {
-		t->method = DT_M_FENTRY;
-		keep_btf(t);
-		t->no_entry = fx_only;
+			  fentry_ok(t, t->fentry[DT_P_ENTRY].name && !fx_only))) {
+		st->method = DT_M_FENTRY;
+		keep_btf(id);
+		st->no_entry = fx_only;
 		if (have_want && dt_preemptible())
-			snprintf(t->note, sizeof(t->note),
+			snprintf(st->note, sizeof(st->note),
 				 "forced; preemptible kernel: the runs it misses are counted");
 		else if (fx_only)
-			snprintf(t->note, sizeof(t->note), "%s",
+			snprintf(st->note, sizeof(st->note), "%s",
 				 "fexit only: its latency with --deep");
 		return;
 	}
-	if ((!have_want || want == DT_M_KPROBE) && (t->kp || t->kr) && in_syms &&
+	if ((!have_want || want == DT_M_KPROBE) && has_kprobe && in_syms &&
 	    kprobe_ok(t->func)) {
-		t->method = DT_M_KPROBE;
-		snprintf(t->note, sizeof(t->note), "%s",
+		st->method = DT_M_KPROBE;
+		snprintf(st->note, sizeof(st->note), "%s",
 			 have_want ? "forced by --method" : "fentry refused");
 		return;
 	}
-	if ((!have_want || want == DT_M_TRACEPOINT) && t->tp[0] && tp_allowed &&
+	if ((!have_want || want == DT_M_TRACEPOINT) && t->tp_event[0] && tp_allowed &&
 	    all_tps_ok(t)) {
-		t->method = DT_M_TRACEPOINT;
-		snprintf(t->note, sizeof(t->note), "via %s%s%s", t->tp[0],
-			 t->tp[1] ? " + " : "", t->tp[1] ? t->tp[1] : "");
+		st->method = DT_M_TRACEPOINT;
+		snprintf(st->note, sizeof(st->note), "via %s%s%s", t->tp_event[0],
+			 t->tp_event[1] ? " + " : "", t->tp_event[1] ? t->tp_event[1] : "");
 		return;
 	}
 	if (!in_syms)
-		snprintf(t->note, sizeof(t->note), "%s",
+		snprintf(st->note, sizeof(st->note), "%s",
 			 t->flags & DT_T_DRIVER ? "driver not loaded / not in this kernel" :
 						  "not in kallsyms (inlined or not built)");
 	else
-		snprintf(t->note, sizeof(t->note), "%s",
+		snprintf(st->note, sizeof(st->note), "%s",
 			 have_want ? "forced method refused by the kernel" :
 				     "kernel refused fentry and kprobe");
-	if (t->tp[0] && !tp_allowed)
-		snprintf(t->note + strlen(t->note), sizeof(t->note) - strlen(t->note),
+	if (t->tp_event[0] && !tp_allowed)
+		snprintf(st->note + strlen(st->note), sizeof(st->note) - strlen(st->note),
 			 "; %s fallback fires on all I/O: only with --deep",
-			 t->tp[0]);
+			 t->tp_event[0]);
 }
 
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
@@ -912,11 +876,11 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	dt_probe_release();	/* a retry probes afresh */
 	probing = true;
-	for (i = 0; i < dt_ntargets; i++) {
+	for (i = 0; i < DT_NTARGETS; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
-		dt_targets[i].forced = have_want;
-		choose(&dt_targets[i], deep, want, have_want, optimistic);
-		if (dt_targets[i].method >= DT_M_FENTRY)
+		dt_states[i].forced = have_want;
+		choose(i, deep, want, have_want, optimistic);
+		if (dt_states[i].method >= DT_M_FENTRY)
 			usable++;
 	}
 	libbpf_set_print(old);

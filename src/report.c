@@ -11,6 +11,7 @@
 #include "probe.h"
 #include "report.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 
 static const char *const op_names[DT_OP_MAX] = {
 	[DT_OP_READ] = "read",
@@ -439,7 +440,7 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 	if (e->why & DT_EV_ERROR)
 		off += snprintf(buf, len, "error %s",
 				dt_errno_name(e->op, e->op == DT_OP_FAULT ?
-					      (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					      (__s32)(e->ret & DT_VMF_ERROR) : (__s32)-e->ret,
 					      eb, sizeof(eb)));
 	for (c = 0; c < DT_CHK_MAX && off < len; c++) {
 		if (e->check_fail & (1U << c))
@@ -520,14 +521,15 @@ static const char *skipped_text(const struct dt_snapshot *s, int i, bool attache
 	return buf;
 }
 
-static void programs_json(FILE *f, const struct dt_target *t)
+static void programs_json(FILE *f, const struct dt_target *t,
+			  const struct dt_target_state *st)
 {
-	const char *p[DT_MAX_TP];
-	int i, n = dt_target_programs(t, p);
+	const struct dt_prog *p[DT_MAX_TP];
+	int i, n = dt_target_programs(t, st, p);
 
 	fputs(",\"programs\":[", f);
 	for (i = 0; i < n; i++)
-		fprintf(f, "%s\"%s\"", i ? "," : "", p[i]);
+		fprintf(f, "%s\"%s\"", i ? "," : "", p[i]->name);
 	fputc(']', f);
 }
 
@@ -536,6 +538,7 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table)
 {
 	const struct dt_target *t = o->targets;
+	const struct dt_target_state *st = o->states;
 	int i, n[DT_M_TRACEPOINT + 1] = {};
 	struct utsname u;
 	FILE *f = o->f;
@@ -555,16 +558,16 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		fputs(",\"targets\":[", f);
 		for (i = 0; i < o->ntargets; i++) {
 			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
-				i ? "," : "", t[i].func, dt_method_name(t[i].method),
-				t[i].attached ? "true" : "false");
-			dt_json_str(f, t[i].note);
-			if (t[i].module[0]) {
+				i ? "," : "", t[i].func, dt_method_name(st[i].method),
+				st[i].attached ? "true" : "false");
+			dt_json_str(f, st[i].note);
+			if (st[i].module[0]) {
 				fputs(",\"module\":", f);
-				dt_json_str(f, t[i].module);
+				dt_json_str(f, st[i].module);
 			}
-			if (!strcmp(backend, "bpf") && t[i].attached)
-				programs_json(f, &t[i]);
-			if (t[i].attached) {
+			if (!strcmp(backend, "bpf") && st[i].attached)
+				programs_json(f, &t[i], &st[i]);
+			if (st[i].attached) {
 				fputs(",\"skipped\":", f);
 				skipped_json(f, o->probe_snap, i);
 			}
@@ -581,15 +584,15 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 			"SKIPPED", "NOTE");
 		for (i = 0; i < o->ntargets; i++)
 			fprintf(f, "%-26s %-11s %-9s %-8s %s\n", t[i].func,
-				dt_method_name(t[i].method), t[i].attached ? "yes" : "no",
-				skipped_text(o->probe_snap, i, t[i].attached, sb, sizeof(sb)),
-				t[i].note);
+				dt_method_name(st[i].method), st[i].attached ? "yes" : "no",
+				skipped_text(o->probe_snap, i, st[i].attached, sb, sizeof(sb)),
+				st[i].note);
 		fflush(f);
 		return;
 	}
 	for (i = 0; i < o->ntargets; i++)
-		if (t[i].method <= DT_M_TRACEPOINT)
-			n[t[i].method]++;
+		if (st[i].method <= DT_M_TRACEPOINT)
+			n[st[i].method]++;
 	fprintf(f, "Probes (%s): %d fentry, %d kprobe, %d tracepoint, %d off, %d absent (--list-probes for details)\n",
 		backend, n[DT_M_FENTRY], n[DT_M_KPROBE], n[DT_M_TRACEPOINT],
 		n[DT_M_OFF], n[DT_M_ABSENT]);
@@ -676,7 +679,7 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 		(long long)e->ret);
 	if (e->why & DT_EV_ERROR)
 		dt_json_str(f, dt_errno_name(e->op, e->op == DT_OP_FAULT ?
-					     (__s32)(e->ret & 0x73) : (__s32)-e->ret,
+					     (__s32)(e->ret & DT_VMF_ERROR) : (__s32)-e->ret,
 					     eb, sizeof(eb)));
 	else
 		fputs("null", f);

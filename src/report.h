@@ -44,7 +44,7 @@ struct dt_snapshot {
 	__u64 events;		/* ring-buffer records received */
 	/*
 	 * Runs of each target's programs that the kernel skipped, indexed as
-	 * dt_targets[], measured where bit i of skipped_known is set; and
+	 * enum dt_target_id, measured where bit i of skipped_known is set; and
 	 * their sum: the counts above are short by these.
 	 */
 	__u64 skipped[DT_MAX_TARGETS];
@@ -59,7 +59,9 @@ struct dt_names {
 
 struct dt_out {
 	FILE *f;
-	const struct dt_target *targets;	/* for the probes record */
+	/* for the probes record: rows and their run state, by target id */
+	const struct dt_target *targets;
+	const struct dt_target_state *states;
 	int ntargets;
 	bool json;
 	bool timestamps;	/* -T */

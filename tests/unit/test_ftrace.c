@@ -17,16 +17,63 @@ static void feed(const struct dt_ftrace_cfg *cfg, struct dt_out *o, int tid,
 	dt_ftrace_feed(cfg, o, line);
 }
 
+static const struct dt_stats *op_stats(struct dt_snapshot *s, __u32 op)
+{
+	int i;
+
+	dt_ftrace_tables(s);
+	for (i = 0; i < s->nstats; i++)
+		if (s->stats[i].key.dev == SDEV && s->stats[i].key.op == op)
+			return &s->stats[i].st;
+	return NULL;
+}
+
 static __u64 reads(void)
 {
 	struct dt_snapshot s;
-	int i;
+	const struct dt_stats *st = op_stats(&s, DT_OP_READ);
 
-	dt_ftrace_tables(&s);
-	for (i = 0; i < s.nstats; i++)
-		if (s.stats[i].key.dev == SDEV && s.stats[i].key.op == DT_OP_READ)
-			return s.stats[i].st.calls;
-	return 0;
+	return st ? st->calls : 0;
+}
+
+/*
+ * Faults through both of the ftrace backend's ways in: the kprobe pair
+ * (its size from pe, an order here) and the fs_dax tracepoint, each
+ * result read with the shared VM_FAULT bits.
+ */
+static void test_faults(void)
+{
+	struct dt_ftrace_cfg cfg = {};
+	struct dt_out o = { .f = fopen("/dev/null", "w") };
+	char tp_pte[] = "         python3-302     [001] .....    19.500000: dax_pte_fault_done: dev 259:1 ino 0xc shared WRITE address 0x7f0000000000 pgoff 0x3 NOPAGE";
+	char tp_pmd[] = "         python3-302     [001] .....    19.600000: dax_pmd_fault_done: dev 259:1 ino 0xc shared WRITE address 0x7f0000000000 pgoff 0x3 SIGBUS";
+	const struct dt_stats *st;
+	struct dt_snapshot s;
+	char flt_e[128];
+
+	snprintf(flt_e, sizeof(flt_e),
+		 "pgoff=3 pe=9 mode=33188 rdev=0 sdev=%u ino=12", SDEV);
+	feed(&cfg, &o, 7, "flt_e", flt_e);
+	feed(&cfg, &o, 7, "flt_x", "ret=256");		/* NOPAGE: done */
+	feed(&cfg, &o, 7, "flt_e", flt_e);
+	feed(&cfg, &o, 7, "flt_x", "ret=2048");		/* FALLBACK */
+	feed(&cfg, &o, 7, "flt_e", flt_e);
+	feed(&cfg, &o, 7, "flt_x", "ret=2");		/* SIGBUS */
+	dt_ftrace_feed(&cfg, &o, tp_pte);
+	dt_ftrace_feed(&cfg, &o, tp_pmd);
+	st = op_stats(&s, DT_OP_FAULT);
+	EXPECT(st != NULL);
+	if (st) {
+		EXPECT_EQ(st->calls, 5);
+		EXPECT_EQ(st->faults[DT_FAULT_PMD], 1);
+		EXPECT_EQ(st->faults[DT_FAULT_PTE], 1);
+		EXPECT_EQ(st->fallbacks, 1);
+		EXPECT_EQ(st->errors, 2);
+		/* a fallback asks the next smaller size: not counted as asked */
+		EXPECT_EQ(st->bytes_req, 3 * (2 << 20) + 4096);
+		EXPECT_EQ(st->bytes_done, (2 << 20) + 4096);
+	}
+	fclose(o.f);
 }
 
 /*
@@ -108,5 +155,6 @@ int main(void)
 	EXPECT(dt_tline_parse(bad1, &t) < 0);
 	EXPECT(dt_tline_parse(bad2, &t) < 0);
 	test_thread_churn();
+	test_faults();
 	return unit_done("test_ftrace");
 }

@@ -217,10 +217,10 @@ static void make_snapshot(struct dt_snapshot *s)
 	s->events = 3;
 	s->bpf.rb_dropped = 2;
 	s->bpf.thread_overflow = 7;
-	/* measured for dt_targets[0] (dax_iomap_rw) only */
-	s->skipped[0] = 11;
-	s->skipped[1] = 99;
-	s->skipped_known = 1;
+	/* measured for dax_iomap_rw only */
+	s->skipped[DT_TGT_RW] = 11;
+	s->skipped[DT_TGT_ITER] = 99;
+	s->skipped_known = 1U << DT_TGT_RW;
 	s->skipped_total = 11;
 	dt_snapshot_checks(s);
 	dt_snapshot_sort(s);
@@ -249,11 +249,15 @@ static int run_promtool(const char *text)
 
 static void test_metrics(void)
 {
-	struct dt_target t[] = {
-		{ .func = "dax_iomap_rw", .method = DT_M_FENTRY, .attached = true },
-		{ .func = "dax_copy_to_iter", .method = DT_M_OFF },
+	const struct dt_target t[] = {
+		{ .func = "dax_iomap_rw" },
+		{ .func = "dax_copy_to_iter" },
 	};
-	struct dt_out o = { .names = &names, .targets = t, .ntargets = 2 };
+	const struct dt_target_state st[] = {
+		{ .method = DT_M_FENTRY, .attached = true },
+		{ .method = DT_M_OFF },
+	};
+	struct dt_out o = { .names = &names, .targets = t, .states = st, .ntargets = 2 };
 	struct dt_snapshot s;
 	struct dt_buf b = {};
 	int i;
@@ -396,7 +400,8 @@ static char *write_tmp(const char *text)
 static void test_report_roundtrip(void)
 {
 	struct dt_out o = { .json = true, .names = &names, .hist = true, .run_id = "h:1:1",
-			    .targets = dt_targets, .ntargets = dt_ntargets };
+			    .targets = dt_targets, .states = dt_states,
+			    .ntargets = DT_NTARGETS };
 	struct dt_snapshot s;
 	char *cap = NULL, *two = NULL, *out, *err, *file;
 	size_t len = 0;

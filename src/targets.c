@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The target table. Each row names its programs through the skeleton
+ * (DT_PROG), its ftrace event handler and its tracepoint fallback; the
+ * methods a target may use are those it has programs for.
+ */
+#include "targets.h"
+#include "dax_trace.skel.h"
+
+const struct dt_target dt_targets[DT_NTARGETS] = {
+	[DT_TGT_RW] = {
+		.func = "dax_iomap_rw",
+		.fentry = { DT_PROG(fe_rw), DT_PROG(fx_rw) },
+		.kprobe = { DT_PROG(kp_rw), DT_PROG(kr_rw) },
+		.ftrace = { DT_FEV_RW, "rw" },
+	},
+	[DT_TGT_ITER] = {
+		.func = "dax_iomap_iter",
+		.fentry = { DT_PROG(fe_iter), DT_PROG(fx_iter) },
+		.kprobe = { DT_PROG(kp_iter), DT_PROG(kr_iter) },
+		.tp = { DT_PROG(rt_iomap_iter) },
+		.tp_event = { "raw:iomap_iter" },
+		.flags = DT_T_TP_DEEP,
+	},
+	[DT_TGT_DA] = {
+		.func = "dax_direct_access",
+		.fentry = { DT_PROG(fe_da), DT_PROG(fx_da) },
+		.kprobe = { DT_PROG(kp_da), DT_PROG(kr_da) },
+		.ftrace = { DT_FEV_DA, "da" },
+		.flags = DT_T_LAT_DEEP,
+	},
+	/* the drivers: only the return matters, for the da exit after it */
+	[DT_TGT_DRV_PMEM] = {
+		.func = "pmem_dax_direct_access",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_drv0) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv0) },
+		.ftrace = { DT_FEV_DRV, "drv" },
+		.flags = DT_T_DRIVER,
+	},
+	[DT_TGT_DRV_FSDEV] = {
+		.func = "fsdev_dax_direct_access",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_drv1) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv1) },
+		.ftrace = { DT_FEV_DRV, "drv" },
+		.flags = DT_T_DRIVER,
+	},
+	[DT_TGT_DRV_DEVDAX] = {
+		.func = "dev_dax_direct_access",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_drv2) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv2) },
+		.ftrace = { DT_FEV_DRV, "drv" },
+		.flags = DT_T_DRIVER,
+	},
+	[DT_TGT_COPY_TO] = {
+		.func = "dax_copy_to_iter",
+		.fentry = { DT_PROG(fe_cti), DT_PROG(fx_cti) },
+		.kprobe = { DT_PROG(kp_cti), DT_PROG(kr_cti) },
+		.ftrace = { DT_FEV_COPY, "cti", DT_OP_COPY_TO_ITER },
+		.flags = DT_T_LAT_DEEP,
+	},
+	[DT_TGT_COPY_FROM] = {
+		.func = "dax_copy_from_iter",
+		.fentry = { DT_PROG(fe_cfi), DT_PROG(fx_cfi) },
+		.kprobe = { DT_PROG(kp_cfi), DT_PROG(kr_cfi) },
+		.ftrace = { DT_FEV_COPY, "cfi", DT_OP_COPY_FROM_ITER },
+		.flags = DT_T_LAT_DEEP,
+	},
+	/* --deep: which copy routine ran, seen from its return */
+	[DT_TGT_VAR_COPY] = {
+		.func = "_copy_to_iter",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_v_cti) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_v_cti) },
+		.flags = DT_T_DEEP,
+	},
+	[DT_TGT_VAR_COPY_MC] = {
+		.func = "_copy_mc_to_iter",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_v_cmti) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_v_cmti) },
+		.flags = DT_T_DEEP,
+	},
+	[DT_TGT_VAR_MC_USER] = {
+		.func = "copy_mc_to_user",
+		.fentry = { [DT_P_EXIT] = DT_PROG(fx_v_mcu) },
+		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_v_mcu) },
+		.flags = DT_T_DEEP,
+	},
+	[DT_TGT_FAULT] = {
+		.func = "dax_iomap_fault",
+		.fentry = { DT_PROG(fe_fault), DT_PROG(fx_fault) },
+		.kprobe = { DT_PROG(kp_fault), DT_PROG(kr_fault) },
+		.tp = { DT_PROG(tp_pte_done), DT_PROG(tp_pmd_done) },
+		.tp_event = { "fs_dax/dax_pte_fault_done", "fs_dax/dax_pmd_fault_done" },
+		.ftrace = { DT_FEV_FAULT, "flt",
+			    .tp_note = "ftrace fs_dax:dax_{pte,pmd}_fault_done" },
+	},
+	[DT_TGT_DEVFAULT] = {
+		.func = "dev_dax_huge_fault",
+		.fentry = { DT_PROG(fe_devfault), DT_PROG(fx_devfault) },
+		.kprobe = { DT_PROG(kp_devfault), DT_PROG(kr_devfault) },
+		.ftrace = { DT_FEV_FAULT, "dflt" },
+	},
+	[DT_TGT_FAMFS_BEGIN] = {
+		.func = "famfs_fuse_iomap_begin",
+		.flags = DT_T_DETECT,
+	},
+	[DT_TGT_FAMFS_READ] = {
+		.func = "famfs_fuse_read_iter",
+		.flags = DT_T_DETECT,
+	},
+};
+
+_Static_assert(DT_NTARGETS <= DT_MAX_TARGETS, "raise DT_MAX_TARGETS");
+
+struct dt_target_state dt_states[DT_NTARGETS];
+
+const struct dt_prog *dt_method_progs(const struct dt_target *t,
+				      enum dt_method m)
+{
+	switch (m) {
+	case DT_M_FENTRY:
+		return t->fentry;
+	case DT_M_KPROBE:
+		return t->kprobe;
+	case DT_M_TRACEPOINT:
+		return t->tp;
+	default:
+		return NULL;
+	}
+}
+
+bool dt_target_has(const struct dt_target *t, enum dt_method m)
+{
+	const struct dt_prog *p = dt_method_progs(t, m);
+
+	return p && (p[DT_P_ENTRY].name || p[DT_P_EXIT].name);
+}
