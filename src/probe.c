@@ -774,6 +774,14 @@ static enum dt_method forced(const struct dt_target *t,
 	return m;
 }
 
+/* A kprobe test attach, made once per target however often it is asked. */
+static bool kprobe_usable(const struct dt_target *t, bool possible, int *cache)
+{
+	if (*cache < 0)
+		*cache = possible && kprobe_ok(t->func);
+	return *cache;
+}
+
 static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 		   bool have_want, bool optimistic)
 {
@@ -785,6 +793,7 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 	bool tp_allowed = deep || !(t->flags & DT_T_TP_DEEP);
 	/* one trampoline call less on every DAX read and write */
 	bool fx_only = (t->flags & DT_T_LAT_DEEP) && !deep;
+	int kprobe = -1;	/* kprobe usable: asked of the kernel once */
 
 	dt_target_module(id);
 	st->method = DT_M_ABSENT;
@@ -807,8 +816,8 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 			 "fires on all I/O: only with --deep");
 		return;
 	}
-	if (!have_want && dt_preemptible() && has_kprobe && in_syms &&
-	    kprobe_ok(t->func)) {
+	if (!have_want && dt_preemptible() &&
+	    kprobe_usable(t, has_kprobe && in_syms, &kprobe)) {
 		st->method = DT_M_KPROBE;
 		snprintf(st->note, sizeof(st->note),
 			 "preemptible kernel (%s): fentry would miss runs",
@@ -829,8 +838,8 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 				 "fexit only: its latency with --deep");
 		return;
 	}
-	if ((!have_want || want == DT_M_KPROBE) && has_kprobe && in_syms &&
-	    kprobe_ok(t->func)) {
+	if ((!have_want || want == DT_M_KPROBE) &&
+	    kprobe_usable(t, has_kprobe && in_syms, &kprobe)) {
 		st->method = DT_M_KPROBE;
 		snprintf(st->note, sizeof(st->note), "%s",
 			 have_want ? "forced by --method" : "fentry refused");
