@@ -662,7 +662,6 @@ static void read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		    !target_skipped(skel, i, &s->skipped[i]))
 			continue;
 		s->skipped_known |= 1U << i;
-		s->skipped_total += s->skipped[i];
 	}
 }
 

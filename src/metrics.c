@@ -437,10 +437,10 @@ static void m_skipped(struct ctx *c)
 	int i;
 
 	family(c->b, &f_skipped, c->om);
-	for (i = 0; t && i < c->o->ntargets && i < DT_MAX_TARGETS; i++) {
+	for (i = 0; t && i < c->o->ntargets; i++) {
 		const char *l[] = { "target", t[i].func, NULL };
 
-		if (c->s->skipped_known & (1U << i))
+		if (dt_skipped_known(c->s, i))
 			sample_u64(c->b, f_skipped.name, "_total", l, c->s->skipped[i]);
 	}
 }

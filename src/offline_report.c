@@ -431,7 +431,8 @@ static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_sna
 	__u64 v;
 	int i;
 
-	if (get_u64(r, o, "kernel_skipped_total", false, &s->skipped_total))
+	/* the sum of those below: checked, then derived again */
+	if (get_u64(r, o, "kernel_skipped_total", false, &v))
 		return -EINVAL;
 	if (m && m->type != DT_J_OBJ)
 		return bad(r, "\"kernel_skipped\" is not an object");
@@ -787,7 +788,6 @@ static int sum_runs(struct reader *r, struct dt_snapshot *t)
 		for (k = 0; k < DT_MAX_TARGETS; k++)
 			t->skipped[k] += s->skipped[k];
 		t->skipped_known |= s->skipped_known;
-		t->skipped_total += s->skipped_total;
 	}
 	order_devices(r, t);
 	dt_snapshot_sort(t);

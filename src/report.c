@@ -501,10 +501,26 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 }
 
 /* The BPF programs an attached target runs: what the bench's floor copies. */
+bool dt_skipped_known(const struct dt_snapshot *s, int target)
+{
+	return s && target < DT_MAX_TARGETS && (s->skipped_known & (1U << target));
+}
+
+__u64 dt_skipped_total(const struct dt_snapshot *s)
+{
+	__u64 n = 0;
+	int i;
+
+	for (i = 0; i < DT_MAX_TARGETS; i++)
+		if (dt_skipped_known(s, i))
+			n += s->skipped[i];
+	return n;
+}
+
 /* Runs of target i the kernel skipped: null where nobody measured them. */
 static void skipped_json(FILE *f, const struct dt_snapshot *s, int i)
 {
-	if (s && (s->skipped_known & (1U << i)))
+	if (dt_skipped_known(s, i))
 		fprintf(f, "%llu", (unsigned long long)s->skipped[i]);
 	else
 		fputs("null", f);
@@ -515,7 +531,7 @@ static const char *skipped_text(const struct dt_snapshot *s, int i, bool attache
 {
 	if (!attached)
 		return "-";
-	if (!s || !(s->skipped_known & (1U << i)))
+	if (!dt_skipped_known(s, i))
 		return "n/a";
 	snprintf(buf, len, "%llu", (unsigned long long)s->skipped[i]);
 	return buf;
@@ -809,9 +825,9 @@ static void skipped_stats_json(const struct dt_out *o, const struct dt_snapshot 
 	int i, n = 0;
 
 	fprintf(f, ",\"kernel_skipped_total\":%llu,\"kernel_skipped\":{",
-		(unsigned long long)s->skipped_total);
-	for (i = 0; o->targets && i < o->ntargets && i < DT_MAX_TARGETS; i++) {
-		if (!(s->skipped_known & (1U << i)))
+		(unsigned long long)dt_skipped_total(s));
+	for (i = 0; o->targets && i < o->ntargets; i++) {
+		if (!dt_skipped_known(s, i))
 			continue;
 		fprintf(f, "%s\"%s\":%llu", n++ ? "," : "", o->targets[i].func,
 			(unsigned long long)s->skipped[i]);
@@ -822,15 +838,16 @@ static void skipped_stats_json(const struct dt_out *o, const struct dt_snapshot 
 /* Runs of each target the kernel skipped, where it did: never silent. */
 static void skipped_stats_text(const struct dt_out *o, const struct dt_snapshot *s)
 {
+	__u64 total = dt_skipped_total(s);
 	FILE *f = o->f;
 	int i, n = 0;
 
-	if (!s->skipped_total)
+	if (!total)
 		return;
 	fprintf(f, "%llu runs skipped by the kernel (counts above are short by them):",
-		(unsigned long long)s->skipped_total);
-	for (i = 0; o->targets && i < o->ntargets && i < DT_MAX_TARGETS; i++) {
-		if ((s->skipped_known & (1U << i)) && s->skipped[i])
+		(unsigned long long)total);
+	for (i = 0; o->targets && i < o->ntargets; i++) {
+		if (dt_skipped_known(s, i) && s->skipped[i])
 			fprintf(f, "%s %s %llu", n++ ? "," : "", o->targets[i].func,
 				(unsigned long long)s->skipped[i]);
 	}

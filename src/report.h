@@ -44,12 +44,11 @@ struct dt_snapshot {
 	__u64 events;		/* ring-buffer records received */
 	/*
 	 * Runs of each target's programs that the kernel skipped, indexed as
-	 * enum dt_target_id, measured where bit i of skipped_known is set; and
-	 * their sum: the counts above are short by these.
+	 * enum dt_target_id, measured where bit i of skipped_known is set:
+	 * the counts above are short by these.
 	 */
 	__u64 skipped[DT_MAX_TARGETS];
 	__u32 skipped_known;
-	__u64 skipped_total;
 };
 
 struct dt_names {
@@ -96,6 +95,9 @@ const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
 void dt_json_str(FILE *f, const char *s);
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 
+bool dt_skipped_known(const struct dt_snapshot *s, int target);
+/* the measured skipped runs, summed */
+__u64 dt_skipped_total(const struct dt_snapshot *s);
 int dt_snapshot_checks(struct dt_snapshot *s);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);
