@@ -30,6 +30,7 @@
 #include "dax_facts.h"
 #include "clock.h"
 #include "ftrace.h"
+#include "names.h"
 #include "probe.h"
 
 #define TRACEFS		"/sys/kernel/tracing"

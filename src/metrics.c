@@ -15,6 +15,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include "metrics.h"
+#include "names.h"
 #include "probe.h"
 
 enum mtype {

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* All of daxtrace's output: live event lines, summaries, checks, JSON. */
+/*
+ * All of daxtrace's output: the probes record, live event lines,
+ * summaries, checks, JSON (report.c, report_event.c, report_summary.c).
+ */
 #ifndef __DT_REPORT_H
 #define __DT_REPORT_H
 
@@ -8,53 +11,9 @@
 #include <linux/types.h>
 #include "daxtrace.h"
 #include "devices.h"
+#include "names.h"
 #include "probe.h"
-
-struct dt_stat_ent {
-	struct dt_key key;
-	struct dt_stats st;
-};
-
-struct dt_err_ent {
-	struct dt_err_key key;
-	__u64 n;
-};
-
-struct dt_chk_ent {
-	struct dt_chk_key key;
-	struct dt_chk_val v;
-};
-
-struct dt_media_ent {
-	struct dt_media_key key;
-	__u64 n;
-};
-
-/* A copy of the kernel maps at one moment. */
-struct dt_snapshot {
-	struct dt_stat_ent *stats;
-	int nstats;
-	struct dt_err_ent *errs;
-	int nerrs;
-	struct dt_chk_ent *chks;
-	int nchks;
-	struct dt_media_ent *media;
-	int nmedia;
-	struct dt_bpf_stats bpf;
-	__u64 events;		/* ring-buffer records received */
-	/*
-	 * Runs of each target's programs that the kernel skipped, indexed as
-	 * enum dt_target_id, measured where bit i of skipped_known is set:
-	 * the counts above are short by these.
-	 */
-	__u64 skipped[DT_MAX_TARGETS];
-	__u32 skipped_known;
-};
-
-struct dt_names {
-	const struct dt_dev *devs;
-	int n;
-};
+#include "snapshot.h"
 
 struct dt_out {
 	FILE *f;
@@ -75,34 +34,8 @@ struct dt_out {
 	void *after_ctx;
 };
 
-const char *dt_op_name(__u32 op);
-const char *dt_check_name(__u32 check);
-const char *dt_variant_name(__u32 variant);
-const char *dt_side_name(__u32 side);
-const char *dt_fault_size_name(__u32 size);
-const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
-bool dt_op_is_copy(__u32 op);
-__u64 dt_lat_count(const struct dt_stats *st);
-int dt_op_parse(const char *name);
-int dt_check_parse(const char *name);
-int dt_variant_parse(const char *name);
-int dt_side_parse(const char *name);
-int dt_fault_size_parse(const char *name);
-int dt_errno_parse(__u32 op, const char *name, __s32 *err);
-const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
-			 size_t len);
-
 void dt_json_str(FILE *f, const char *s);
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
-
-bool dt_skipped_known(const struct dt_snapshot *s, int target);
-/* the measured skipped runs, summed */
-__u64 dt_skipped_total(const struct dt_snapshot *s);
-int dt_snapshot_checks(struct dt_snapshot *s);
-void dt_snapshot_sort(struct dt_snapshot *s);
-void dt_snapshot_free(struct dt_snapshot *s);
-
-struct dt_target;
 
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table);

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A snapshot: a backend's counters at one moment (the BPF maps, the
+ * ftrace backend's tables, or a capture read back), in one shape for
+ * every output.
+ */
+#ifndef __DT_SNAPSHOT_H
+#define __DT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+#include "daxtrace.h"
+#include "targets.h"
+
+struct dt_stat_ent {
+	struct dt_key key;
+	struct dt_stats st;
+};
+
+struct dt_err_ent {
+	struct dt_err_key key;
+	__u64 n;
+};
+
+struct dt_chk_ent {
+	struct dt_chk_key key;
+	struct dt_chk_val v;
+};
+
+struct dt_media_ent {
+	struct dt_media_key key;
+	__u64 n;
+};
+
+/* A copy of the kernel maps at one moment. */
+struct dt_snapshot {
+	struct dt_stat_ent *stats;
+	int nstats;
+	struct dt_err_ent *errs;
+	int nerrs;
+	struct dt_chk_ent *chks;
+	int nchks;
+	struct dt_media_ent *media;
+	int nmedia;
+	struct dt_bpf_stats bpf;
+	__u64 events;		/* ring-buffer records received */
+	/*
+	 * Runs of each target's programs that the kernel skipped, indexed as
+	 * enum dt_target_id, measured where bit i of skipped_known is set:
+	 * the counts above are short by these.
+	 */
+	__u64 skipped[DT_MAX_TARGETS];
+	__u32 skipped_known;
+};
+
+bool dt_skipped_known(const struct dt_snapshot *s, int target);
+/* the measured skipped runs, summed */
+__u64 dt_skipped_total(const struct dt_snapshot *s);
+/* Calls whose latency was measured: the ones in the histogram. */
+__u64 dt_lat_count(const struct dt_stats *st);
+
+int dt_snapshot_checks(struct dt_snapshot *s);
+void dt_snapshot_sort(struct dt_snapshot *s);
+void dt_snapshot_free(struct dt_snapshot *s);
+
+/*
+ * Find-or-append for a snapshot built up entry by entry (its arrays grown
+ * only by these): the entry, zeroed when new; NULL when out of memory.
+ */
+struct dt_stats *dt_snap_stat(struct dt_snapshot *s, __u32 dev, __u32 op, bool *fresh);
+__u64 *dt_snap_err(struct dt_snapshot *s, __u32 dev, __u32 op, __s32 err);
+struct dt_chk_val *dt_snap_chk(struct dt_snapshot *s, __u32 dev, __u32 check);
+__u64 *dt_snap_media(struct dt_snapshot *s, __u32 dev, __u64 pgoff);
+/* Add every counter of s into t (built with the above): 0 or -ENOMEM. */
+int dt_snapshot_add(struct dt_snapshot *t, const struct dt_snapshot *s);
+
+#endif /* __DT_SNAPSHOT_H */
