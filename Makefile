@@ -49,7 +49,8 @@ SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
 		   src/offline_report.c src/parse.c src/kbtf.c src/core_btf.c \
 		   src/targets.c src/names.c src/snapshot.c src/report_event.c \
-		   src/report_summary.c src/capture_reader.c
+		   src/report_summary.c src/capture_reader.c src/cli.c src/bpf_load.c \
+		   src/bpf_read.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \

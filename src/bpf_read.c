@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The BPF backend's counters read into a snapshot: the stats, errors and
+ * media-error maps, and the runs of each program the kernel skipped.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "bpf_load.h"
+#include "bpf_read.h"
+#include "dax_checks.h"
+#include "probe.h"
+#include "snapshot.h"
+
+/* Copy one hash map into an array of {key, value} entries. */
+static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
+		    int *cnt)
+{
+	int fd = bpf_map__fd(map), cap = bpf_map__max_entries(map);
+	size_t ksz = bpf_map__key_size(map);
+	char key[64], prev[64];
+	bool first = true;
+	char *ent;
+
+	*cnt = 0;
+	*arr = calloc(cap, esz);
+	if (!*arr)
+		return -ENOMEM;
+	if (ksz > sizeof(key))
+		return -E2BIG;
+	while (*cnt < cap && !bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
+		ent = (char *)*arr + *cnt * esz;
+		memcpy(ent, key, ksz);
+		if (!bpf_map_lookup_elem(fd, key, ent + voff))
+			(*cnt)++;
+		memcpy(prev, key, ksz);
+		first = false;
+	}
+	return 0;
+}
+
+/* Both histograms of stats row `row`: 2 * DT_HIST_SLOTS buckets in a row. */
+static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st)
+{
+	__u32 keys[2 * DT_HIST_SLOTS], in = dt_hist_key(row, DT_HIST_LEN) - 1, out;
+	__u64 vals[2 * DT_HIST_SLOTS];
+	__u32 n = 2 * DT_HIST_SLOTS;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	/* a batch starts after in_batch; row 0 starts at the map's start */
+	if (bpf_map_lookup_batch(bpf_map__fd(skel->maps.hists), row ? &in : NULL,
+				 &out, keys, vals, &n, &opts) && errno != ENOENT)
+		return -errno;
+	if (n != 2 * DT_HIST_SLOTS || keys[0] != dt_hist_key(row, DT_HIST_LEN))
+		return -EIO;
+	memcpy(st->len_hist, vals, sizeof(st->len_hist));
+	memcpy(st->lat_hist, vals + DT_HIST_SLOTS, sizeof(st->lat_hist));
+	return 0;
+}
+
+/*
+ * The counters of every device the BPF side gave a slot: stats is an
+ * array of DT_OP_MAX entries per slot; ops never seen stay all zero.
+ */
+static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int fd = bpf_map__fd(skel->maps.stats), i, op, nslot;
+	struct { __u32 dev, slot; } *slots;
+	struct dt_stats st;
+	__u32 key;
+	int err;
+
+	err = dump_map(skel->maps.dev_slot, (void **)&slots, sizeof(*slots),
+		       sizeof(__u32), &nslot);
+	if (err) {
+		free(slots);
+		return err;
+	}
+	s->stats = calloc(nslot * DT_OP_MAX + 1, sizeof(*s->stats));
+	if (!s->stats) {
+		free(slots);
+		return -ENOMEM;
+	}
+	for (i = 0; i < nslot; i++) {
+		for (op = 0; op < DT_OP_MAX && slots[i].slot < DT_MAX_DEVS; op++) {
+			key = slots[i].slot * DT_OP_MAX + op;
+			memset(&st, 0, sizeof(st));
+			if (bpf_map_lookup_elem(fd, &key, &st))
+				continue;
+			st.calls = dt_stats_calls(&st);
+			if (!st.calls)
+				continue;
+			err = read_hists(skel, key, &st);
+			if (err)
+				goto out;
+			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
+			s->stats[s->nstats++].st = st;
+		}
+	}
+out:
+	free(slots);
+	return err;
+}
+
+/*
+ * struct bpf_link_info of uapi 6.7, as far as a kprobe's own misses (its
+ * kretprobe ran out of instances): older headers lack it.
+ */
+struct kprobe_link_info {
+	__u32 type, id, prog_id, :32;
+	__u32 perf_type, :32;
+	__u64 func_name;
+	__u32 name_len, offset;
+	__u64 addr, missed, cookie;
+};
+
+/* A kprobe link's misses; false where the kernel does not say (< 6.7). */
+static bool link_missed(struct bpf_link *l, __u64 *n)
+{
+	struct kprobe_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(bpf_link__fd(l), &info, &len))
+		return false;
+	/* BPF_PERF_EVENT_KPROBE (3) or _KRETPROBE (4): the kernel filled it in */
+	if (info.perf_type != 3 && info.perf_type != 4)
+		return false;
+	*n += info.missed;
+	return true;
+}
+
+/* Runs of one target's programs the kernel skipped: false if unknown. */
+static bool target_skipped(struct dax_trace_bpf *skel, enum dt_target_id id,
+			   __u64 *n)
+{
+	const struct dt_target_state *st = &dt_states[id];
+	const struct dt_prog *progs[DT_MAX_TP];
+	struct bpf_prog_info info;
+	struct bpf_program *p;
+	int i, np = dt_target_programs(&dt_targets[id], st, progs);
+	__u32 len;
+
+	*n = 0;
+	for (i = 0; i < np; i++) {
+		p = dt_skel_prog(skel, progs[i]);
+		memset(&info, 0, sizeof(info));
+		len = sizeof(info);
+		if (!p || bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			return false;
+		*n += info.recursion_misses;
+	}
+	for (i = 0; st->method == DT_M_KPROBE && i < DT_MAX_TP; i++)
+		if (st->links[i] && !link_missed(st->links[i], n))
+			return false;
+	return true;
+}
+
+void dt_bpf_read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int i;
+
+	for (i = 0; i < DT_NTARGETS; i++) {
+		if (!dt_states[i].attached ||
+		    !target_skipped(skel, i, &s->skipped[i]))
+			continue;
+		s->skipped_known |= 1U << i;
+	}
+}
+
+int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, struct dt_snapshot *s)
+{
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = read_stats(skel, s);
+	err = err ?: dump_map(skel->maps.errors, (void **)&s->errs, sizeof(*s->errs),
+			      offsetof(struct dt_err_ent, n), &s->nerrs);
+	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,
+			      sizeof(*s->media), offsetof(struct dt_media_ent, n),
+			      &s->nmedia);
+	if (err || dt_snapshot_checks(s))
+		return err ?: -ENOMEM;
+	s->bpf = skel->bss->bpf_stats;
+	s->events = events;
+	dt_bpf_read_skipped(skel, s);
+	dt_snapshot_sort(s);
+	return 0;
+}
