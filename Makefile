@@ -11,11 +11,20 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
 # '=': the OUT that STATIC, SANITIZE or CUT set below, where it is used
 INCLUDES	= -Iinclude -I$(OUT) -Isrc
+# The release is the VERSION file's, so a build from a tarball (the .deb)
+# needs no git; `make -s print-version` prints it. --version also names
+# the build's linking.
+DT_VERSION	:= $(shell cat VERSION)
+ifeq ($(DT_VERSION),)
+$(error no release in the VERSION file)
+endif
+DEFS		:= -DDT_VERSION='"$(DT_VERSION)"'
 LIBS		:= -lbpf -lelf -lz
 ifeq ($(STATIC),1)
 LDFLAGS		+= -static
 LIBS		:= -l:libbpf.a -l:libelf.a -l:libz.a
 OUT		:= build/static
+DEFS		+= -DDT_STATIC
 endif
 ifeq ($(SANITIZE),1)
 CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
@@ -73,7 +82,7 @@ MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build reliability
+	install uninstall installtest fuzz fuzz-build reliability print-version
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -93,9 +102,9 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
-$(OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h $(SKELS) | $(OUT)
+$(OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h $(SKELS) VERSION | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEFS) $(INCLUDES) -c $< -o $@
 
 $(OUT)/daxtrace: $(OBJS)
 	$(call msg,LINK,$@)
@@ -122,16 +131,17 @@ $(OUT)/preadloop: bench/preadloop.c | $(OUT)
 
 $(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(DEFS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
 
 # libFuzzer targets: the parsers, built with clang + ASan/UBSan.
 FUZZ_OUT	:= build/fuzz
 FUZZ_TARGETS	:= capture http options devname tline
 FUZZ_LIB	:= $(patsubst src/%.c,$(FUZZ_OUT)/%.o,$(filter-out src/daxtrace.c,$(SRCS)))
 FUZZ_CFLAGS	:= -g -O1 -Wall -fsanitize=address,undefined -fno-sanitize-recover=undefined \
-		   -Iinclude -Ibuild -Isrc
+		   -Iinclude -Ibuild -Isrc $(DEFS)
 
-$(FUZZ_OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h build/probe.skel.h build/dax_trace.skel.h
+$(FUZZ_OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h build/probe.skel.h build/dax_trace.skel.h \
+		 VERSION
 	$(call msg,FUZZ-CC,$@)
 	$(Q)mkdir -p $(FUZZ_OUT)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
@@ -181,6 +191,9 @@ uninstall:
 # prove the STATIC=1 binary needs no shared library
 installtest: all
 	$(Q)tests/install/run
+
+print-version:
+	@echo $(DT_VERSION)
 
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do $$t || exit 1; done

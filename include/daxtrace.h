@@ -7,7 +7,6 @@
 #ifndef __DAXTRACE_H
 #define __DAXTRACE_H
 
-#define DT_VERSION	"0.2.0"
 #define DT_COMM_LEN	16
 #define DT_HIST_SLOTS	40	/* log2 buckets: 2^39 ns ~ 9 min */
 #define DT_MAX_DEVS	64	/* -d filter entries */

@@ -2,7 +2,8 @@
 /*
  * The command line: argp options, each value checked as it is parsed
  * (one line on stderr and exit 2, before anything is loaded or opened),
- * the checks between options at the end, and the table of subcommands.
+ * the checks between options at the end, --version, and the table of
+ * subcommands.
  */
 #include <argp.h>
 #include <errno.h>
@@ -52,7 +53,31 @@ bool dt_cli_subcommand(int argc, char **argv, int *status)
 	return false;
 }
 
-const char *argp_program_version = "daxtrace " DT_VERSION;
+#ifdef DT_STATIC
+#define DT_LINK		"static"
+#else
+#define DT_LINK		"dynamic"
+#endif
+#ifdef __SANITIZE_ADDRESS__
+#define DT_SANITIZE	", sanitizers"
+#else
+#define DT_SANITIZE	""
+#endif
+
+/*
+ * What a bug report needs: the release, the libbpf it was compiled
+ * against and the one it runs with (the same when static), and how it
+ * was built. Both backends are always built in.
+ */
+static void print_version(FILE *f, struct argp_state *state)
+{
+	fprintf(f, "daxtrace %s\n", DT_VERSION);
+	fprintf(f, "libbpf: built with %d.%d, running %s\n", LIBBPF_MAJOR_VERSION,
+		LIBBPF_MINOR_VERSION, libbpf_version_string());
+	fprintf(f, "build: %s%s; backends: bpf ftrace\n", DT_LINK, DT_SANITIZE);
+}
+
+void (*argp_program_version_hook)(FILE *, struct argp_state *) = print_version;
 
 const char argp_program_doc[] =
 "Trace the Linux DAX I/O path: read/write, direct_access, the copy routines\n"
