@@ -158,8 +158,10 @@ static void startup_done(void)
  * The one backend this run uses, or none (status is then the exit
  * status), and what to say about it on stderr ("" for nothing).
  */
+#define BK_NONE	DT_BK_AUTO	/* a decision is never auto: none, exit */
+
 struct decision {
-	enum dt_backend backend;	/* DT_BK_AUTO: none */
+	enum dt_backend backend;	/* BK_NONE: exit with status */
 	int status;
 	char why[320];
 };
@@ -171,7 +173,7 @@ static bool fail(struct decision *d, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	d->backend = DT_BK_AUTO;
+	d->backend = BK_NONE;
 	d->status = status;
 	va_start(ap, fmt);
 	vsnprintf(d->why, sizeof(d->why), fmt, ap);
@@ -182,7 +184,8 @@ static bool fail(struct decision *d, int status, const char *fmt, ...)
 /*
  * --backend auto falls to ftrace where BPF cannot trace the read path;
  * but --deep and --method are the BPF backend's own: rather than drop
- * them on the way, say why BPF cannot run. announce: why to say we fall.
+ * them on the way, say why BPF cannot run. announce: say that ftrace
+ * takes over (BPF was refused at load, which the user did not expect).
  */
 static bool fall_to_ftrace(struct decision *d, const char *why, bool announce)
 {
@@ -396,7 +399,7 @@ int main(int argc, char **argv)
 	struct decision d = {};
 	struct dt_out out = { .f = stdout };
 	struct dt_phase t0;
-	char run_id[128];
+	char err[256], run_id[128];
 	int status;
 
 	/* `daxtrace report ...` and the like: their own command line */
@@ -414,9 +417,9 @@ int main(int argc, char **argv)
 	if (status)
 		return status;
 
-	if (check_environment(d.why, sizeof(d.why)) ||
-	    setup_telemetry(&out, d.why, sizeof(d.why))) {
-		fprintf(stderr, "daxtrace: %s\n", d.why);
+	if (check_environment(err, sizeof(err)) ||
+	    setup_telemetry(&out, err, sizeof(err))) {
+		fprintf(stderr, "daxtrace: %s\n", err);
 		status = DT_EXIT_USAGE;
 		goto cleanup;
 	}
@@ -433,7 +436,7 @@ int main(int argc, char **argv)
 	case DT_BK_FTRACE:
 		status = run_ftrace(&out);
 		break;
-	default:
+	case BK_NONE:
 		status = d.status;
 	}
 
