@@ -221,6 +221,28 @@ const char *dt_dev_label(const struct dt_names *names, __u32 kdev, char *buf,
 }
 
 /*
+ * ,"uuid":… after a record's device: its namespace's or region's uuid
+ * (devinfo.c), null where sysfs gives none or the device is unnamed.
+ */
+static void uuid_json(FILE *f, const struct dt_names *names, __u32 kdev)
+{
+	const char *u = NULL;
+	int i;
+
+	for (i = 0; names && i < names->n; i++) {
+		if (names->devs[i].kdev == kdev) {
+			u = dt_dev_uuid(&names->devs[i]);
+			break;
+		}
+	}
+	fputs(",\"uuid\":", f);
+	if (u)
+		dt_json_str(f, u);
+	else
+		fputs("null", f);
+}
+
+/*
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
  * forms, surrogates or code points past U+10FFFF), 0 if there is none.
  */
@@ -685,6 +707,7 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 	dt_json_str(f, comm);
 	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"device\":", e->pid, e->tid);
 	dt_json_str(f, dt_dev_label(o->names, e->dev, db, sizeof(db)));
+	uuid_json(f, o->names, e->dev);
 	fprintf(f, ",\"op\":\"%s\",\"why\":[", dt_op_name(e->op));
 	for (i = 0; i < 4; i++) {
 		if (e->why & (1U << i))
@@ -866,6 +889,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 
 		fputs("{\"type\":\"summary\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, e->key.dev, db, sizeof(db)));
+		uuid_json(f, o->names, e->key.dev);
 		fprintf(f, ",\"op\":\"%s\",\"calls\":%llu,\"bytes_requested\":%llu,"
 			"\"bytes_done\":%llu,\"short\":%llu,\"errors\":",
 			dt_op_name(e->key.op), (unsigned long long)st->calls,
@@ -904,6 +928,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 
 		fputs("{\"type\":\"check\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, c->key.dev, db, sizeof(db)));
+		uuid_json(f, o->names, c->key.dev);
 		fprintf(f, ",\"check\":\"%s\",\"pass\":%llu,\"fail\":%llu,\"na\":%llu}\n",
 			dt_check_name(c->key.check), (unsigned long long)c->v.n[DT_PASS],
 			(unsigned long long)c->v.n[DT_FAIL],
@@ -912,6 +937,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 	for (i = 0; i < s->nmedia; i++) {
 		fputs("{\"type\":\"media_error\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, s->media[i].key.dev, db, sizeof(db)));
+		uuid_json(f, o->names, s->media[i].key.dev);
 		fprintf(f, ",\"pgoff\":%llu,\"offset\":%llu,\"count\":%llu}\n",
 			(unsigned long long)s->media[i].key.pgoff,
 			(unsigned long long)s->media[i].key.pgoff << 12,

@@ -1214,6 +1214,96 @@ def test_fsdev():
     eq(t[0]["faults"]["pmd"], 2, "/dev/%s works as devdax again" % DEVDAX)
 
 
+def sysfs_read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def ndctl_namespaces():
+    p = subprocess.run(["ndctl", "list", "-N"], stdout=subprocess.PIPE, text=True)
+    j = json.loads(p.stdout or "[]")
+    return j if isinstance(j, list) else [j]
+
+
+def expected_info():
+    """device -> the labels its daxtrace_device_info must carry: the uuid
+    and alignment as ndctl lists them, the rest read from sysfs here."""
+    want = {}
+    for n in ndctl_namespaces():
+        if n.get("chardev") == DEVDAX:
+            d = "/sys/bus/dax/devices/" + DEVDAX
+            want[DEVDAX] = {"device": DEVDAX, "mode": "devdax", "driver": dax_driver(DEVDAX),
+                            "size": sysfs_read(d + "/size"), "align": str(n.get("align")),
+                            "numa_node": sysfs_read(d + "/numa_node"), "uuid": n.get("uuid"),
+                            "uuid_source": "namespace"}
+        if n.get("blockdev") == PMEM:
+            b = "/sys/class/block/" + PMEM
+            want[PMEM] = {"device": PMEM, "mode": "fsdax",
+                          "driver": os.path.basename(os.readlink(b + "/device/driver")),
+                          "size": str(int(sysfs_read(b + "/size")) * 512),
+                          "align": str(n.get("align")),
+                          "numa_node": sysfs_read(b + "/device/numa_node"),
+                          "uuid": n.get("uuid"), "uuid_source": "namespace"}
+    return want
+
+
+def device_info_series(body):
+    """device -> labels of each daxtrace_device_info sample in a scrape."""
+    out = {}
+    for line in body.splitlines():
+        m = re.match(r"daxtrace_device_info\{(.*)\} 1$", line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1)))
+            out[labels.get("device")] = labels
+    return out
+
+
+def scrape_once(port, extra=()):
+    """Start daxtrace --metrics, scrape /metrics once, stop it."""
+    import urllib.request
+    tr = subprocess.Popen([DAXTRACE, "--metrics", str(port)] + BACKEND + list(extra),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    body = None
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                            timeout=10) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                if tr.poll() is not None:
+                    break
+                time.sleep(0.5)
+    finally:
+        tr.send_signal(signal.SIGINT)
+        tr.wait(timeout=60)
+    eq(tr.returncode, 0, "daxtrace --metrics exit status: " + tr.stderr.read().strip())
+    return body or ""
+
+
+def test_device_info():
+    """daxtrace_device_info: one series per device, its labels exactly what
+    ndctl and sysfs say; the uuid in the JSON records naming a device."""
+    print("device identity: daxtrace_device_info and JSON uuid", flush=True)
+    want = expected_info()
+    eq(sorted(want), sorted([DEVDAX, PMEM]), "ndctl lists both namespaces")
+    for dev, w in want.items():
+        check(re.match(r"^[0-9a-f-]{36}$", w["uuid"] or "") is not None,
+              "ndctl gives %s a uuid: %r" % (dev, w["uuid"]))
+    got = device_info_series(scrape_once(9481))
+    for dev, w in want.items():
+        eq(got.get(dev), w, "daxtrace_device_info of " + dev)
+    t, _ = traced(["seq-read-4k"], ["-d", PMEM])
+    eq({(r["device"], r["uuid"]) for r in t.of("summary") + t.of("check")},
+       {(PMEM, want[PMEM]["uuid"])}, "JSON: %s's summary and check records carry its uuid" % PMEM)
+    t, _ = traced(["--devdax", "/dev/" + DEVDAX, "devdax-mmap"], ["-d", DEVDAX, "-s"])
+    recs = t.of("summary") + t.of("check") + t.events()
+    check(len(t.events()) > 0, "devdax -s: events printed")
+    eq({(r["device"], r["uuid"]) for r in recs}, {(DEVDAX, want[DEVDAX]["uuid"])},
+       "JSON: %s's summary, check and event records carry its uuid" % DEVDAX)
+
+
 def proc_table():
     """(pid, comm, state, cmdline) of every process but this one."""
     rows = []
@@ -1290,7 +1380,8 @@ def main():
              test_faults,
              test_filter, test_thread_slots, test_concurrency, test_methods,
              test_full_trampoline, test_deep,
-             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_media_error]
+             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_device_info,
+             test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
