@@ -70,7 +70,7 @@ MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build reliability
+	install uninstall installtest fuzz fuzz-build reliability rulestest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -181,6 +181,11 @@ installtest: all
 
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+# contrib/prometheus/daxtrace.rules.yml under promtool test rules, fed
+# series shaped as real scrapes (tests/prometheus/scrape-*.prom)
+rulestest:
+	$(Q)tests/prometheus/run
 
 # the guest tests also need the test modules (as root: the build asks daxvm)
 e2e: all kmod

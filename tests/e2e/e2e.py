@@ -1304,6 +1304,42 @@ def test_device_info():
        "JSON: %s's summary, check and event records carry its uuid" % DEVDAX)
 
 
+def rules_metrics():
+    with open(os.path.join(ROOT, "contrib", "prometheus", "daxtrace.rules.yml")) as f:
+        return {n for line in f if not line.lstrip().startswith("#")
+                for n in re.findall(r"\bdaxtrace_[a-z0-9_]+", line)}
+
+
+def test_rule_metrics():
+    """Every metric the alerting rules name (contrib/prometheus) is in a
+    live scrape of a workload that makes each alert's series move; the
+    scrape is kept in build/ to refresh tests/prometheus/scrape-*.prom."""
+    print("alerting rules' metrics in a live scrape", flush=True)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "prometheus"))
+    import capture
+    body, rc, err = capture.scrape_with_workload()
+    eq(rc, 0, "daxtrace --metrics exit status: " + err)
+    with open(os.path.join(ROOT, "build", "scrape-%s%s.prom" %
+                           (os.uname().release, "-ftrace" if FTRACE else "")), "w") as f:
+        f.write(body)
+    names = {re.split(r"[{ ]", l)[0] for l in body.splitlines() if l and l[0] != "#"}
+    for n in sorted(rules_metrics()):
+        check(n in names, "rules' metric %s is in the scrape" % n)
+    vals = {}
+    for l in body.splitlines():
+        if l and l[0] != "#":
+            k, v = l.rsplit(" ", 1)
+            vals[k] = float(v)
+    eq(vals.get('daxtrace_media_errors_total{device="daxfault0"}'), 1,
+       "one media error (EIO on page 0)")
+    if not FTRACE:
+        eq(vals.get('daxtrace_check_failures_total{device="daxfault0",'
+                    'check="direct_access.kaddr_kernel"}'), 3,
+           "phys_kaddr: three direct_access calls failed kaddr_kernel")
+        eq(vals.get('daxtrace_short_copies_total{device="daxfault0",side="source"}'), 3,
+           "phys_kaddr: three copies declined source-side")
+
+
 def proc_table():
     """(pid, comm, state, cmdline) of every process but this one."""
     rows = []
@@ -1381,7 +1417,7 @@ def main():
              test_filter, test_thread_slots, test_concurrency, test_methods,
              test_full_trampoline, test_deep,
              test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_device_info,
-             test_media_error]
+             test_rule_metrics, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
