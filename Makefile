@@ -48,16 +48,17 @@ endif
 SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
 		   src/offline_report.c src/parse.c src/kbtf.c src/core_btf.c \
-		   src/targets.c src/devinfo.c
+		   src/targets.c src/devinfo.c src/devcmd.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \
 		   $(OUT)/telemetry.o $(OUT)/offline_report.o $(OUT)/parse.o \
 		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o \
-		   $(OUT)/devinfo.o
+		   $(OUT)/devinfo.o $(OUT)/devcmd.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
-		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts
+		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts \
+		   $(OUT)/test_devcmd
 
 # The kernels the test modules are built for (tests/kmod/build): the
 # matrix tests/vm/daxvm boots, each resolved to its newest Debian ABI.

@@ -31,6 +31,7 @@
 #include "daxtrace.h"
 #include "dax_checks.h"
 #include "dax_trace.skel.h"
+#include "devcmd.h"
 #include "devices.h"
 #include "ftrace.h"
 #include "offline_report.h"
@@ -96,6 +97,7 @@ const char argp_program_doc[] =
 "                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
 "                [INTERVAL [COUNT]]\n"
 "       daxtrace report [-j] [--no-hist] FILE...\n"
+"       daxtrace devices [-j]\n"
 "\n"
 "EXAMPLES:\n"
 "    daxtrace -d dax0.0          # anomalies live, summary at Ctrl-C\n"
@@ -104,7 +106,8 @@ const char argp_program_doc[] =
 "    daxtrace --list-probes      # how each target is traced here\n"
 "    daxtrace --metrics 9479     # Prometheus /metrics on 127.0.0.1:9479\n"
 "    daxtrace -o /var/log/daxtrace.json 60   # rotated capture, summary/min\n"
-"    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n";
+"    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n"
+"    daxtrace devices            # DAX devices, their modes, what is wrong\n";
 
 enum {
 	OPT_DEEP = 0x100,
@@ -988,6 +991,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return dt_offline_report_main(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "devices"))
+		return dt_devices_main(argc - 1, argv + 1);
 	/*
 	 * A transparent huge page in a heap of a few MB added 2 MB to RSS in
 	 * one run in five or so, wherever brk landed. daxtrace execs nothing,
