@@ -206,7 +206,7 @@ static void diagnose(struct dt_devrow *r, const struct dt_devrow *rows, int n)
 		snprintf(r->problem, sizeof(r->problem),
 			 "%s is in system-ram mode: no DAX I/O reaches it", name);
 		snprintf(r->fix, sizeof(r->fix),
-			 "daxctl reconfigure-device --mode=devdax %s (its memory must be offline: daxctl offline-memory %s)",
+			 "daxctl offline-memory %s && daxctl reconfigure-device --mode=devdax %s",
 			 name, name);
 	} else if (!strcmp(mode, "unbound")) {
 		snprintf(r->problem, sizeof(r->problem),

@@ -189,7 +189,7 @@ static void test_scan(void)
 		EXPECT_STR(r->dev.info.uuid, "");
 		EXPECT_EQ(r->dev.info.numa_node, 1);
 		EXPECT_STR(r->problem, "dax1.0 is in system-ram mode: no DAX I/O reaches it");
-		EXPECT_CONTAINS(r->fix, "daxctl reconfigure-device --mode=devdax dax1.0");
+		EXPECT_STR(r->fix, "daxctl offline-memory dax1.0 && daxctl reconfigure-device --mode=devdax dax1.0");
 	}
 	r = row(n, "dax2.0");
 	EXPECT(r != NULL);
@@ -244,7 +244,7 @@ static void test_print(void)
 	EXPECT_CONTAINS(out, "dax2.0: unbound, driver (none), 1 GiB, align 1 GiB, NUMA node -1\n");
 	EXPECT_CONTAINS(out, "  traced:  nothing: no DAX I/O reaches it\n"
 			"  PROBLEM: dax1.0 is in system-ram mode: no DAX I/O reaches it\n"
-			"  fix:     daxctl reconfigure-device --mode=devdax dax1.0");
+			"  fix:     daxctl offline-memory dax1.0 && daxctl reconfigure-device --mode=devdax dax1.0\n");
 	EXPECT_CONTAINS(out, "  uuid:    none in sysfs\n");
 	EXPECT_CONTAINS(out, "4 of 6 devices misconfigured: see PROBLEM above\n");
 	free(out);
