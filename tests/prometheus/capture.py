@@ -57,7 +57,7 @@ def scrape_with_workload():
                         "mmap-pmd"], check=True, stdout=subprocess.DEVNULL)
         subprocess.run([DAXLOAD, "--devdax", "/dev/" + DEVDAX, "devdax-mmap"],
                        check=True, stdout=subprocess.DEVNULL)
-        kmodio("phys_kaddr", ["--mmap"])
+        kmodio("phys_kaddr", [])
         kset("err_pgoff", 0)
         kset("err_errno", 5)
         kmodio("errno", [])
