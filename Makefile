@@ -59,17 +59,20 @@ SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/offline_report.c src/parse.c src/kbtf.c src/core_btf.c \
 		   src/targets.c src/names.c src/snapshot.c src/report_event.c \
 		   src/report_summary.c src/capture_reader.c src/cli.c src/bpf_load.c \
-		   src/bpf_read.c src/kernel_syms.c src/preempt.c
+		   src/bpf_read.c src/kernel_syms.c src/preempt.c \
+		   src/devinfo.c src/devcmd.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \
 		   $(OUT)/telemetry.o $(OUT)/offline_report.o $(OUT)/parse.o \
 		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o $(OUT)/names.o \
 		   $(OUT)/snapshot.o $(OUT)/report_event.o $(OUT)/report_summary.o \
-		   $(OUT)/capture_reader.o $(OUT)/kernel_syms.o $(OUT)/preempt.o
+		   $(OUT)/capture_reader.o $(OUT)/kernel_syms.o $(OUT)/preempt.o \
+		   $(OUT)/devinfo.o $(OUT)/devcmd.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
-		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts
+		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts \
+		   $(OUT)/test_devcmd
 
 # The kernels the test modules are built for (tests/kmod/build): the
 # matrix tests/vm/daxvm boots, each resolved to its newest Debian ABI.
@@ -82,7 +85,7 @@ MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build reliability print-version
+	install uninstall installtest fuzz fuzz-build reliability print-version rulestest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -197,6 +200,11 @@ print-version:
 
 unit: $(UNIT_TESTS)
 	$(Q)for t in $(UNIT_TESTS); do $$t || exit 1; done
+
+# contrib/prometheus/daxtrace.rules.yml under promtool test rules, fed
+# series shaped as real scrapes (tests/prometheus/scrape-*.prom)
+rulestest:
+	$(Q)tests/prometheus/run
 
 # the guest tests also need the test modules (as root: the build asks daxvm)
 e2e: all kmod

@@ -156,12 +156,27 @@ static bool has_value(struct reader *r, const struct dt_jnode *o,
 	return n && n->type != DT_J_NULL;
 }
 
+/* A record's "uuid" (null where sysfs gave none) goes on to the report's. */
+static int keep_uuid(struct reader *r, const struct dt_jnode *o, __u32 dev)
+{
+	const struct dt_jnode *n = dt_json_get(r->j, o, "uuid");
+	struct dt_dev_info *in = &r->labels[dev - 1].info;
+
+	if (!n || n->type == DT_J_NULL)
+		return 0;
+	if (n->type != DT_J_STR || strlen(n->str) >= sizeof(in->uuid))
+		return bad(r, "\"uuid\" is not a uuid string");
+	strcpy(in->uuid, n->str);
+	in->uuid_of = DT_UUID_CAPTURE;
+	return 0;
+}
+
 static int get_dev_op(struct reader *r, const struct dt_jnode *o, __u32 *dev,
 		      int *op)
 {
 	const char *d = get_str(r, o, "device", true), *opn;
 
-	if (!d || intern(r, d, dev))
+	if (!d || intern(r, d, dev) || keep_uuid(r, o, *dev))
 		return -EINVAL;
 	if (!op)
 		return 0;

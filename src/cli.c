@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include "cli.h"
 #include "http.h"
+#include "devcmd.h"
 #include "offline_report.h"
 #include "parse.h"
 #include "probe.h"
@@ -36,6 +37,7 @@ static const struct {
 	int (*main)(int argc, char **argv);
 } subcommands[] = {
 	{ "report", dt_offline_report_main },
+	{ "devices", dt_devices_main },
 };
 
 bool dt_cli_subcommand(int argc, char **argv, int *status)
@@ -89,6 +91,7 @@ const char argp_program_doc[] =
 "                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
 "                [INTERVAL [COUNT]]\n"
 "       daxtrace report [-j] [--no-hist] FILE...\n"
+"       daxtrace devices [-j]\n"
 "\n"
 "EXAMPLES:\n"
 "    daxtrace -d dax0.0          # anomalies live, summary at Ctrl-C\n"
@@ -97,7 +100,8 @@ const char argp_program_doc[] =
 "    daxtrace --list-probes      # how each target is traced here\n"
 "    daxtrace --metrics 9479     # Prometheus /metrics on 127.0.0.1:9479\n"
 "    daxtrace -o /var/log/daxtrace.json 60   # rotated capture, summary/min\n"
-"    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n";
+"    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n"
+"    daxtrace devices            # DAX devices, their modes, what is wrong\n";
 
 enum {
 	OPT_DEEP = 0x100,

@@ -182,6 +182,7 @@ found:
 	}
 	snprintf(out->name, sizeof(out->name), "%s", name);
 	out->kdev = dt_kdev(out->major, out->minor);
+	dt_dev_describe(root, out);
 	return 0;
 }
 
@@ -301,6 +302,7 @@ static int list_dax_chars(const char *root, struct dt_dev *devs, int n, int max)
 		devs[n].minor = min;
 		devs[n].kdev = dt_kdev(maj, min);
 		devs[n].kind = DT_DEV_DEVDAX;
+		dt_dev_describe(root, &devs[n]);
 		n++;
 	}
 	closedir(d);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <linux/types.h>
+#include "devinfo.h"
 
 #define DT_DEV_NAME_MAX	32
 
@@ -19,6 +20,7 @@ struct dt_dev {
 	unsigned int minor;
 	__u32 kdev;		/* kernel encoding: major << 20 | minor */
 	enum dt_dev_kind kind;
+	struct dt_dev_info info;	/* dt_dev_describe() */
 };
 
 static inline __u32 dt_kdev(unsigned int major, unsigned int minor)

@@ -136,6 +136,8 @@ static void histogram(struct dt_buf *b, const char *name, const char *const *lab
 
 static const struct fam
 	f_build = { "daxtrace_build", M_INFO, "daxtrace version and the kernel it traces." },
+	f_devinfo = { "daxtrace_device", M_INFO,
+		      "Each DAX device daxtrace names, as sysfs describes it at start-up: uuid is the namespace's or region's (uuid_source), empty where sysfs gives none; size and align in bytes, empty where unknown." },
 	f_probe = { "daxtrace_probe_attached", M_GAUGE,
 		    "1 if the target is attached with this method, 0 if not traced." },
 	f_ops = { "daxtrace_ops", M_COUNTER,
@@ -209,6 +211,48 @@ static void m_build(struct ctx *c)
 	uname(&u);
 	family(c->b, &f_build, c->om);
 	sample_u64(c->b, f_build.name, "_info", l, 1);
+}
+
+static void num_label(char *buf, size_t len, bool have, long long v)
+{
+	if (have)
+		snprintf(buf, len, "%lld", v);
+	else
+		buf[0] = '\0';
+}
+
+static bool seen_before(const struct dt_names *n, int i)
+{
+	int j;
+
+	for (j = 0; j < i; j++)
+		if (n->devs[j].kdev == n->devs[i].kdev)
+			return true;
+	return false;
+}
+
+/* One series per device, for a join on device (PromQL group_left) */
+static void m_devices(struct ctx *c)
+{
+	const struct dt_names *n = c->o->names;
+	char size[24], align[24], node[12];
+	int i;
+
+	family(c->b, &f_devinfo, c->om);
+	for (i = 0; n && i < n->n; i++) {
+		const struct dt_dev_info *in = &n->devs[i].info;
+		const char *l[] = { "device", n->devs[i].name, "mode", in->mode,
+				    "driver", in->driver, "size", size, "align", align,
+				    "numa_node", node, "uuid", in->uuid,
+				    "uuid_source", dt_uuid_of_name(in->uuid_of), NULL };
+
+		if (seen_before(n, i))
+			continue;
+		num_label(size, sizeof(size), in->have_size, in->size);
+		num_label(align, sizeof(align), in->have_align, in->align);
+		num_label(node, sizeof(node), in->have_numa, in->numa_node);
+		sample_u64(c->b, f_devinfo.name, "_info", l, 1);
+	}
 }
 
 static void m_probes(struct ctx *c)
@@ -465,6 +509,7 @@ int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,
 	struct ctx c = { .b = b, .s = s, .o = o, .om = openmetrics };
 
 	m_build(&c);
+	m_devices(&c);
 	m_probes(&c);
 	m_ops(&c);
 	m_bytes(&c);

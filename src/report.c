@@ -64,6 +64,28 @@ void dt_json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/*
+ * ,"uuid":… after a record's device: its namespace's or region's uuid
+ * (devinfo.c), null where sysfs gives none or the device is unnamed.
+ */
+void dt_uuid_json(FILE *f, const struct dt_names *names, __u32 kdev)
+{
+	const char *u = NULL;
+	int i;
+
+	for (i = 0; names && i < names->n; i++) {
+		if (names->devs[i].kdev == kdev) {
+			u = dt_dev_uuid(&names->devs[i]);
+			break;
+		}
+	}
+	fputs(",\"uuid\":", f);
+	if (u)
+		dt_json_str(f, u);
+	else
+		fputs("null", f);
+}
+
 /* log2 histogram with scaled stars, in the libbpf-tools style. */
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit)
 {

@@ -35,6 +35,7 @@ struct dt_out {
 };
 
 void dt_json_str(FILE *f, const char *s);
+void dt_uuid_json(FILE *f, const struct dt_names *names, __u32 kdev);
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,

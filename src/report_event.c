@@ -150,6 +150,7 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 	dt_json_str(f, comm);
 	fprintf(f, ",\"pid\":%u,\"tid\":%u,\"device\":", e->pid, e->tid);
 	dt_json_str(f, dt_dev_label(o->names, e->dev, db, sizeof(db)));
+	dt_uuid_json(f, o->names, e->dev);
 	fprintf(f, ",\"op\":\"%s\",\"why\":[", dt_op_name(e->op));
 	for (i = 0; i < 4; i++) {
 		if (e->why & (1U << i))

@@ -89,6 +89,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 
 		fputs("{\"type\":\"summary\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, e->key.dev, db, sizeof(db)));
+		dt_uuid_json(f, o->names, e->key.dev);
 		fprintf(f, ",\"op\":\"%s\",\"calls\":%llu,\"bytes_requested\":%llu,"
 			"\"bytes_done\":%llu,\"short\":%llu,\"errors\":",
 			dt_op_name(e->key.op), (unsigned long long)st->calls,
@@ -127,6 +128,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 
 		fputs("{\"type\":\"check\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, c->key.dev, db, sizeof(db)));
+		dt_uuid_json(f, o->names, c->key.dev);
 		fprintf(f, ",\"check\":\"%s\",\"pass\":%llu,\"fail\":%llu,\"na\":%llu}\n",
 			dt_check_name(c->key.check), (unsigned long long)c->v.n[DT_PASS],
 			(unsigned long long)c->v.n[DT_FAIL],
@@ -135,6 +137,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 	for (i = 0; i < s->nmedia; i++) {
 		fputs("{\"type\":\"media_error\",\"device\":", f);
 		dt_json_str(f, dt_dev_label(o->names, s->media[i].key.dev, db, sizeof(db)));
+		dt_uuid_json(f, o->names, s->media[i].key.dev);
 		fprintf(f, ",\"pgoff\":%llu,\"offset\":%llu,\"count\":%llu}\n",
 			(unsigned long long)s->media[i].key.pgoff,
 			(unsigned long long)s->media[i].key.pgoff << 12,

@@ -1162,6 +1162,15 @@ def test_fsdev():
         eq(p.returncode, 0, "mount -t fsdevfs /dev/%s: %s" % (DEVDAX, p.stderr.strip()))
         eq(sorted(os.listdir(mnt)), ["f0", "f1", "f2"], "fsdevfs's files")
         eq(os.stat(mnt + "/f0").st_dev, st.st_rdev, "fsdevfs files on the dax device's dev_t")
+        d = devices_cmd("%s in fsdev mode, fsdevfs mounted" % DEVDAX).get(DEVDAX, {})
+        eq((d.get("mode"), d.get("driver"), d.get("mount"), d.get("problem")),
+           ("fsdev", "fsdev_dax", {"path": mnt, "fstype": "fsdevfs", "dax": "fs"}, None),
+           "devices: %s in fsdev mode with fsdevfs on it" % DEVDAX)
+        eq([(x["op"], x["target"]) for x in d.get("traced") or []],
+           [("read/write", "dax_iomap_rw"), ("direct_access", "dax_direct_access"),
+            ("direct_access (driver)", "fsdev_dax_direct_access"),
+            ("copy_to_iter", "dax_copy_to_iter"), ("copy_from_iter", "dax_copy_from_iter"),
+            ("fault", "dax_iomap_fault")], "devices: what is traced on the fsdev device")
 
         p = subprocess.run([DAXTRACE, "-j", "--list-probes", "-d", DEVDAX] + BACKEND,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -1212,6 +1221,263 @@ def test_fsdev():
     eq(dax_driver(DEVDAX), "device_dax", DEVDAX + " back on device_dax")
     t = daxload("--devdax", "/dev/" + DEVDAX, "devdax-mmap")
     eq(t[0]["faults"]["pmd"], 2, "/dev/%s works as devdax again" % DEVDAX)
+
+
+def sysfs_read(path):
+    with open(path) as f:
+        return f.read().strip()
+
+
+def ndctl_namespaces():
+    p = subprocess.run(["ndctl", "list", "-N"], stdout=subprocess.PIPE, text=True)
+    j = json.loads(p.stdout or "[]")
+    return j if isinstance(j, list) else [j]
+
+
+def expected_info():
+    """device -> the labels its daxtrace_device_info must carry: the uuid
+    and alignment as ndctl lists them, the rest read from sysfs here."""
+    want = {}
+    for n in ndctl_namespaces():
+        if n.get("chardev") == DEVDAX:
+            d = "/sys/bus/dax/devices/" + DEVDAX
+            want[DEVDAX] = {"device": DEVDAX, "mode": "devdax", "driver": dax_driver(DEVDAX),
+                            "size": sysfs_read(d + "/size"), "align": str(n.get("align")),
+                            "numa_node": sysfs_read(d + "/numa_node"), "uuid": n.get("uuid"),
+                            "uuid_source": "namespace"}
+        if n.get("blockdev") == PMEM:
+            b = "/sys/class/block/" + PMEM
+            want[PMEM] = {"device": PMEM, "mode": "fsdax",
+                          "driver": os.path.basename(os.readlink(b + "/device/driver")),
+                          "size": str(int(sysfs_read(b + "/size")) * 512),
+                          "align": str(n.get("align")),
+                          "numa_node": sysfs_read(b + "/device/numa_node"),
+                          "uuid": n.get("uuid"), "uuid_source": "namespace"}
+    return want
+
+
+def device_info_series(body):
+    """device -> labels of each daxtrace_device_info sample in a scrape."""
+    out = {}
+    for line in body.splitlines():
+        m = re.match(r"daxtrace_device_info\{(.*)\} 1$", line)
+        if m:
+            labels = dict(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(1)))
+            out[labels.get("device")] = labels
+    return out
+
+
+def scrape_once(port, extra=()):
+    """Start daxtrace --metrics, scrape /metrics once, stop it."""
+    import urllib.request
+    tr = subprocess.Popen([DAXTRACE, "--metrics", str(port)] + BACKEND + list(extra),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    body = None
+    try:
+        for _ in range(600):
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port,
+                                            timeout=10) as r:
+                    body = r.read().decode()
+                break
+            except OSError:
+                if tr.poll() is not None:
+                    break
+                time.sleep(0.5)
+    finally:
+        tr.send_signal(signal.SIGINT)
+        tr.wait(timeout=60)
+    eq(tr.returncode, 0, "daxtrace --metrics exit status: " + tr.stderr.read().strip())
+    return body or ""
+
+
+def test_device_info():
+    """daxtrace_device_info: one series per device, its labels exactly what
+    ndctl and sysfs say; the uuid in the JSON records naming a device."""
+    print("device identity: daxtrace_device_info and JSON uuid", flush=True)
+    want = expected_info()
+    eq(sorted(want), sorted([DEVDAX, PMEM]), "ndctl lists both namespaces")
+    for dev, w in want.items():
+        check(re.match(r"^[0-9a-f-]{36}$", w["uuid"] or "") is not None,
+              "ndctl gives %s a uuid: %r" % (dev, w["uuid"]))
+    got = device_info_series(scrape_once(9481))
+    for dev, w in want.items():
+        eq(got.get(dev), w, "daxtrace_device_info of " + dev)
+    t, _ = traced(["seq-read-4k"], ["-d", PMEM])
+    eq({(r["device"], r["uuid"]) for r in t.of("summary") + t.of("check")},
+       {(PMEM, want[PMEM]["uuid"])}, "JSON: %s's summary and check records carry its uuid" % PMEM)
+    t, _ = traced(["--devdax", "/dev/" + DEVDAX, "devdax-mmap"], ["-d", DEVDAX, "-s"])
+    recs = t.of("summary") + t.of("check") + t.events()
+    check(len(t.events()) > 0, "devdax -s: events printed")
+    eq({(r["device"], r["uuid"]) for r in recs}, {(DEVDAX, want[DEVDAX]["uuid"])},
+       "JSON: %s's summary, check and event records carry its uuid" % DEVDAX)
+
+
+def devices_cmd(what):
+    """daxtrace devices -j, parsed: device -> its record; the text output
+    is printed for the log (the README's and man page's example)."""
+    p = subprocess.run([DAXTRACE, "devices"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, "%s: daxtrace devices exit status: %s" % (what, p.stderr.strip()))
+    print("  daxtrace devices (%s):\n    %s" % (what, p.stdout.rstrip().replace("\n", "\n    ")),
+          flush=True)
+    p = subprocess.run([DAXTRACE, "devices", "-j"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, "%s: daxtrace devices -j exit status: %s" % (what, p.stderr.strip()))
+    recs = [json.loads(l) for l in p.stdout.splitlines()]
+    devs = {r["device"]: r for r in recs if r["type"] == "device"}
+    eq([r for r in recs if r["type"] == "devices"],
+       [{"type": "devices", "count": len(devs),
+         "problems": sum(1 for r in devs.values() if r["problem"])}],
+       what + ": the closing devices record")
+    return devs
+
+
+def run_fix(fix):
+    """Run the fix daxtrace devices printed (a shell command, with an
+    aside in parentheses at its end); its exit status."""
+    cmd = re.sub(r"\s*\([^()]*\)$", "", fix)
+    p = subprocess.run(["sh", "-c", cmd], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    print("  ran the fix: %s -> %d %s" % (cmd, p.returncode, p.stdout.strip()[:200]), flush=True)
+    return p.returncode
+
+
+def mount_opts(mnt):
+    """(fstype, super options) of the mount on mnt."""
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            a, b = line.split(" - ")
+            if a.split()[4] == mnt:
+                return b.split()[0], b.split()[2]
+    return None, None
+
+
+def test_devices_cmd():
+    """daxtrace devices: each device as ndctl and sysfs describe it, its
+    mount, what can be traced; each misconfiguration the rig can make
+    named, and the fix it prints put right."""
+    print("daxtrace devices", flush=True)
+    want = expected_info()
+    method = "kprobe" if PREEMPTIBLE else "fentry"
+    devs = devices_cmd("as the rig made them")
+    eq(sorted(d for d in devs if d in (DEVDAX, PMEM)), sorted([DEVDAX, PMEM]), "both devices listed")
+    for dev, w in want.items():
+        g = devs.get(dev, {})
+        got = {k: g.get(k) for k in ("mode", "driver", "uuid", "uuid_source")}
+        got.update({k: str(g.get(k)) for k in ("size", "align", "numa_node")})
+        got["device"] = g.get("device")
+        eq(got, w, "devices: %s as ndctl and sysfs say" % dev)
+        eq((g.get("problem"), g.get("fix")), (None, None), "devices: nothing wrong with " + dev)
+    d, p = devs.get(DEVDAX, {}), devs.get(PMEM, {})
+    eq(d.get("mount"), None, DEVDAX + ": nothing mounted")
+    eq(d.get("traced"), [{"op": "fault", "target": "dev_dax_huge_fault", "method": method}],
+       DEVDAX + ": faults traced, by " + method)
+    eq(p.get("mount"), {"path": MNT, "fstype": FS, "dax": "always"}, PMEM + "'s mount")
+    eq([(t["op"], t["target"], t["method"]) for t in p.get("traced") or []][:2],
+       [("read/write", "dax_iomap_rw", method), ("direct_access", "dax_direct_access", method)],
+       PMEM + ": reads, writes and direct_access traced")
+    with open("/sys/class/block/%s/dev" % PMEM) as f:
+        eq(p.get("dev"), f.read().strip(), PMEM + "'s major:minor")
+
+    # system-ram (kmem): the famfs issues' segfaults and ENXIO. daxctl 76
+    # refuses where the kernel onlines hot-added memory itself (7.3's
+    # policy): it onlines the memory itself with that policy off.
+    subprocess.run(["modprobe", "kmem"])
+    auto = "/sys/devices/system/memory/auto_online_blocks"
+    policy = sysfs_read(auto)
+    sysfs_write(auto, "offline")
+    try:
+        r = subprocess.run(["daxctl", "reconfigure-device", "--mode=system-ram", DEVDAX],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        eq(r.returncode, 0, "daxctl reconfigure-device --mode=system-ram: " + r.stdout.strip()[-200:])
+        sysfs_write(auto, policy)
+        d = devices_cmd("%s in system-ram mode" % DEVDAX).get(DEVDAX, {})
+        eq((d.get("mode"), d.get("driver"), d.get("traced")), ("system-ram", "kmem", []),
+           DEVDAX + " in system-ram mode, nothing traced")
+        eq(d.get("problem"), "%s is in system-ram mode: no DAX I/O reaches it" % DEVDAX,
+           "system-ram: the problem named")
+        eq(run_fix(d.get("fix") or "false"), 0, "system-ram: the printed fix runs")
+    finally:
+        sysfs_write(auto, policy)
+        if dax_driver(DEVDAX) != "device_dax":
+            subprocess.run(["daxctl", "reconfigure-device", "--mode=devdax", "-f", DEVDAX],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    eq(dax_driver(DEVDAX), "device_dax", "system-ram: the fix put %s back on device_dax" % DEVDAX)
+
+    # no driver bound
+    sysfs_write(DAX_DRIVERS + "device_dax/unbind", DEVDAX)
+    try:
+        d = devices_cmd("%s unbound" % DEVDAX).get(DEVDAX, {})
+        eq((d.get("mode"), d.get("driver"), d.get("traced")), ("unbound", None, []),
+           DEVDAX + " unbound, nothing traced")
+        check((d.get("problem") or "").startswith("%s has no driver bound" % DEVDAX),
+              "unbound: the problem named: %r" % d.get("problem"))
+        eq(run_fix(d.get("fix") or "false"), 0, "unbound: the printed fix runs")
+    finally:
+        if dax_driver(DEVDAX) is None:
+            sysfs_write(DAX_DRIVERS + "device_dax/bind", DEVDAX)
+    eq(dax_driver(DEVDAX), "device_dax", "unbound: the fix bound %s to device_dax" % DEVDAX)
+
+    # fsdax: nothing mounted, then mounted without dax=always
+    fstype, opts = mount_opts(MNT)
+    eq(subprocess.run(["umount", MNT]).returncode, 0, "umount " + MNT)
+    try:
+        p = devices_cmd("%s unmounted" % PMEM).get(PMEM, {})
+        eq((p.get("mount"), p.get("problem")),
+           (None, "%s is an fsdax namespace with no file system mounted: no DAX I/O reaches it"
+            % PMEM), "unmounted fsdax: the problem named")
+        eq(subprocess.run(["mount", "-o", "dax=never",
+                           "/dev/" + PMEM, MNT]).returncode, 0, "mount -o dax=never")
+        p = devices_cmd("%s mounted dax=never" % PMEM).get(PMEM, {})
+        eq((p.get("mount") or {}).get("dax"), "never", "dax=never seen in the mount options")
+        eq(p.get("problem"), "%s is mounted on %s (%s) with DAX off: every file uses the page cache"
+           % (PMEM, MNT, FS), "dax=never: the problem named")
+        eq(run_fix(p.get("fix") or "false"), 0, "dax=never: the printed fix runs")
+    finally:
+        if mount_opts(MNT)[0] is None:
+            subprocess.run(["mount", "-o", "dax", "/dev/" + PMEM, MNT])
+    eq(mount_opts(MNT)[0], fstype, MNT + " mounted again")
+    check("dax=always" in mount_opts(MNT)[1].split(","),
+          "the fix mounted %s with dax=always: %r" % (MNT, mount_opts(MNT)))
+    p = devices_cmd("put right").get(PMEM, {})
+    eq(p.get("problem"), None, "after the fixes: nothing wrong with " + PMEM)
+
+
+def rules_metrics():
+    with open(os.path.join(ROOT, "contrib", "prometheus", "daxtrace.rules.yml")) as f:
+        return {n for line in f if not line.lstrip().startswith("#")
+                for n in re.findall(r"\bdaxtrace_[a-z0-9_]+", line)}
+
+
+def test_rule_metrics():
+    """Every metric the alerting rules name (contrib/prometheus) is in a
+    live scrape of a workload that makes each alert's series move; the
+    scrape is kept in build/ to refresh tests/prometheus/scrape-*.prom."""
+    print("alerting rules' metrics in a live scrape", flush=True)
+    sys.path.insert(0, os.path.join(ROOT, "tests", "prometheus"))
+    import capture
+    body, rc, err = capture.scrape_with_workload()
+    eq(rc, 0, "daxtrace --metrics exit status: " + err)
+    with open(os.path.join(ROOT, "build", "scrape-%s%s.prom" %
+                           (os.uname().release, "-ftrace" if FTRACE else "")), "w") as f:
+        f.write(body)
+    names = {re.split(r"[{ ]", l)[0] for l in body.splitlines() if l and l[0] != "#"}
+    for n in sorted(rules_metrics()):
+        check(n in names, "rules' metric %s is in the scrape" % n)
+    vals = {}
+    for l in body.splitlines():
+        if l and l[0] != "#":
+            k, v = l.rsplit(" ", 1)
+            vals[k] = float(v)
+    eq(vals.get('daxtrace_media_errors_total{device="daxfault0"}'), 1,
+       "one media error (EIO on page 0)")
+    if not FTRACE:
+        eq(vals.get('daxtrace_check_failures_total{device="daxfault0",'
+                    'check="direct_access.kaddr_kernel"}'), 3,
+           "phys_kaddr: three direct_access calls failed kaddr_kernel")
+        eq(vals.get('daxtrace_short_copies_total{device="daxfault0",side="source"}'), 3,
+           "phys_kaddr: three copies declined source-side")
 
 
 def proc_table():
@@ -1290,7 +1556,8 @@ def main():
              test_faults,
              test_filter, test_thread_slots, test_concurrency, test_methods,
              test_full_trampoline, test_deep,
-             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_media_error]
+             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_device_info,
+             test_rule_metrics, test_devices_cmd, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 

@@ -17,7 +17,9 @@
 
 static const struct dt_dev devs[] = {
 	{ .name = "dax0.0", .kdev = (252u << 20) | 0 },
-	{ .name = "pmem0.1", .kdev = (259u << 20) | 1 },
+	{ .name = "pmem0.1", .kdev = (259u << 20) | 1,
+	  .info = { .uuid = "bce7d439-4566-4d36-8294-a055d1ccacdb",
+		    .uuid_of = DT_UUID_NAMESPACE } },
 };
 static const struct dt_names names = { devs, 2 };
 
@@ -244,7 +246,7 @@ static void test_short_copy_event(void)
 
 	out = capture(true, do_event, &e);
 	EXPECT_CONTAINS(out, "{\"type\":\"event\",");
-	EXPECT_CONTAINS(out, "\"device\":\"dax0.0\",\"op\":\"copy_to_iter\",\"why\":[\"short\",\"check\"],\"offset\":65536,\"asked\":8192,\"got\":0,\"errno\":null,\"checks_failed\":[\"copy.complete\"]");
+	EXPECT_CONTAINS(out, "\"device\":\"dax0.0\",\"uuid\":null,\"op\":\"copy_to_iter\",\"why\":[\"short\",\"check\"],\"offset\":65536,\"asked\":8192,\"got\":0,\"errno\":null,\"checks_failed\":[\"copy.complete\"]");
 	EXPECT_CONTAINS(out, "\"variant\":\"_copy_mc_to_iter\",\"variant_from\":\"dax_flags\",\"side\":\"source\"");
 	EXPECT_CONTAINS(out, "\"user_addr\":\"0x7f0000001000\",\"direct_access\":{\"pgoff\":16,\"ret\":2,\"kaddr\":\"0x240010000\",\"kaddr_kernel\":false}");
 	EXPECT(out[strlen(out) - 1] == '\n');
@@ -321,10 +323,10 @@ static void test_summary(void)
 	EXPECT_EQ(s.stats[0].key.op, DT_OP_FAULT);
 
 	out = capture(true, do_summary, &s);
-	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"dax0.0\",\"op\":\"fault\",\"calls\":3,\"bytes_requested\":0,\"bytes_done\":0,\"short\":0,\"errors\":{},\"latency_ns_total\":0,\"pte\":0,\"pmd\":2,\"pud\":0,\"fallback\":1,\"len_hist\":[],\"lat_hist_ns\":[]}\n");
-	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"pmem0.1\",\"op\":\"read\",\"calls\":3,\"bytes_requested\":12288,\"bytes_done\":8192,\"short\":0,\"errors\":{\"EIO\":1},\"latency_ns_total\":0,\"len_hist\":[[4096,2]],\"lat_hist_ns\":[]}\n");
-	EXPECT_CONTAINS(out, "{\"type\":\"check\",\"device\":\"pmem0.1\",\"check\":\"rw.complete\",\"pass\":2,\"fail\":0,\"na\":0}\n");
-	EXPECT_CONTAINS(out, "{\"type\":\"media_error\",\"device\":\"pmem0.1\",\"pgoff\":42,\"offset\":172032,\"count\":1}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"dax0.0\",\"uuid\":null,\"op\":\"fault\",\"calls\":3,\"bytes_requested\":0,\"bytes_done\":0,\"short\":0,\"errors\":{},\"latency_ns_total\":0,\"pte\":0,\"pmd\":2,\"pud\":0,\"fallback\":1,\"len_hist\":[],\"lat_hist_ns\":[]}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"op\":\"read\",\"calls\":3,\"bytes_requested\":12288,\"bytes_done\":8192,\"short\":0,\"errors\":{\"EIO\":1},\"latency_ns_total\":0,\"len_hist\":[[4096,2]],\"lat_hist_ns\":[]}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"check\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"check\":\"rw.complete\",\"pass\":2,\"fail\":0,\"na\":0}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"media_error\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"pgoff\":42,\"offset\":172032,\"count\":1}\n");
 	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0,\"kernel_skipped_total\":0,\"kernel_skipped\":{}}\n");
 	free(out);
 	out = capture(false, do_summary, &s);

@@ -24,10 +24,20 @@
 #include "unit.h"
 
 static const struct dt_dev devs[] = {
-	{ .name = "dax0.0", .kdev = (252u << 20) | 0 },
+	{ .name = "dax0.0", .kdev = (252u << 20) | 0,
+	  .info = { .mode = "devdax", .driver = "device_dax", .size = 262144000,
+		    .align = 2097152, .numa_node = 0, .have_size = true,
+		    .have_align = true, .have_numa = true } },
+	{ .name = "pmem0.1", .kdev = (259u << 20) | 1,
+	  .info = { .mode = "fsdax", .driver = "nd_pmem", .size = 775946240,
+		    .align = 2097152, .numa_node = 0, .have_size = true,
+		    .have_align = true, .have_numa = true,
+		    .uuid = "72cbd96b-769f-4d1d-a99d-b2d434bd7bc0",
+		    .uuid_of = DT_UUID_NAMESPACE } },
+	/* a -d argument names a device again: still one series */
 	{ .name = "pmem0.1", .kdev = (259u << 20) | 1 },
 };
-static const struct dt_names names = { devs, 2 };
+static const struct dt_names names = { devs, 3 };
 
 static struct dt_json j;
 
@@ -264,6 +274,11 @@ static void test_metrics(void)
 	make_snapshot(&s);
 	EXPECT_EQ(dt_metrics_render(&b, &s, &o, false), 0);
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_ops_total counter\n");
+	/* one identity per device: a uuid where sysfs gives one, "" and "none" where not */
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_device_info gauge\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_device_info{device=\"pmem0.1\",mode=\"fsdax\",driver=\"nd_pmem\",size=\"775946240\",align=\"2097152\",numa_node=\"0\",uuid=\"72cbd96b-769f-4d1d-a99d-b2d434bd7bc0\",uuid_source=\"namespace\"} 1\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_device_info{device=\"dax0.0\",mode=\"devdax\",driver=\"device_dax\",size=\"262144000\",align=\"2097152\",numa_node=\"0\",uuid=\"\",uuid_source=\"none\"} 1\n");
+	EXPECT_EQ(occurrences(b.p, "daxtrace_device_info{"), 2);
 	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"read\",result=\"ok\"} 9\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"read\",result=\"short\"} 1\n");
 	EXPECT_CONTAINS(b.p, "daxtrace_ops_total{device=\"pmem0.1\",op=\"direct_access\",result=\"error\"} 1\n");
@@ -324,6 +339,8 @@ static void test_metrics(void)
 	EXPECT_EQ(dt_metrics_render(&b, &s, &o, true), 0);
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_ops counter\n");
 	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_build info\n");
+	EXPECT_CONTAINS(b.p, "# TYPE daxtrace_device info\n");
+	EXPECT_CONTAINS(b.p, "daxtrace_device_info{device=\"pmem0.1\",mode=\"fsdax\",");
 	EXPECT_CONTAINS(b.p, "daxtrace_returned_bytes_bucket{device=\"pmem0.1\",op=\"read\",le=\"8191.0\"} 10\n");
 	EXPECT(b.len > 6 && !strcmp(b.p + b.len - 6, "# EOF\n"));
 
