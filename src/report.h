@@ -49,6 +49,12 @@ struct dt_snapshot {
 	 */
 	__u64 skipped[DT_MAX_TARGETS];
 	__u32 skipped_known;
+	/*
+	 * Bit i: target i ran, but what the kernel skipped of it cannot be
+	 * read (a kprobe before 6.7, a tracepoint of the ftrace backend):
+	 * the counts may be short by an unknown number.
+	 */
+	__u32 skipped_unread;
 };
 
 struct dt_names {
@@ -98,6 +104,8 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 bool dt_skipped_known(const struct dt_snapshot *s, int target);
 /* the measured skipped runs, summed */
 __u64 dt_skipped_total(const struct dt_snapshot *s);
+/* some runs were skipped, or may have been where nobody can read them */
+bool dt_counts_may_be_short(const struct dt_snapshot *s);
 int dt_snapshot_checks(struct dt_snapshot *s);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);
