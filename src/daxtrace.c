@@ -222,16 +222,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.force[env.nforce++] = arg;
 		break;
 	case OPT_BTF: {
-		struct btf *btf;
+		char why[256];
 
 		if (access(arg, R_OK))
 			usage_error(state, "--btf %s: %s", arg, strerror(errno));
 		/* a wrong file would only fail at load time, as exit 1 */
-		btf = btf__parse(arg, NULL);
-		if (!btf)
-			usage_error(state, "--btf %s: not a BTF file (raw BTF or an ELF with .BTF)",
-				    arg);
-		btf__free(btf);
+		if (dt_btf_file_check(arg, why, sizeof(why)))
+			usage_error(state, "--btf %s: %s", arg, why);
 		env.btf_path = arg;
 		break;
 	}
@@ -796,6 +793,15 @@ static void make_run_id(char *buf, size_t len)
  * --backend auto: without BPF on the read path ftrace does better, unless
  * --method chose the read path's method itself.
  */
+/*
+ * Probing's errors no backend can get round: a traced function's
+ * signature changed (-EPROTO), fentry forced without BTF (-ENOKEY).
+ */
+static bool probe_fatal(int err)
+{
+	return err == -EPROTO || err == -ENOKEY;
+}
+
 static bool bpf_misses_rw(int err)
 {
 	const struct dt_target_state *rw = &dt_states[DT_TGT_RW];
@@ -834,7 +840,13 @@ static int run_ftrace(struct dt_out *out)
 		.interval = env.interval, .count = env.count, .tel = &tel,
 	};
 
+	char why[256];
+
 	dt_probe_release();	/* BTF fds kept for a BPF load that will not come */
+	if (dt_probe_check_sigs(why, sizeof(why))) {
+		fprintf(stderr, "daxtrace: %s\n", why);
+		return 1;
+	}
 	startup_done();
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);
@@ -1038,7 +1050,7 @@ int main(int argc, char **argv)
 	if (env.backend != BK_FTRACE) {
 		err = dt_probe_targets(env.deep, env.force, env.nforce, true,
 				       err_msg, sizeof(err_msg));
-		if (err == -EINVAL || (err && env.backend == BK_BPF)) {
+		if (err == -EINVAL || probe_fatal(err) || (err && env.backend == BK_BPF)) {
 			fprintf(stderr, "daxtrace: %s\n", err_msg);
 			return err == -EINVAL ? EXIT_USAGE : 1;
 		}
@@ -1069,7 +1081,7 @@ int main(int argc, char **argv)
 		err = dt_probe_targets(env.deep, env.force, env.nforce, false,
 				       err_msg, sizeof(err_msg));
 		phase("probing each target", &t0);
-		if (auto_backend && err != -EINVAL && bpf_misses_rw(err)) {
+		if (auto_backend && err != -EINVAL && !probe_fatal(err) && bpf_misses_rw(err)) {
 			if (keeps_bpf(err ? err_msg : dt_states[DT_TGT_RW].note))
 				return 1;
 			err = run_ftrace(&out);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "probe.skel.h"
 #include "kbtf.h"
+#include "core_btf.h"
 #include "probe.h"
 
 bool dt_probe_verbose;
@@ -342,6 +343,7 @@ static int nkbtf = -1;
 static bool probing;	/* inside dt_probe_targets(), which keeps kbtf */
 static int func_id[NSYMS];	/* each target's FUNC, 0: none */
 static int func_btf[NSYMS];	/* ...in kbtf[this] */
+static char sig_err[256];	/* a target whose parameters changed */
 
 struct scan {
 	int k, found;
@@ -359,6 +361,8 @@ static int scan_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 		func_id[j] = id;
 		func_btf[j] = sc->k;
 		sc->found++;
+		if (!sig_err[0])
+			dt_btf_sig_check(&kbtf[sc->k].b, id, sig_err, sizeof(sig_err));
 	}
 	return 0;
 }
@@ -401,6 +405,7 @@ static void kbtf_load(void)
 
 	nkbtf = 0;
 	memset(func_id, 0, sizeof(func_id));
+	sig_err[0] = '\0';
 	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
 	fd = kbtf_object(&id, name, sizeof(name), true);
 	err = fd < 0 ? fd : dt_kbtf_read_fd(&kbtf[0].b, fd, NULL);
@@ -782,6 +787,29 @@ static bool kprobe_usable(const struct dt_target *t, bool possible, int *cache)
 	return *cache;
 }
 
+/* There, but not in the kernel's BTF: a module built without BTF. */
+static bool no_btf(enum dt_target_id id)
+{
+	return !func_id[id] && dt_kallsyms_addr(dt_targets[id].func);
+}
+
+/*
+ * fentry forced where it cannot be: the function is there, but no BTF
+ * says what it takes. -ENOKEY, and err names it and its module.
+ */
+static int fentry_without_btf(enum dt_target_id id, char *err, size_t errlen)
+{
+	const struct dt_target_state *st = &dt_states[id];
+
+	if (!st->forced || st->method == DT_M_FENTRY || !no_btf(id))
+		return 0;
+	snprintf(err, errlen, "--method %s=fentry: %s has no BTF (%s%s%s), and fentry needs it",
+		 dt_targets[id].func, dt_targets[id].func,
+		 st->module[0] ? "module " : "", st->module,
+		 st->module[0] ? " was built without BTF" : "not in the kernel's BTF");
+	return -ENOKEY;
+}
+
 static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 		   bool have_want, bool optimistic)
 {
@@ -842,7 +870,9 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 	    kprobe_usable(t, has_kprobe && in_syms, &kprobe)) {
 		st->method = DT_M_KPROBE;
 		snprintf(st->note, sizeof(st->note), "%s",
-			 have_want ? "forced by --method" : "fentry refused");
+			 have_want ? "forced by --method" :
+			 no_btf(id) ? "no BTF for it (a module built without): kprobe, its parameters unchecked" :
+			 "fentry refused");
 		return;
 	}
 	if ((!have_want || want == DT_M_TRACEPOINT) && t->tp_event[0] && tp_allowed &&
@@ -866,12 +896,29 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 			 t->tp_event[0]);
 }
 
+/*
+ * A traced function that kept its name but changed its parameters, in
+ * the kernel's BTF: -EPROTO, and err says which and how. Its programs
+ * (and the ftrace backend's fetches) would read the wrong arguments.
+ */
+int dt_probe_check_sigs(char *err, size_t errlen)
+{
+	if (nkbtf < 0 && probing)
+		kbtf_load();
+	else if (nkbtf < 0 && !syms_read)
+		syms_lookup();	/* reads the BTF once, as the ftrace backend would */
+	if (!sig_err[0])
+		return 0;
+	snprintf(err, errlen, "%s", sig_err);
+	return -EPROTO;
+}
+
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen)
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
 	enum dt_method want;
-	bool have_want;
+	bool have_want, bad_force = false;
 	int i, j, usable = 0;
 
 	for (j = 0; j < nforce; j++) {
@@ -885,16 +932,26 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	dt_probe_release();	/* a retry probes afresh */
 	probing = true;
+	if (dt_probe_check_sigs(err, errlen)) {
+		probing = false;
+		libbpf_set_print(old);
+		return -EPROTO;
+	}
 	for (i = 0; i < DT_NTARGETS; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
 		dt_states[i].forced = have_want;
 		choose(i, deep, want, have_want, optimistic);
 		if (dt_states[i].method >= DT_M_FENTRY)
 			usable++;
+		if (have_want && want == DT_M_FENTRY && !bad_force &&
+		    fentry_without_btf(i, err, errlen))
+			bad_force = true;
 	}
 	libbpf_set_print(old);
 	shared_probe_free();
 	probing = false;
+	if (bad_force)
+		return -ENOKEY;
 	if (!usable) {
 		snprintf(err, errlen,
 			 "no DAX function or tracepoint can be traced here (need root, BTF and fentry, kprobes or tracepoints)");
