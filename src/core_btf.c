@@ -539,20 +539,30 @@ static bool sig_match(const char *want, const char *got)
 	return !strcmp(want, got);
 }
 
+/* One class as the message names it: "struct kiocb *", "integer", ... */
+static void class_text(char *buf, size_t len, const char *c)
+{
+	if (!strcmp(c, "i"))
+		snprintf(buf, len, "integer");
+	else if (!strcmp(c, "*"))
+		snprintf(buf, len, "pointer");
+	else if (!*c)
+		snprintf(buf, len, "other");
+	else
+		snprintf(buf, len, "struct %s *", c);
+}
+
 /* "struct kiocb *, integer, pointer": how the message names a list. */
 static void sig_text(char *buf, size_t len, const char *const *cls, int n)
 {
 	size_t at = 0;
+	char c[80];
 	int i;
 
 	buf[0] = '\0';
 	for (i = 0; i < n && at < len; i++) {
-		const char *c = cls[i];
-
-		at += snprintf(buf + at, len - at, "%s%s%s%s", i ? ", " : "",
-			       !strcmp(c, "i") ? "integer" : !strcmp(c, "*") ? "pointer" :
-			       !*c ? "other" : "struct ", strlen(c) > 1 ? c : "",
-			       strlen(c) > 1 ? " *" : "");
+		class_text(c, sizeof(c), cls[i]);
+		at += snprintf(buf + at, len - at, "%s%s", i ? ", " : "", c);
 	}
 }
 
