@@ -831,6 +831,8 @@ def test_migration():
         cti = t.summary(PMEM, "copy_to_iter")
         calls = cti["calls"] if cti else 0
         got = (calls, skipped.get("dax_copy_to_iter"))
+        print("  %s: %d CPU moves; %d reads, copy_to_iter counted %d, skipped %r" %
+              (case, truth[0]["cpu_moves"], reads, calls, got[1]), flush=True)
         if force:
             check(got[1] is not None and calls + got[1] == reads,
                   "%s: copy_to_iter counted + skipped %r == reads %d" % (case, got, reads))
