@@ -790,10 +790,6 @@ static void make_run_id(char *buf, size_t len)
 
 
 /*
- * --backend auto: without BPF on the read path ftrace does better, unless
- * --method chose the read path's method itself.
- */
-/*
  * Probing's errors no backend can get round: a traced function's
  * signature changed (-EPROTO), fentry forced without BTF (-ENOKEY).
  */
@@ -802,6 +798,10 @@ static bool probe_fatal(int err)
 	return err == -EPROTO || err == -ENOKEY;
 }
 
+/*
+ * --backend auto: without BPF on the read path ftrace does better, unless
+ * --method chose the read path's method itself.
+ */
 static bool bpf_misses_rw(int err)
 {
 	const struct dt_target_state *rw = &dt_states[DT_TGT_RW];
@@ -839,7 +839,6 @@ static int run_ftrace(struct dt_out *out)
 		.comm = env.comm, .snoop = env.snoop, .list_probes = env.list_probes,
 		.interval = env.interval, .count = env.count, .tel = &tel,
 	};
-
 	char why[256];
 
 	dt_probe_release();	/* BTF fds kept for a BPF load that will not come */
