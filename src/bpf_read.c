@@ -163,10 +163,12 @@ void dt_bpf_read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 	int i;
 
 	for (i = 0; i < DT_NTARGETS; i++) {
-		if (!dt_states[i].attached ||
-		    !target_skipped(skel, i, &s->skipped[i]))
+		if (!dt_states[i].attached)
 			continue;
-		s->skipped_known |= 1U << i;
+		if (target_skipped(skel, i, &s->skipped[i]))
+			s->skipped_known |= 1U << i;
+		else
+			s->skipped_unread |= 1U << i;
 	}
 }
 

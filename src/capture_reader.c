@@ -356,6 +356,34 @@ static __u64 snap_weight(const struct dt_snapshot *s)
 	return w;
 }
 
+/* A target's index by its function's name; DT_NTARGETS if none. */
+static int target_by_name(const char *func)
+{
+	int i;
+
+	for (i = 0; i < DT_NTARGETS; i++)
+		if (!strcmp(dt_targets[i].func, func))
+			break;
+	return i;
+}
+
+/* "kernel_skipped_unread": the targets whose skipped runs nobody read */
+static int get_unread(struct reader *r, const struct dt_jnode *o, struct dt_snapshot *s)
+{
+	const struct dt_jnode *a = dt_json_get(r->j, o, "kernel_skipped_unread"), *k;
+	int i;
+
+	if (a && a->type != DT_J_ARR)
+		return bad(r, "\"kernel_skipped_unread\" is not an array");
+	for (k = dt_json_child(r->j, a); k; k = dt_json_next(r->j, k)) {
+		i = k->type == DT_J_STR ? target_by_name(k->str) : DT_NTARGETS;
+		if (i == DT_NTARGETS)
+			return bad(r, "kernel_skipped_unread: not a target name");
+		s->skipped_unread |= 1U << i;
+	}
+	return 0;
+}
+
 /* "kernel_skipped": by target name; captures from before it have none */
 static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_snapshot *s)
 {
@@ -369,9 +397,7 @@ static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_sna
 	if (m && m->type != DT_J_OBJ)
 		return bad(r, "\"kernel_skipped\" is not an object");
 	for (k = dt_json_child(r->j, m); k; k = dt_json_next(r->j, k)) {
-		for (i = 0; i < DT_NTARGETS; i++)
-			if (!strcmp(dt_targets[i].func, k->key))
-				break;
+		i = target_by_name(k->key);
 		if (i == DT_NTARGETS)
 			return bad(r, "kernel_skipped: unknown target \"%s\"", k->key);
 		if (dt_json_u64(k, &v))
@@ -379,7 +405,7 @@ static int get_skipped(struct reader *r, const struct dt_jnode *o, struct dt_sna
 		s->skipped[i] = v;
 		s->skipped_known |= 1U << i;
 	}
-	return 0;
+	return get_unread(r, o, s);
 }
 
 /* The stats record closes a snapshot: it becomes its run's latest. */

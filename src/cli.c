@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "cli.h"
+#include "core_btf.h"
 #include "http.h"
 #include "devcmd.h"
 #include "offline_report.h"
@@ -219,16 +220,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		env.force[env.nforce++] = arg;
 		break;
 	case OPT_BTF: {
-		struct btf *btf;
+		char why[256];
 
 		if (access(arg, R_OK))
 			usage_error(state, "--btf %s: %s", arg, strerror(errno));
 		/* a wrong file would only fail at load time, as exit 1 */
-		btf = btf__parse(arg, NULL);
-		if (!btf)
-			usage_error(state, "--btf %s: not a BTF file (raw BTF or an ELF with .BTF)",
-				    arg);
-		btf__free(btf);
+		if (dt_btf_file_check(arg, why, sizeof(why)))
+			usage_error(state, "--btf %s: %s", arg, why);
 		env.btf_path = arg;
 		break;
 	}

@@ -18,12 +18,14 @@
 #define _GNU_SOURCE	/* memfd_create() */
 #include <elf.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <linux/bpf.h>
 #include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "kbtf.h"
 #include "core_btf.h"
 
@@ -466,4 +468,241 @@ out:
 	free(c.map);
 	free(nm);
 	return err ?: fd;
+}
+
+/*
+ * What bpf/dax_trace.bpf.c takes each traced function's parameters to be:
+ * its fexit programs read the arguments and then the return value by
+ * position, its kprobes by register. "S" is a pointer to struct S, "*"
+ * any pointer, "i" an integer or enum (of any size). The same on 6.1,
+ * 6.12 and 7.3: pfn_t * became unsigned long * (both "*"), a fault's
+ * enum page_entry_size became unsigned int order (both "i"), and
+ * dax_iomap_rw's ops may become a function (a pointer still).
+ */
+static const struct dt_sig {
+	const char *func;
+	int nargs;
+	const char *args[6];
+} sigs[] = {
+	{ "dax_iomap_rw", 3, { "kiocb", "iov_iter", "*" } },
+	{ "dax_iomap_iter", 2, { "iomap_iter", "iov_iter" } },
+	{ "dax_direct_access", 6, { "dax_device", "i", "i", "i", "*", "*" } },
+	{ "pmem_dax_direct_access", 6, { "dax_device", "i", "i", "i", "*", "*" } },
+	{ "fsdev_dax_direct_access", 6, { "dax_device", "i", "i", "i", "*", "*" } },
+	{ "dev_dax_direct_access", 6, { "dax_device", "i", "i", "i", "*", "*" } },
+	{ "dax_copy_to_iter", 5, { "dax_device", "i", "*", "i", "iov_iter" } },
+	{ "dax_copy_from_iter", 5, { "dax_device", "i", "*", "i", "iov_iter" } },
+	{ "_copy_to_iter", 3, { "*", "i", "iov_iter" } },
+	{ "_copy_mc_to_iter", 3, { "*", "i", "iov_iter" } },
+	{ "copy_mc_to_user", 3, { "*", "*", "i" } },
+	{ "dax_iomap_fault", 5, { "vm_fault", "i", "*", "*", "*" } },
+	{ "dev_dax_huge_fault", 2, { "vm_fault", "i" } },
+};
+
+static const struct btf_type *skip_mods(const struct dt_kbtf *b, __u32 *id)
+{
+	const struct btf_type *t = dt_kbtf_type(b, *id);
+	int n = 0;
+
+	while (t && n++ < 32 && (btf_is_mod(t) || btf_is_typedef(t) ||
+				 btf_is_type_tag(t))) {
+		*id = t->type;
+		t = dt_kbtf_type(b, *id);
+	}
+	return t;
+}
+
+/* A type as the table has it: "i", "*", a struct's name; "" otherwise. */
+static const char *sig_class(const struct dt_kbtf *b, __u32 id)
+{
+	const struct btf_type *t = skip_mods(b, &id), *to;
+
+	if (!t)
+		return "";
+	if (btf_is_int(t) || btf_is_any_enum(t))
+		return "i";
+	if (!btf_is_ptr(t))
+		return "";
+	id = t->type;
+	to = skip_mods(b, &id);
+	if (to && to->name_off && (btf_is_composite(to) || btf_is_fwd(to)))
+		return dt_kbtf_name(b, to->name_off);
+	return "*";
+}
+
+static bool sig_match(const char *want, const char *got)
+{
+	if (!strcmp(want, "i"))
+		return !strcmp(got, "i");
+	if (!strcmp(want, "*"))
+		return *got && strcmp(got, "i");
+	return !strcmp(want, got);
+}
+
+/* One class as the message names it: "struct kiocb *", "integer", ... */
+static void class_text(char *buf, size_t len, const char *c)
+{
+	if (!strcmp(c, "i"))
+		snprintf(buf, len, "integer");
+	else if (!strcmp(c, "*"))
+		snprintf(buf, len, "pointer");
+	else if (!*c)
+		snprintf(buf, len, "other");
+	else
+		snprintf(buf, len, "struct %s *", c);
+}
+
+/* "struct kiocb *, integer, pointer": how the message names a list. */
+static void sig_text(char *buf, size_t len, const char *const *cls, int n)
+{
+	size_t at = 0;
+	char c[80];
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && at < len; i++) {
+		class_text(c, sizeof(c), cls[i]);
+		at += snprintf(buf + at, len - at, "%s%s", i ? ", " : "", c);
+	}
+}
+
+int dt_btf_sig_check(const struct dt_kbtf *b, __u32 func_id, char *why, size_t len)
+{
+	const struct btf_type *fn = dt_kbtf_type(b, func_id), *proto;
+	const struct btf_param *p;
+	const char *got[8], *name;
+	char g[160], w[160];
+	__u32 ret;
+	int i, j, n;
+
+	if (!fn || !btf_is_func(fn))
+		return 0;
+	name = dt_kbtf_name(b, fn->name_off);
+	for (i = 0; i < (int)(sizeof(sigs) / sizeof(sigs[0])); i++)
+		if (!strcmp(sigs[i].func, name))
+			break;
+	if (i == (int)(sizeof(sigs) / sizeof(sigs[0])))
+		return 0;
+	proto = dt_kbtf_type(b, fn->type);
+	if (!proto || !btf_is_func_proto(proto)) {
+		snprintf(why, len, "%s in BTF is not a function", name);
+		return -EPROTO;
+	}
+	p = btf_params(proto);
+	n = btf_vlen(proto);
+	for (j = 0; j < n && j < 8; j++)
+		got[j] = sig_class(b, p[j].type);
+	for (j = 0; j < n && j < sigs[i].nargs && sig_match(sigs[i].args[j], got[j]); j++)
+		;
+	ret = proto->type;
+	if (n == sigs[i].nargs && j == n && !strcmp(sig_class(b, ret), "i"))
+		return 0;
+	sig_text(g, sizeof(g), got, n < 8 ? n : 8);
+	sig_text(w, sizeof(w), sigs[i].args, sigs[i].nargs);
+	if (n == sigs[i].nargs && j == n)
+		snprintf(why, len, "%s(%s) returns no integer, daxtrace's programs read one: its signature changed",
+			 name, g);
+	else
+		snprintf(why, len, "%s(%s) has changed: daxtrace's programs read (%s)",
+			 name, g, w);
+	return -EPROTO;
+}
+
+struct sig_walk {
+	const struct dt_kbtf *b;
+	char *why;
+	size_t len;
+};
+
+static int sig_fn(void *ctx, __u32 id, const struct btf_type *t, const char *name)
+{
+	struct sig_walk *w = ctx;
+
+	return dt_btf_sig_check(w->b, id, w->why, w->len);
+}
+
+int dt_btf_sigs_check(const struct dt_kbtf *b, char *why, size_t len)
+{
+	struct sig_walk w = { b, why, len };
+	struct dt_prefixes pre = {};
+	size_t i;
+
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		dt_prefix_add(&pre, sigs[i].func);
+	return dt_kbtf_walk(b, DT_KIND(BTF_KIND_FUNC), &pre, sig_fn, &w);
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *f = fopen(path, "re");
+	size_t cap = 0, n = 0, r;
+	char *buf = NULL, *nb;
+	int err = 0;
+
+	if (!f)
+		return -errno;
+	do {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1 << 20;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	if (!err && ferror(f))
+		err = -EIO;
+	fclose(f);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*out = buf;
+	*len = n;
+	return 0;
+}
+
+int dt_btf_file_check(const char *path, char *why, size_t len)
+{
+	struct dt_kbtf b;
+	const void *raw;
+	struct btf *lb;
+	size_t n = 0, blen;
+	char *data = NULL;
+	int err = read_file(path, &data, &n);
+
+	if (err) {
+		snprintf(why, len, "%s", strerror(-err));
+		return err;
+	}
+	raw = data;
+	blen = n;
+	if (n >= SELFMAG && !memcmp(data, ELFMAG, SELFMAG)) {
+		raw = elf_section(data, n, ".BTF", &blen);
+		if (!raw) {
+			snprintf(why, len, "an ELF file without a .BTF section");
+			free(data);
+			return -ENOENT;
+		}
+	}
+	err = dt_kbtf_read_mem(&b, raw, blen, why, len);
+	if (!err) {
+		err = dt_btf_sigs_check(&b, why, len);
+		dt_kbtf_free(&b);
+	}
+	if (!err) {
+		/* what libbpf will be handed: it must read it too */
+		lb = btf__new(raw, blen);
+		err = libbpf_get_error(lb);
+		if (err)
+			snprintf(why, len, "libbpf %s cannot parse it: %s",
+				 libbpf_version_string(), strerror(-err));
+		btf__free(lb);
+	}
+	free(data);
+	return err;
 }

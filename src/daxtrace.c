@@ -200,6 +200,15 @@ static bool fall_to_ftrace(struct decision *d, const char *why, bool announce)
 }
 
 /*
+ * Probing's errors no backend can get round: a traced function's
+ * signature changed (-EPROTO), fentry forced without BTF (-ENOKEY).
+ */
+static bool probe_fatal(int err)
+{
+	return err == -EPROTO || err == -ENOKEY;
+}
+
+/*
  * Probe each target's method. True: go on with BPF. Under auto, without
  * BPF on the read path ftrace does better, unless --method chose the
  * read path's method itself.
@@ -214,6 +223,8 @@ static bool probe_for_bpf(struct decision *d, bool optimistic)
 			       msg, sizeof(msg));
 	if (err == -EINVAL)
 		return fail(d, DT_EXIT_USAGE, "%s", msg);
+	if (probe_fatal(err))
+		return fail(d, 1, "%s", msg);
 	if (env.backend == DT_BK_AUTO &&
 	    (err || (rw->method < DT_M_FENTRY && !rw->forced)))
 		return fall_to_ftrace(d, err ? msg : rw->note, false);
@@ -274,8 +285,13 @@ static int run_ftrace(struct dt_out *out)
 		.comm = env.comm, .snoop = env.snoop, .list_probes = env.list_probes,
 		.interval = env.interval, .count = env.count, .tel = &tel,
 	};
+	char why[256];
 
 	dt_probe_release();	/* BTF fds kept for a BPF load that will not come */
+	if (dt_probe_check_sigs(why, sizeof(why))) {
+		fprintf(stderr, "daxtrace: %s\n", why);
+		return 1;
+	}
 	startup_done();
 	signal(SIGINT, sig_handler);
 	signal(SIGTERM, sig_handler);

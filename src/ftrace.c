@@ -1335,6 +1335,66 @@ static __u64 overruns(void)
 }
 
 /*
+ * Kprobe event ev's misses in kprobe_profile ("  NAME HITS MISSES", NAME
+ * the event's, with or without its group) added to *n: -ENOENT unless
+ * exactly one line is ev's (another group may hold an event by that name).
+ */
+static int profile_misses(FILE *f, const char *ev, __u64 *n)
+{
+	unsigned long long hits, missed, v = 0;
+	char line[256], name[128], *sl;
+	int found = 0;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%127s %llu %llu", name, &hits, &missed) != 3)
+			continue;
+		sl = strchr(name, '/');
+		if (sl ? (*sl = '\0', !strcmp(name, group) && !strcmp(sl + 1, ev)) :
+			 !strcmp(name, ev)) {
+			v = missed;
+			found++;
+		}
+	}
+	if (found != 1)
+		return -ENOENT;
+	*n += v;
+	return 0;
+}
+
+/*
+ * Runs the kernel skipped per target: its kprobe events' misses (a
+ * kprobe hit inside another, a kretprobe out of instances). A target on
+ * tracepoints, or whose events cannot be found there, is unread.
+ */
+static void kprobe_misses(struct dt_snapshot *s)
+{
+	FILE *f = fopen(TRACEFS "/kprobe_profile", "re");
+	char name[24];
+	int i, slot, j, nev, err;
+
+	for (i = 0; i < DT_NTARGETS; i++) {
+		if (!dt_states[i].attached)
+			continue;
+		s->skipped[i] = 0;
+		err = !f || dt_states[i].method != DT_M_KPROBE;
+		for (slot = 0, nev = 0; !err && slot < DT_MAX_TP; slot++) {
+			kprobe_name(name, sizeof(name), &dt_targets[i], slot);
+			for (j = 0; j < nmade && strcmp(made[j], name); j++)
+				;
+			if (j < nmade && ++nev)
+				err = profile_misses(f, name, &s->skipped[i]);
+		}
+		if (err || !nev)
+			s->skipped_unread |= 1U << i;
+		else
+			s->skipped_known |= 1U << i;
+	}
+	if (f)
+		fclose(f);
+}
+
+/*
  * A view of the live tables (sorted in place: lookups are linear). Calls
  * are derived from the result counters, by the BPF backend's rule.
  */
@@ -1351,6 +1411,7 @@ static int snap(void *ctx, struct dt_snapshot *s)
 	};
 	s->bpf.rb_dropped = overruns();
 	s->bpf.map_full = lost;
+	kprobe_misses(s);
 	dt_snapshot_sort(s);
 	return 0;
 }
@@ -1406,6 +1467,7 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		   volatile sig_atomic_t *exiting)
 {
 	static char buf[1 << 16];
+	static struct dt_snapshot psnap;
 	char err[256], path[PATH_MAX];
 	struct pollfd pfd;
 	unsigned long printed = 0;
@@ -1436,6 +1498,8 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		teardown();
 		return 1;
 	}
+	kprobe_misses(&psnap);	/* the probes record's "skipped" */
+	out->probe_snap = &psnap;
 	if (cfg->list_probes) {
 		dt_print_probes(out, "ftrace", false, !out->json);
 		coverage(out);

@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -52,9 +54,25 @@ static long type_tail(const struct btf_type *t)
 	}
 }
 
-/* Takes data (malloc'ed): on failure, *b is left empty and data freed. */
+/* What is wrong with a BTF, where the caller asked (why not NULL). */
+__attribute__((format(printf, 3, 4)))
+static void say(char *why, size_t wlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, wlen, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * Takes data (malloc'ed): on failure, *b is left empty, data freed and
+ * why (if not NULL) says what is wrong with it.
+ */
 static int index_types(struct dt_kbtf *b, char *data, size_t size,
-		       const struct dt_kbtf *base)
+		       const struct dt_kbtf *base, char *why, size_t wlen)
 {
 	const struct btf_header *h = (const void *)data;
 	const char *p, *end;
@@ -63,15 +81,26 @@ static int index_types(struct dt_kbtf *b, char *data, size_t size,
 
 	memset(b, 0, sizeof(*b));
 	b->data = data;
-	if (size < sizeof(*h) || h->magic != BTF_MAGIC || h->version != BTF_VERSION ||
-	    h->hdr_len < sizeof(*h) || h->hdr_len > size ||
+	if (size < sizeof(h->magic) || h->magic != BTF_MAGIC) {
+		say(why, wlen, "%s", "not a BTF file (raw BTF or an ELF with .BTF)");
+		goto bad;
+	}
+	if (size < sizeof(*h) || h->version != BTF_VERSION) {
+		say(why, wlen, size < sizeof(*h) ? "BTF cut short in its header" :
+		    "BTF version %u, this daxtrace reads version 1", h->version);
+		goto bad;
+	}
+	if (h->hdr_len < sizeof(*h) || h->hdr_len > size ||
 	    h->type_off > size - h->hdr_len ||
 	    h->type_len > size - h->hdr_len - h->type_off ||
 	    h->str_off > size - h->hdr_len ||
 	    h->str_len > size - h->hdr_len - h->str_off ||
 	    (h->str_len && data[h->hdr_len + h->str_off + h->str_len - 1]) ||
-	    (h->hdr_len + h->type_off) % 4)	/* records are read in place */
+	    (h->hdr_len + h->type_off) % 4) {	/* records are read in place */
+		say(why, wlen, "BTF header places its sections past the end of its %zu bytes (cut short?)",
+		    size);
 		goto bad;
+	}
 	b->types = data + h->hdr_len + h->type_off;
 	b->strs = data + h->hdr_len + h->str_off;
 	b->str_len = h->str_len;
@@ -88,11 +117,17 @@ static int index_types(struct dt_kbtf *b, char *data, size_t size,
 	end = p + h->type_len;
 	while (p < end) {
 		t = (const void *)p;
-		if ((size_t)(end - p) < sizeof(*t))
+		tail = (size_t)(end - p) < sizeof(*t) ? -1 : type_tail(t);
+		if ((size_t)(end - p) >= sizeof(*t) && tail < 0) {
+			say(why, wlen, "type [%u] is of BTF kind %u, which daxtrace does not know",
+			    b->start_id + b->n, btf_kind(t));
 			goto bad;
-		tail = type_tail(t);
-		if (tail < 0 || (size_t)(end - p) - sizeof(*t) < (size_t)tail)
+		}
+		if (tail < 0 || (size_t)(end - p) - sizeof(*t) < (size_t)tail) {
+			say(why, wlen, "type [%u] runs past the end of the BTF's types (cut short?)",
+			    b->start_id + b->n);
 			goto bad;
+		}
 		b->off[b->n++] = p - b->types;
 		p += sizeof(*t) + tail;
 	}
@@ -154,7 +189,19 @@ int dt_kbtf_read_file(struct dt_kbtf *b, const char *path)
 	close(fd);
 	if (err)
 		return err;
-	return index_types(b, data, len, NULL);
+	return index_types(b, data, len, NULL, NULL, 0);
+}
+
+int dt_kbtf_read_mem(struct dt_kbtf *b, const void *raw, size_t size,
+		     char *why, size_t wlen)
+{
+	char *data = malloc(size ?: 1);
+
+	memset(b, 0, sizeof(*b));
+	if (!data)
+		return -ENOMEM;
+	memcpy(data, raw, size);
+	return index_types(b, data, size, NULL, why, wlen);
 }
 
 int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base)
@@ -180,7 +227,7 @@ int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base)
 		free(data);
 		return err;
 	}
-	return index_types(b, data, size, base);
+	return index_types(b, data, size, base, NULL, 0);
 }
 
 int dt_kbtf_next_object(__u32 *id, char *name, size_t len)

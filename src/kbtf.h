@@ -25,6 +25,12 @@ struct dt_kbtf {
 
 /* 0 or -errno; a failed read leaves *b empty, for dt_kbtf_free(). */
 int dt_kbtf_read_file(struct dt_kbtf *b, const char *path);
+/*
+ * A vmlinux BTF from memory (copied); on failure why says what is wrong
+ * with it: not BTF, cut short, a kind unknown here.
+ */
+int dt_kbtf_read_mem(struct dt_kbtf *b, const void *raw, size_t size,
+		     char *why, size_t wlen);
 /* A module's split BTF, from the fd of its BTF object. */
 int dt_kbtf_read_fd(struct dt_kbtf *b, int btf_fd, const struct dt_kbtf *base);
 void dt_kbtf_free(struct dt_kbtf *b);

@@ -16,6 +16,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "probe.skel.h"
+#include "core_btf.h"
 #include "kbtf.h"
 #include "kernel_syms.h"
 #include "probe.h"
@@ -190,6 +191,7 @@ static int nkbtf = -1;
 static bool probing;	/* dt_syms_hold_btf(): inside dt_probe_targets() */
 static int func_id[NSYMS];	/* each target's FUNC, 0: none */
 static int func_btf[NSYMS];	/* ...in kbtf[this] */
+static char sig_err[256];	/* a target whose parameters changed */
 
 struct scan {
 	int k, found;
@@ -207,6 +209,8 @@ static int scan_fn(void *ctx, __u32 id, const struct btf_type *t, const char *na
 		func_id[j] = id;
 		func_btf[j] = sc->k;
 		sc->found++;
+		if (!sig_err[0])
+			dt_btf_sig_check(&kbtf[sc->k].b, id, sig_err, sizeof(sig_err));
 	}
 	return 0;
 }
@@ -249,6 +253,7 @@ static void kbtf_load(void)
 
 	nkbtf = 0;
 	memset(func_id, 0, sizeof(func_id));
+	sig_err[0] = '\0';
 	/* the running kernel's: not a file of libbpf's fallbacks in /boot */
 	fd = kbtf_object(&id, name, sizeof(name), true);
 	err = fd < 0 ? fd : dt_kbtf_read_fd(&kbtf[0].b, fd, NULL);
@@ -445,4 +450,29 @@ void dt_probe_release(void)
 void dt_syms_hold_btf(bool hold)
 {
 	probing = hold;
+}
+
+/* There, but not in the kernel's BTF: a module built without BTF. */
+bool dt_target_no_btf(enum dt_target_id id)
+{
+	if (nkbtf < 0)
+		kbtf_load();
+	return !func_id[id] && dt_kallsyms_addr(dt_targets[id].func);
+}
+
+/*
+ * A traced function that kept its name but changed its parameters, in
+ * the kernel's BTF: -EPROTO, and err says which and how. Its programs
+ * (and the ftrace backend's fetches) would read the wrong arguments.
+ */
+int dt_probe_check_sigs(char *err, size_t errlen)
+{
+	if (nkbtf < 0 && probing)
+		kbtf_load();
+	else if (nkbtf < 0 && !syms_read)
+		syms_lookup();	/* reads the BTF once, as the ftrace backend would */
+	if (!sig_err[0])
+		return 0;
+	snprintf(err, errlen, "%s", sig_err);
+	return -EPROTO;
 }

@@ -23,6 +23,8 @@ int dt_btf_func(const struct dt_target *t, int *fd);
 void dt_keep_btf(enum dt_target_id tid);
 /* While held (probing), the kernel's BTF stays parsed between look-ups. */
 void dt_syms_hold_btf(bool hold);
+/* There, but not in the kernel's BTF: a module built without BTF. */
+bool dt_target_no_btf(enum dt_target_id id);
 
 /*
  * Probing keeps its parse of the kernel's BTF for whoever needs it next;

@@ -255,6 +255,23 @@ static bool kprobe_usable(const struct dt_target *t, bool possible, int *cache)
 	return *cache;
 }
 
+/*
+ * fentry forced where it cannot be: the function is there, but no BTF
+ * says what it takes. -ENOKEY, and err names it and its module.
+ */
+static int fentry_without_btf(enum dt_target_id id, char *err, size_t errlen)
+{
+	const struct dt_target_state *st = &dt_states[id];
+
+	if (!st->forced || st->method == DT_M_FENTRY || !dt_target_no_btf(id))
+		return 0;
+	snprintf(err, errlen, "--method %s=fentry: %s has no BTF (%s%s%s), and fentry needs it",
+		 dt_targets[id].func, dt_targets[id].func,
+		 st->module[0] ? "module " : "", st->module,
+		 st->module[0] ? " was built without BTF" : "not in the kernel's BTF");
+	return -ENOKEY;
+}
+
 static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 		   bool have_want, bool optimistic)
 {
@@ -315,7 +332,9 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 	    kprobe_usable(t, has_kprobe && in_syms, &kprobe)) {
 		st->method = DT_M_KPROBE;
 		snprintf(st->note, sizeof(st->note), "%s",
-			 have_want ? "forced by --method" : "fentry refused");
+			 have_want ? "forced by --method" :
+			 dt_target_no_btf(id) ? "no BTF for it (a module built without): kprobe, its parameters unchecked" :
+			 "fentry refused");
 		return;
 	}
 	if ((!have_want || want == DT_M_TRACEPOINT) && t->tp_event[0] && tp_allowed &&
@@ -344,7 +363,7 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 {
 	libbpf_print_fn_t old = libbpf_set_print(silent_print);
 	enum dt_method want;
-	bool have_want;
+	bool have_want, bad_force = false;
 	int i, j, usable = 0;
 
 	for (j = 0; j < nforce; j++) {
@@ -358,16 +377,26 @@ int dt_probe_targets(bool deep, const char *const *force, int nforce,
 	}
 	dt_probe_release();	/* a retry probes afresh */
 	dt_syms_hold_btf(true);
+	if (dt_probe_check_sigs(err, errlen)) {
+		dt_syms_hold_btf(false);
+		libbpf_set_print(old);
+		return -EPROTO;
+	}
 	for (i = 0; i < DT_NTARGETS; i++) {
 		want = forced(&dt_targets[i], force, nforce, &have_want);
 		dt_states[i].forced = have_want;
 		choose(i, deep, want, have_want, optimistic);
 		if (dt_states[i].method >= DT_M_FENTRY)
 			usable++;
+		if (have_want && want == DT_M_FENTRY && !bad_force &&
+		    fentry_without_btf(i, err, errlen))
+			bad_force = true;
 	}
 	libbpf_set_print(old);
 	shared_probe_free();
 	dt_syms_hold_btf(false);
+	if (bad_force)
+		return -ENOKEY;
 	if (!usable) {
 		snprintf(err, errlen,
 			 "no DAX function or tracepoint can be traced here (need root, BTF and fentry, kprobes or tracepoints)");

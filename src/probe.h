@@ -24,6 +24,10 @@ int dt_method_arg_check(const char *arg);
  * BTF, without a test load; if the real load then fails, probe again
  * without it.
  */
+/* a traced function whose signature changed: -EPROTO, err says which */
+int dt_probe_check_sigs(char *err, size_t errlen);
+/* a traced function whose signature changed: -EPROTO, err says which */
+int dt_probe_check_sigs(char *err, size_t errlen);
 int dt_probe_targets(bool deep, const char *const *force, int nforce,
 		     bool optimistic, char *err, size_t errlen);
 /* The programs of its chosen method, in attach order: how many */

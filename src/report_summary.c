@@ -40,7 +40,9 @@ static void hist_json(FILE *f, const char *key, const __u64 *slots)
 
 /*
  * "kernel_skipped": runs the kernel did not give daxtrace's programs, by
- * target, where measured; "kernel_skipped_total" their sum.
+ * target, where measured; "kernel_skipped_total" their sum;
+ * "kernel_skipped_unread" the targets where they cannot be read, and
+ * "counts_may_be_short" whether either leaves the counts in doubt.
  */
 static void skipped_stats_json(const struct dt_out *o, const struct dt_snapshot *s)
 {
@@ -55,7 +57,27 @@ static void skipped_stats_json(const struct dt_out *o, const struct dt_snapshot 
 		fprintf(f, "%s\"%s\":%llu", n++ ? "," : "", o->targets[i].func,
 			(unsigned long long)s->skipped[i]);
 	}
-	fputc('}', f);
+	fputs("},\"kernel_skipped_unread\":[", f);
+	for (i = 0, n = 0; o->targets && i < o->ntargets; i++)
+		if (s->skipped_unread & (1U << i))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", o->targets[i].func);
+	fprintf(f, "],\"counts_may_be_short\":%s",
+		dt_counts_may_be_short(s) ? "true" : "false");
+}
+
+/* The targets whose skipped runs nobody can read: the counts may be short. */
+static void unread_stats_text(const struct dt_out *o, const struct dt_snapshot *s)
+{
+	FILE *f = o->f;
+	int i, n = 0;
+
+	if (!s->skipped_unread)
+		return;
+	fputs("counts above may be short: the runs the kernel skipped cannot be read (n/a) for", f);
+	for (i = 0; o->targets && i < o->ntargets; i++)
+		if (s->skipped_unread & (1U << i))
+			fprintf(f, "%s %s", n++ ? "," : "", o->targets[i].func);
+	fputc('\n', f);
 }
 
 /* Runs of each target the kernel skipped, where it did: never silent. */
@@ -65,6 +87,7 @@ static void skipped_stats_text(const struct dt_out *o, const struct dt_snapshot 
 	FILE *f = o->f;
 	int i, n = 0;
 
+	unread_stats_text(o, s);
 	if (!total)
 		return;
 	fprintf(f, "%llu runs skipped by the kernel (counts above are short by them):",

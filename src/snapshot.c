@@ -24,6 +24,11 @@ __u64 dt_skipped_total(const struct dt_snapshot *s)
 	return n;
 }
 
+bool dt_counts_may_be_short(const struct dt_snapshot *s)
+{
+	return dt_skipped_total(s) || (s && s->skipped_unread);
+}
+
 __u64 dt_lat_count(const struct dt_stats *st)
 {
 	__u64 n = 0;
@@ -268,5 +273,6 @@ int dt_snapshot_add(struct dt_snapshot *t, const struct dt_snapshot *s)
 	for (k = 0; k < DT_MAX_TARGETS; k++)
 		t->skipped[k] += s->skipped[k];
 	t->skipped_known |= s->skipped_known;
+	t->skipped_unread |= s->skipped_unread;
 	return 0;
 }

@@ -51,11 +51,19 @@ struct dt_snapshot {
 	 */
 	__u64 skipped[DT_MAX_TARGETS];
 	__u32 skipped_known;
+	/*
+	 * Bit i: target i ran, but what the kernel skipped of it cannot be
+	 * read (a kprobe before 6.7, a tracepoint of the ftrace backend):
+	 * the counts may be short by an unknown number.
+	 */
+	__u32 skipped_unread;
 };
 
 bool dt_skipped_known(const struct dt_snapshot *s, int target);
 /* the measured skipped runs, summed */
 __u64 dt_skipped_total(const struct dt_snapshot *s);
+/* some runs were skipped, or may have been where nobody can read them */
+bool dt_counts_may_be_short(const struct dt_snapshot *s);
 /* Calls whose latency was measured: the ones in the histogram. */
 __u64 dt_lat_count(const struct dt_stats *st);
 

@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,7 @@ struct result {
 	struct tally t;
 	long pte, pmd;
 	long da;		/* direct_access calls expected; -1: not known */
+	long moves;		/* mt-migrate: CPU changes seen; -1: not asked */
 	int nev;
 	struct event ev[2];
 };
@@ -658,11 +660,72 @@ static void c_devdax_mmap(struct result *r)
 		sys_fail("close", opt_devdax);
 }
 
+/*
+ * mt-migrate moves every worker between the CPUs while it does I/O: each
+ * re-pins itself to the next CPU every MIG_EVERY ops, and the main thread
+ * re-pins them all meanwhile, so threads also move in the middle of a
+ * read, a write or a fault. A thread counts the times it finds itself on
+ * another CPU than at its previous op.
+ */
+#define MIG_EVERY	4
+static int mig_cpus;		/* CPUs to move between; 0: not migrating */
+static int mig_live;		/* workers still running (atomic) */
+
+struct mig {
+	int tid;		/* published before the barrier (atomic) */
+	int last;		/* CPU at the previous op; -1 before the first */
+	unsigned n;
+	long moves;
+};
+
+/* 0, or -errno: a thread that has already exited is ESRCH */
+static int pin(int tid, int cpu)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return sched_setaffinity(tid, sizeof(set), &set) ? -errno : 0;
+}
+
+static void mig_start(struct mig *m)
+{
+	m->last = -1;
+	if (mig_cpus) {	/* the tid first: the pinner starts at the count */
+		__atomic_store_n(&m->tid, (int)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&mig_live, 1, __ATOMIC_SEQ_CST);
+	}
+}
+
+static void mig_end(void)
+{
+	if (mig_cpus)
+		__atomic_sub_fetch(&mig_live, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Before an op: every MIG_EVERY-th, onto the next CPU; moves counted. */
+static void mig_step(struct mig *m)
+{
+	int cpu, err;
+
+	if (!mig_cpus)
+		return;
+	if (m->n++ % MIG_EVERY == 0) {
+		err = pin(0, (m->n / MIG_EVERY + m->tid) % mig_cpus);
+		if (err)
+			die("sched_setaffinity: %s", strerror(-err));
+	}
+	cpu = sched_getcpu();
+	m->moves += m->last >= 0 && cpu != m->last;
+	m->last = cpu;
+}
+
 struct mt_arg {
 	struct result *r;
 	pthread_barrier_t *bar;
 	int idx;
 	struct tally t;
+	struct mig mig;
 };
 
 static void *mt_thread(void *arg)
@@ -678,18 +741,22 @@ static void *mt_thread(void *arg)
 	open_case(&f, a->r->name, &a->t, a->idx);
 	setup_file(&f, MiB, MiB);
 	map_file(&f);
+	mig_start(&a->mig);
 	/* No thread starts mixing I/O while another is still setting up. */
 	ret = pthread_barrier_wait(a->bar);
 	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
 		die("pthread_barrier_wait: %s", strerror(ret));
 	for (i = 0; i < 256; i++) {
 		off = rand_off(&rng, MiB, PG);
+		mig_step(&a->mig);
 		got = do_rw(&f, OP_READ, buf, PG, off, 0);
 		check(&f, buf, got, off);
 		off = rand_off(&rng, MiB, PG);
 		fill(buf, PG, off, f.salt);	/* same pattern: later reads still verify */
+		mig_step(&a->mig);
 		do_rw(&f, OP_WRITE, buf, PG, off, 0);
 	}
+	mig_end();
 	close_case(&f);
 	free(buf);
 	return NULL;
@@ -751,6 +818,7 @@ struct dd_arg {
 	pthread_barrier_t *bar;
 	int idx;
 	long pmd;
+	struct mig mig;
 };
 
 static void *dd_thread(void *arg)
@@ -768,10 +836,13 @@ static void *dd_thread(void *arg)
 		 (off_t)a->idx * PMD_SIZE);
 	if (p == MAP_FAILED)
 		sys_fail("mmap", opt_devdax);
+	mig_start(&a->mig);
 	ret = pthread_barrier_wait(a->bar);
 	if (ret && ret != PTHREAD_BARRIER_SERIAL_THREAD)
 		die("pthread_barrier_wait: %s", strerror(ret));
 	for (off = 0; off < PMD_SIZE; off += PG) {
+		if (off % (64 * PG) == 0)
+			mig_step(&a->mig);
 		p[off] = (unsigned char)(a->idx + off / PG);
 		pmd = ((uintptr_t)p + off) / PMD_SIZE;
 		a->pmd += pmd != last;
@@ -781,12 +852,38 @@ static void *dd_thread(void *arg)
 		if (p[off] != (unsigned char)(a->idx + off / PG))
 			die("%s: byte at %ld of thread %d's slice changed", opt_devdax,
 			    off, a->idx);
+	mig_end();
 	if (munmap((void *)p, PMD_SIZE) || close(fd))
 		sys_fail("munmap/close", opt_devdax);
 	return NULL;
 }
 
 #define MT_BOTH	8
+
+/*
+ * The main thread, while mt-migrate's workers run: each worker onto the
+ * other CPU every half millisecond, wherever it is (in a read, a fault).
+ */
+static void mig_pinner(struct mt_arg *a, struct dd_arg *d)
+{
+	struct mig *m;
+	unsigned k;
+	int i, tid, err;
+
+	/* every worker counted in mig_live before the first one ends */
+	while (__atomic_load_n(&mig_live, __ATOMIC_SEQ_CST) < 2 * MT_BOTH)
+		usleep(100);
+	for (k = 0; __atomic_load_n(&mig_live, __ATOMIC_SEQ_CST) > 0; k++) {
+		for (i = 0; i < 2 * MT_BOTH; i++) {
+			m = i < MT_BOTH ? &a[i].mig : &d[i - MT_BOTH].mig;
+			tid = __atomic_load_n(&m->tid, __ATOMIC_SEQ_CST);
+			err = pin(tid, (k + i) % mig_cpus);
+			if (err && err != -ESRCH)
+				die("sched_setaffinity %d: %s", tid, strerror(-err));
+		}
+		usleep(500);
+	}
+}
 
 static void c_mt_both(struct result *r)
 {
@@ -808,6 +905,8 @@ static void c_mt_both(struct result *r)
 		if (ret)
 			die("pthread_create: %s", strerror(ret));
 	}
+	if (mig_cpus)
+		mig_pinner(a, d);
 	for (i = 0; i < 2 * MT_BOTH; i++) {
 		ret = pthread_join(th[i], NULL);
 		if (ret)
@@ -816,8 +915,23 @@ static void c_mt_both(struct result *r)
 	for (i = 0; i < MT_BOTH; i++) {
 		merge_tally(&r->t, &a[i].t);
 		r->pmd += d[i].pmd;
+		if (mig_cpus)
+			r->moves += a[i].mig.moves + d[i].mig.moves;
 	}
 	pthread_barrier_destroy(&bar);
+}
+
+static void c_mt_migrate(struct result *r)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 2)
+		die("mt-migrate needs 2 CPUs or more, this system has %ld", n);
+	mig_cpus = n > 2 ? 2 : n;	/* CPU 0 and 1 */
+	mig_live = 0;
+	r->moves = 0;
+	c_mt_both(r);
+	mig_cpus = 0;
 }
 
 /*
@@ -1151,6 +1265,8 @@ static const struct dcase cases[] = {
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
 	{ "mt-both", "16 threads: 8 x mt-mix on fsdax, 8 x one PMD fault each on --devdax",
 	  c_mt_both, F_DIR | F_DEVDAX },
+	{ "mt-migrate", "mt-both while each thread moves between CPU 0 and 1 every 4 ops, and is moved meanwhile",
+	  c_mt_migrate, F_DIR | F_DEVDAX },
 	{ "held-read", "a 4 KiB pread held in its copy (userfaultfd) while 256 others run",
 	  c_held_read, F_DIR },
 	{ "fsdev-mix", "--dir is a fsdevfs mount: preads, pwrites, PTE and PMD faults over its 2 MiB strips",
@@ -1229,6 +1345,8 @@ static void print_result(const struct result *r)
 	}
 	printf("],\"faults\":{\"pte\":%ld,\"pmd\":%ld}", r->pte, r->pmd);
 	json_num("read_extents", r->t.rext_bad ? -1 : r->t.rext);
+	if (r->moves >= 0)
+		json_num("cpu_moves", r->moves);
 	if (r->da >= 0)
 		json_num("direct_access", r->da);
 	printf(",\"events\":[");
@@ -1253,6 +1371,7 @@ static void run_case(const struct dcase *c)
 	memset(&r, 0, sizeof(r));
 	r.name = c->name;
 	r.da = -1;
+	r.moves = -1;
 	if (c->flags & F_DIR)
 		snprintf(r.path, sizeof(r.path), "%s/daxload.%s", opt_dir, c->name);
 	cur_case = c->flags & F_DIR ? c->name : NULL;

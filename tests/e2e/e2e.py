@@ -56,10 +56,26 @@ KPROBE_MISSED = tuple(map(int, re.match(r"(\d+)\.(\d+)", os.uname().release).gro
 
 def skipped_zero(method):
     """A target's skipped runs with nothing skipped: 0 where they can be
-    read, None (never a 0 nobody measured) where they cannot."""
-    if FTRACE or (method == "kprobe" and not KPROBE_MISSED):
+    read, None (never a 0 nobody measured) where they cannot. The ftrace
+    backend reads its kprobe events' misses from kprobe_profile; its
+    tracepoints have none to read."""
+    if FTRACE:
+        return 0 if method == "kprobe" else None
+    if method == "kprobe" and not KPROBE_MISSED:
         return None
     return 0
+
+
+def may_be_short(t, case):
+    """The stats record says whether its counts may be short: some runs
+    skipped, or some attached target's skips unreadable (kernel_skipped_unread,
+    exactly those the probes record has null for)."""
+    st = t.of("stats")[-1]
+    unread = sorted(x["target"] for x in t.of("probes")[0]["targets"]
+                    if x["attached"] and x.get("skipped") is None)
+    eq(sorted(st["kernel_skipped_unread"]), unread, case + ": targets whose skips are unread")
+    eq(st["counts_may_be_short"], bool(st["kernel_skipped_total"] or unread),
+       case + ": counts_may_be_short")
 
 failures = []
 passes = 0
@@ -786,7 +802,50 @@ def test_concurrency():
                       (op, seen))
         eq(st["kernel_skipped_total"], sum(skipped.values()), case + ": skipped total")
         eq((st["ringbuf_dropped"], st["map_full"]), (0, 0), case + ": no other loss")
+        may_be_short(t, case)
     os.unlink(os.path.join(MNT, "fio.dat"))
+
+
+def test_migration():
+    """daxload mt-migrate: mt-both's 16 threads on both devices (8 reading
+    and writing fsdax files, 8 faulting devdax) while each moves between
+    CPU 0 and 1 every 4 ops and the main thread moves them all meanwhile,
+    so threads move inside reads, writes and faults. By default every op is
+    counted once and nothing is skipped. With dax_copy_to_iter forced onto
+    fentry (its fexit: one program; a preemptible kernel then skips runs),
+    what daxtrace counted plus the runs it says the kernel skipped is
+    exactly the reads done: a loss is never silent."""
+    print("16 threads moved between CPUs (%s preemption)" % PREEMPT, flush=True)
+    runs = [("default", [])]
+    if not FTRACE:
+        runs.append(("copy_to_iter forced to fentry", ["--method", "dax_copy_to_iter=fentry"]))
+    for case, force in runs:
+        case = "mt-migrate, " + case
+        t, truth = traced(["mt-migrate"], force + ["-c", "daxload"])
+        check(truth[0]["cpu_moves"] > 0,
+              "%s: threads moved between CPUs (%r times)" % (case, truth[0]["cpu_moves"]))
+        st = t.of("stats")[-1]
+        skipped = st["kernel_skipped"]
+        meth = {x["target"]: x["method"] for x in t.of("probes")[0]["targets"]}
+        reads = op_truth(truth, "read")["calls"]
+        cti = t.summary(PMEM, "copy_to_iter")
+        calls = cti["calls"] if cti else 0
+        got = (calls, skipped.get("dax_copy_to_iter"))
+        print("  %s: %d CPU moves; %d reads, copy_to_iter counted %d, skipped %r" %
+              (case, truth[0]["cpu_moves"], reads, calls, got[1]), flush=True)
+        if force:
+            check(got[1] is not None and calls + got[1] == reads,
+                  "%s: copy_to_iter counted + skipped %r == reads %d" % (case, got, reads))
+        else:
+            eq(got, (reads, skipped_zero(meth["dax_copy_to_iter"])),
+               case + ": copy_to_iter counted, skipped")
+        for tg in ("dax_iomap_rw", "dev_dax_huge_fault"):
+            eq(skipped.get(tg), skipped_zero(meth[tg]), "%s: %s skipped" % (case, tg))
+        compare_rw(t, truth, case)
+        f = t.summary(DEVDAX, "fault")
+        eq(f and f["pmd"], truth[0]["faults"]["pmd"], case + ": devdax PMD faults")
+        no_failed_checks(t, case)
+        may_be_short(t, case)
 
 
 def test_deep():
@@ -870,6 +929,54 @@ def test_bad_input():
                            text=True).stdout
     for name in ("fe_rw", "fx_da", "fe_cti", "kp_rw", "kr_da", "probe_fentry"):
         check(name not in progs, "no BPF program %s left after bad input" % name)
+
+
+def nothing_left(case):
+    """No BPF program of daxtrace's, no kprobe event or instance of its."""
+    progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
+                           text=True).stdout
+    for name in ("fe_rw", "fx_da", "fe_cti", "kp_rw", "kr_da", "probe_fentry"):
+        check(name not in progs, "%s: no BPF program %s left" % (case, name))
+    eq(tracefs_clean(), ([], []), "%s: no daxtrace instance or kprobe event left" % case)
+
+
+BAD_BTF = (("unknown-kind", "is of BTF kind 31, which daxtrace does not know"),
+           ("truncated", "(cut short?)"),
+           ("da-fewer", "dax_direct_access(struct dax_device *, integer, integer, integer, "
+                        "pointer) has changed: daxtrace's programs read (struct dax_device *, "
+                        "integer, integer, integer, pointer, pointer)"),
+           ("da-retyped", "dax_direct_access(struct dax_device *, pointer, integer, integer, "
+                          "pointer, pointer) has changed"))
+
+
+def bad_btf_files(tmp):
+    """This kernel's BTF made bad in each way of tests/btf/craft.py:
+    [(path, what the error must say)]."""
+    out = []
+    for how, want in BAD_BTF:
+        path = os.path.join(tmp, how + ".btf")
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "btf", "craft.py"), how,
+                        "/sys/kernel/btf/vmlinux", path], check=True)
+        out.append((path, want))
+    return out
+
+
+def test_bad_btf():
+    """BTF from a newer kernel than daxtrace knows (an unknown kind), cut
+    short, or where dax_direct_access kept its name but not its parameters
+    (BTF libbpf reads well): each refused in one line naming what, exit 2,
+    nothing attached. Made from this kernel's own BTF."""
+    print("bad --btf", flush=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        for path, want in bad_btf_files(tmp):
+            p = subprocess.run([DAXTRACE, "--btf", path, "-c", "daxload"] + BACKEND,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               timeout=120)
+            lines = p.stderr.splitlines()
+            eq((p.returncode, p.stdout, len(lines)), (2, "", 1), "--btf %s: exit 2, one line" % path)
+            check(lines and lines[0].startswith("daxtrace: --btf %s: " % path) and want in lines[0],
+                  "--btf %s: names what (%r): %r" % (path, want, p.stderr))
+    nothing_left("bad --btf")
 
 
 def test_clean_exit():
@@ -968,6 +1075,20 @@ def test_kmod():
           "the module's dev_dax_direct_access is probed: %r" % tg["dev_dax_direct_access"])
     # daxfault.ko has no BTF here: found by the kernel's look-up, named by /proc/modules
     eq(tg["dev_dax_direct_access"].get("module"), "daxfault", "dev_dax_direct_access's module")
+    if not FTRACE:
+        # a kprobe that says why (where kprobes do not come first anyway)
+        if not PREEMPTIBLE:
+            eq(tg["dev_dax_direct_access"]["note"],
+               "no BTF for it (a module built without): kprobe, its parameters unchecked",
+               "dev_dax_direct_access without BTF: the note")
+        # fentry forced on it: one line naming the module, exit 1, nothing left
+        p = subprocess.run([DAXTRACE, "--method", "dev_dax_direct_access=fentry", "-d", "daxfault0"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
+        eq((p.returncode, p.stdout, p.stderr),
+           (1, "", "daxtrace: --method dev_dax_direct_access=fentry: dev_dax_direct_access has no "
+                   "BTF (module daxfault was built without BTF), and fentry needs it\n"),
+           "fentry forced on a module without BTF: refused, one line")
+        nothing_left("fentry forced on a module without BTF")
 
     # none: everything right, counts exact
     t, truth = kmod_run("none")
@@ -1554,9 +1675,9 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 def main():
     tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
              test_faults,
-             test_filter, test_thread_slots, test_concurrency, test_methods,
+             test_filter, test_thread_slots, test_concurrency, test_migration, test_methods,
              test_full_trampoline, test_deep,
-             test_bad_input, test_clean_exit, test_kmod, test_fsdev, test_device_info,
+             test_bad_input, test_bad_btf, test_clean_exit, test_kmod, test_fsdev, test_device_info,
              test_rule_metrics, test_devices_cmd, test_media_error]
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
 #include <bpf/bpf.h>
@@ -208,6 +209,122 @@ static void test_bad_btf(void)
 	h.type_off = 0;
 	h.type_len = 64;
 	EXPECT_EQ(read_made(&h, int_t, sizeof(int_t), &b), -EINVAL);
+}
+
+/*
+ * A BTF holding dax_direct_access as made by mk(): its raw bytes in a
+ * file (path), for dt_btf_file_check() and dt_kbtf_read_mem().
+ */
+enum sig_variant { SIG_OK, SIG_EXTRA, SIG_FEWER, SIG_PTR_PGOFF, SIG_VOID_RET, SIG_OTHER_FUNC };
+
+static struct btf *made_sig(enum sig_variant v)
+{
+	struct btf *b = btf__new_empty();
+	int lng, dd, pdd, vp, proto, n = v == SIG_FEWER ? 5 : 6, i;
+
+	lng = btf__add_int(b, "long", 8, BTF_INT_SIGNED);
+	dd = btf__add_struct(b, "dax_device", 16);
+	pdd = btf__add_ptr(b, dd);
+	vp = btf__add_ptr(b, 0);
+	proto = btf__add_func_proto(b, v == SIG_VOID_RET ? 0 : lng);
+	btf__add_func_param(b, "dax_dev", pdd);
+	btf__add_func_param(b, "pgoff", v == SIG_PTR_PGOFF ? vp : lng);
+	btf__add_func_param(b, "nr_pages", lng);
+	btf__add_func_param(b, "mode", lng);
+	for (i = 4; i < n; i++)
+		btf__add_func_param(b, i == 4 ? "kaddr" : "pfn", vp);
+	if (v == SIG_EXTRA)
+		btf__add_func_param(b, "flags", lng);
+	btf__add_func(b, v == SIG_OTHER_FUNC ? "dax_direct_accessed" : "dax_direct_access",
+		      BTF_FUNC_GLOBAL, proto);
+	return b;
+}
+
+/* dt_btf_sigs_check() of a made BTF; why "" when it passed. */
+static int sig_of(enum sig_variant v, char *why, size_t len)
+{
+	struct btf *b = made_sig(v);
+	struct dt_kbtf kb;
+	const void *raw;
+	__u32 sz;
+	int err;
+
+	why[0] = '\0';
+	raw = btf__raw_data(b, &sz);
+	err = dt_kbtf_read_mem(&kb, raw, sz, why, len);
+	EXPECT_EQ(err, 0);
+	if (!err) {
+		err = dt_btf_sigs_check(&kb, why, len);
+		dt_kbtf_free(&kb);
+	}
+	btf__free(b);
+	return err;
+}
+
+/* dt_btf_file_check() of bytes in a file */
+static int file_check(const void *p, size_t n, char *why, size_t len)
+{
+	int fd = memfd_create("btf-file", 0), err;
+	char path[32];
+
+	if (fd < 0 || write(fd, p, n) != (ssize_t)n)
+		return -EIO;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	why[0] = '\0';
+	err = dt_btf_file_check(path, why, len);
+	close(fd);
+	return err;
+}
+
+/*
+ * A function that kept its name but not its parameters is named with
+ * what it takes and what the programs read; a BTF daxtrace or libbpf
+ * cannot read is named with what is wrong with it.
+ */
+static void test_signatures(void)
+{
+	char why[256], want[128];
+	struct btf *b;
+	const void *raw;
+	char *copy;
+	__u32 sz, first;
+
+	EXPECT_EQ(sig_of(SIG_OK, why, sizeof(why)), 0);
+	EXPECT_STR(why, "");
+	EXPECT_EQ(sig_of(SIG_OTHER_FUNC, why, sizeof(why)), 0);	/* not one it traces */
+	EXPECT_EQ(sig_of(SIG_EXTRA, why, sizeof(why)), -EPROTO);
+	EXPECT_STR(why, "dax_direct_access(struct dax_device *, integer, integer, integer, pointer, pointer, integer) has changed: daxtrace's programs read (struct dax_device *, integer, integer, integer, pointer, pointer)");
+	EXPECT_EQ(sig_of(SIG_FEWER, why, sizeof(why)), -EPROTO);
+	EXPECT_STR(why, "dax_direct_access(struct dax_device *, integer, integer, integer, pointer) has changed: daxtrace's programs read (struct dax_device *, integer, integer, integer, pointer, pointer)");
+	EXPECT_EQ(sig_of(SIG_PTR_PGOFF, why, sizeof(why)), -EPROTO);
+	EXPECT_STR(why, "dax_direct_access(struct dax_device *, pointer, integer, integer, pointer, pointer) has changed: daxtrace's programs read (struct dax_device *, integer, integer, integer, pointer, pointer)");
+	EXPECT_EQ(sig_of(SIG_VOID_RET, why, sizeof(why)), -EPROTO);
+	EXPECT_STR(why, "dax_direct_access(struct dax_device *, integer, integer, integer, pointer, pointer) returns no integer, daxtrace's programs read one: its signature changed");
+
+	/* the whole file: good, then changed, cut short, of an unknown kind */
+	b = made_sig(SIG_OK);
+	raw = btf__raw_data(b, &sz);
+	copy = malloc(sz);
+	memcpy(copy, raw, sz);
+	EXPECT_EQ(file_check(copy, sz, why, sizeof(why)), 0);
+	EXPECT_EQ(file_check(copy, sz - 8, why, sizeof(why)), -EINVAL);
+	snprintf(want, sizeof(want),
+		 "BTF header places its sections past the end of its %u bytes (cut short?)", sz - 8);
+	EXPECT_STR(why, want);
+	EXPECT_EQ(file_check("hello\n", 6, why, sizeof(why)), -EINVAL);
+	EXPECT_STR(why, "not a BTF file (raw BTF or an ELF with .BTF)");
+	/* type [1]'s kind set to 31, as a newer kernel's new kind would be */
+	first = ((struct btf_header *)copy)->hdr_len + ((struct btf_header *)copy)->type_off;
+	((struct btf_type *)(copy + first))->info |= 31U << 24;
+	EXPECT_EQ(file_check(copy, sz, why, sizeof(why)), -EINVAL);
+	EXPECT_STR(why, "type [1] is of BTF kind 31, which daxtrace does not know");
+	free(copy);
+	btf__free(b);
+	b = made_sig(SIG_EXTRA);
+	raw = btf__raw_data(b, &sz);
+	EXPECT_EQ(file_check(raw, sz, why, sizeof(why)), -EPROTO);
+	EXPECT_CONTAINS(why, "dax_direct_access(struct dax_device *, integer, integer, integer, pointer, pointer, integer) has changed");
+	btf__free(b);
 }
 
 /* Kinds equal, modifiers and typedefs skipped, a pointer's target aside. */
@@ -421,6 +538,7 @@ int main(void)
 	struct dt_kbtf kb;
 
 	test_bad_btf();
+	test_signatures();
 	if (!k) {
 		printf("test_core_btf: skipped, this kernel has no BTF (%s)\n",
 		       strerror(errno));
