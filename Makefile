@@ -48,15 +48,18 @@ endif
 SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
 		   src/offline_report.c src/parse.c src/kbtf.c src/core_btf.c \
-		   src/targets.c
+		   src/targets.c src/ftrace_tracefs.c src/ftrace_events.c \
+		   src/ftrace_handlers.c
 OBJS		:= $(patsubst src/%.c,$(OUT)/%.o,$(SRCS))
 LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/json.o $(OUT)/buf.o $(OUT)/metrics.o $(OUT)/http.o \
 		   $(OUT)/telemetry.o $(OUT)/offline_report.o $(OUT)/parse.o \
-		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o
+		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o \
+		   $(OUT)/ftrace_tracefs.o $(OUT)/ftrace_events.o $(OUT)/ftrace_handlers.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
-		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts
+		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts \
+		   $(OUT)/test_ftrace_handlers
 
 # The kernels the test modules are built for (tests/kmod/build): the
 # matrix tests/vm/daxvm boots, each resolved to its newest Debian ABI.
