@@ -90,9 +90,11 @@ static __always_inline int dt_media_error(__s64 ret)
 
 /*
  * The copy routine dax_copy_{to,from}_iter() picks from the device's
- * flags: none while the device is dead, the machine-check-safe copy to
- * the iterator unless DAXDEV_NOMC, the cache-flushing copy from it with
- * DAXDEV_NOCACHE. The bits are the running kernel's.
+ * flags (drivers/dax/super.c): none while the device is dead; to the
+ * iterator, _copy_mc_to_iter() with DAXDEV_NOMC ("handle CPU fetch
+ * exceptions during reads"), else _copy_to_iter(); from it, the
+ * cache-flushing copy with DAXDEV_NOCACHE. The bits are the running
+ * kernel's.
  */
 static __always_inline __u32 dt_copy_variant(__u32 op, __u64 flags, __u32 alive,
 					     __u32 nocache, __u32 nomc)

@@ -143,9 +143,10 @@ static bool have(const long *offs, int n)
 /* ---- the kprobe events of each kind of handler ----------------------- */
 
 /*
- * Each handler's kprobe definitions for function f: def[DT_P_ENTRY] and
- * def[DT_P_EXIT], "" for none; -ENOENT when a field it needs is not in
- * this kernel's BTF.
+ * The kprobe definitions of a kind of handler for function f:
+ * def[DT_P_ENTRY] and def[DT_P_EXIT], "" for none; -ENOENT when a field
+ * it needs is not in this kernel's BTF. The argument names are those the
+ * handlers read.
  */
 typedef char kdef[768];
 

@@ -414,7 +414,7 @@ int dt_targ_u64(const char *args, const char *key, unsigned long long *v)
 	char *end;
 
 	if (!n)
-		return -EINVAL;	/* strstr(p, "") never advances (found by fuzzing) */
+		return -EINVAL;	/* strstr(p, "") never advances */
 	while ((p = strstr(p, key))) {
 		if ((p == args || p[-1] == ' ') && p[n] == '=') {
 			errno = 0;

@@ -22,7 +22,7 @@ static void test_copy_variant(void)
 		/* a dead device copies nothing, whatever else is set */
 		{ TO, 0, 0, 3, 4, DT_VAR_DEAD },
 		{ FROM, BIT(3) | BIT(4), 0, 3, 4, DT_VAR_DEAD },
-		/* to the iterator: machine-check safe unless NOMC */
+		/* to the iterator: the machine-check-safe copy with NOMC */
 		{ TO, ALIVE, 0, 3, 4, DT_VAR_COPY_TO_ITER },
 		{ TO, ALIVE | BIT(4), 0, 3, 4, DT_VAR_COPY_MC_TO_ITER },
 		{ TO, ALIVE | BIT(3), 0, 3, 4, DT_VAR_COPY_TO_ITER },
