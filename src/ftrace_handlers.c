@@ -577,19 +577,44 @@ static void fault_exit(struct fstate *s, const struct dt_tline *t,
 	fault_done(t, &f);
 }
 
-/* The names fs_dax's tracepoints print for VM_FAULT bits (VM_FAULT_RESULT_TRACE). */
+/*
+ * The names fs_dax's tracepoints print for the VM_FAULT bits daxtrace
+ * reads (VM_FAULT_RESULT_TRACE, include/linux/mm_types.h), whole words:
+ * HWPOISON is not HWPOISON_LARGE.
+ */
+static const struct {
+	const char *name;
+	__u32 bit;
+} vmf_names[] = {
+	{ "OOM", DT_VMF_OOM },
+	{ "SIGBUS", DT_VMF_SIGBUS },
+	{ "HWPOISON", DT_VMF_HWPOISON },
+	{ "HWPOISON_LARGE", DT_VMF_HWPOISON_LARGE },
+	{ "SIGSEGV", DT_VMF_SIGSEGV },
+	{ "FALLBACK", DT_VMF_FALLBACK },
+};
+
+static __u32 vmf_bit(const char *word, size_t n)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vmf_names) / sizeof(vmf_names[0]); i++)
+		if (strlen(vmf_names[i].name) == n && !strncmp(word, vmf_names[i].name, n))
+			return vmf_names[i].bit;
+	return 0;
+}
+
+/* The result, the last field: "NOPAGE", "SIGBUS", "NOPAGE|FALLBACK"... */
 static __u32 vm_fault_bits(const char *args)
 {
+	const char *p = strrchr(args, ' ');
 	__u32 ret = 0;
+	size_t n;
 
-	if (strstr(args, "FALLBACK"))
-		ret |= DT_VMF_FALLBACK;
-	if (strstr(args, "SIGBUS"))
-		ret |= DT_VMF_SIGBUS;
-	if (strstr(args, "OOM"))
-		ret |= DT_VMF_OOM;
-	if (strstr(args, "HWPOISON"))
-		ret |= DT_VMF_HWPOISON;
+	for (p = p ? p + 1 : args; *p; p += n + (p[n] == '|')) {
+		n = strcspn(p, "|");
+		ret |= vmf_bit(p, n);
+	}
 	return ret;
 }
 

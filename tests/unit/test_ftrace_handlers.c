@@ -349,6 +349,17 @@ static void test_driver_return(void)
 	EXPECT(!strstr(events(), "-6"));
 }
 
+/* A dax_pmd_fault_done line with this result. */
+static void fault_line(const char *result)
+{
+	char line[256];
+
+	snprintf(line, sizeof(line), "         python3-302     [001] .....    19.600000: "
+		 "dax_pmd_fault_done: dev 259:1 ino 0xc shared WRITE address 0x7f0000000000 "
+		 "pgoff 0x3 %s", result);
+	dt_fh_line(line);
+}
+
 /*
  * A fault of each size, by the kprobe pair (6.1's page_entry_size and
  * later kernels' order alike) and by the fs_dax tracepoints, with each
@@ -402,6 +413,26 @@ static void test_faults(void)
 		EXPECT_EQ(hist_sum(st->lat_hist), 2);
 	}
 	EXPECT_EQ(errors(SDEV, DT_OP_FAULT, DT_VMF_SIGBUS), 2);
+
+	/* each result name a whole word, several joined by '|' */
+	begin();
+	fault_line("SIGSEGV");
+	fault_line("HWPOISON_LARGE");
+	fault_line("HWPOISON");
+	fault_line("NOPAGE|FALLBACK");
+	fault_line("OOM|FALLBACK");
+	fault_line("NOPAGE|LOCKED");
+	st = stats(SDEV, DT_OP_FAULT);
+	EXPECT_STATS(st, .calls = 6, .errors = 4, .req = 4 * (2 << 20) + (2 << 20),
+		     .done = 2 << 20);
+	if (st) {
+		EXPECT_EQ(st->fallbacks, 1);
+		EXPECT_EQ(st->faults[DT_FAULT_PMD], 1);
+	}
+	EXPECT_EQ(errors(SDEV, DT_OP_FAULT, DT_VMF_SIGSEGV), 1);
+	EXPECT_EQ(errors(SDEV, DT_OP_FAULT, DT_VMF_HWPOISON_LARGE), 1);
+	EXPECT_EQ(errors(SDEV, DT_OP_FAULT, DT_VMF_HWPOISON), 1);
+	EXPECT_EQ(errors(SDEV, DT_OP_FAULT, DT_VMF_OOM), 1);
 
 	/* device-dax: the character device's own number */
 	begin();
