@@ -25,19 +25,34 @@
 
 struct fstate {
 	int tid;
-	__u32 rw_active, rw_op, rw_dev, seq;
-	__u64 rw_start, rw_pos, rw_asked, rw_ino, rw_isize;
-	__u32 f_active, f_dev, f_size;
-	__u64 f_start, f_pgoff, f_ino;
-	__u32 da_active, da_dev;
-	__u64 da_start, da_pgoff, da_daxdev;
-	__s64 da_nr, drv_ret;
-	bool drv_seen;		/* drv_ret is the driver's, not 0 for unknown */
-	__u32 l_valid;
-	__u64 l_pgoff;
-	__s64 l_ret;
-	__u32 c_active, c_op, c_dev, c_variant;
-	__u64 c_start, c_pgoff, c_addr, c_bytes, c_uaddr;
+	__u32 seq;		/* the thread's op sequence: ties copies to their rw */
+	struct {
+		bool active;
+		__u32 op, dev;
+		__u64 start, pos, asked, ino, isize;
+	} rw;
+	struct {
+		bool active;
+		__u32 dev, size;
+		__u64 start, pgoff, ino;
+	} fault;
+	struct {
+		bool active;
+		bool drv_seen;	/* drv_ret is the driver's, not 0 for unknown */
+		__u32 daxdev;
+		__u64 start, pgoff;
+		__s64 nr, drv_ret;
+	} da;
+	struct {		/* the thread's last direct_access, for its copies */
+		bool valid;
+		__u64 pgoff;
+		__s64 ret;
+	} last_da;
+	struct {
+		bool active;
+		__u32 op, variant, daxdev;
+		__u64 start, pgoff, addr, bytes, uaddr;
+	} copy;
 };
 
 static struct fstate states[NSTATE];
@@ -55,7 +70,7 @@ static struct dt_fkernel kern;
 
 static bool idle(const struct fstate *s)
 {
-	return !s->rw_active && !s->f_active && !s->da_active && !s->c_active;
+	return !s->rw.active && !s->fault.active && !s->da.active && !s->copy.active;
 }
 
 /*
@@ -251,10 +266,10 @@ static __u32 inode_dev(const char *args)
  */
 static __u32 ctx_dev(struct fstate *s, __u32 daxdev_rdev, __u32 *flags)
 {
-	if (s->f_active)
-		return s->f_dev;
-	if (s->rw_active)
-		return s->rw_dev;
+	if (s->fault.active)
+		return s->fault.dev;
+	if (s->rw.active)
+		return s->rw.dev;
 	*flags |= DT_F_NO_CTX;
 	return daxdev_rdev;
 }
@@ -264,16 +279,16 @@ static __u32 ctx_dev(struct fstate *s, __u32 daxdev_rdev, __u32 *flags)
 static void rw_entry(struct fstate *s, const struct dt_tline *t,
 		     const struct dt_target *tgt)
 {
-	s->rw_active = 1;
-	s->rw_op = arg(t->args, "dir") ? DT_OP_WRITE : DT_OP_READ;
-	s->rw_dev = inode_dev(t->args);
-	s->rw_pos = arg(t->args, "pos");
-	s->rw_asked = arg(t->args, "cnt");
-	s->rw_ino = arg(t->args, "ino");
-	s->rw_isize = arg(t->args, "isize");
-	s->rw_start = t->ts_ns;
+	s->rw.active = true;
+	s->rw.op = arg(t->args, "dir") ? DT_OP_WRITE : DT_OP_READ;
+	s->rw.dev = inode_dev(t->args);
+	s->rw.pos = arg(t->args, "pos");
+	s->rw.asked = arg(t->args, "cnt");
+	s->rw.ino = arg(t->args, "ino");
+	s->rw.isize = arg(t->args, "isize");
+	s->rw.start = t->ts_ns;
 	s->seq++;
-	s->l_valid = 0;
+	s->last_da.valid = false;
 }
 
 static void rw_exit(struct fstate *s, const struct dt_tline *t,
@@ -284,32 +299,32 @@ static void rw_exit(struct fstate *s, const struct dt_tline *t,
 	__s64 ret;
 	int eof;
 
-	if (!s->rw_active)
+	if (!s->rw.active)
 		return;
-	s->rw_active = 0;
-	if (!dev_wanted(s->rw_dev))
+	s->rw.active = false;
+	if (!dev_wanted(s->rw.dev))
 		return;
 	ret = (__s64)arg(t->args, "ret");
-	account(stats_get(s->rw_dev, s->rw_op), s->rw_asked, ret, t->ts_ns - s->rw_start);
-	v = dt_check_rw(s->rw_op == DT_OP_READ, s->rw_pos, s->rw_asked, ret,
-			s->rw_isize, &eof);
-	verdict(s->rw_dev, DT_CHK_RW_COMPLETE, v);
+	account(stats_get(s->rw.dev, s->rw.op), s->rw.asked, ret, t->ts_ns - s->rw.start);
+	v = dt_check_rw(s->rw.op == DT_OP_READ, s->rw.pos, s->rw.asked, ret,
+			s->rw.isize, &eof);
+	verdict(s->rw.dev, DT_CHK_RW_COMPLETE, v);
 	if (ret < 0) {
-		count_error(s->rw_dev, s->rw_op, -ret);
+		count_error(s->rw.dev, s->rw.op, -ret);
 		why |= DT_EV_ERROR;
 	} else if (v == DT_FAIL) {
 		why |= DT_EV_SHORT | DT_EV_CHECK;
 		e.check_fail = 1U << DT_CHK_RW_COMPLETE;
 	}
-	e.lat_ns = t->ts_ns - s->rw_start;
+	e.lat_ns = t->ts_ns - s->rw.start;
 	e.flags = eof ? DT_F_EOF : 0;
-	e.pos = s->rw_pos;
-	e.asked = s->rw_asked;
+	e.pos = s->rw.pos;
+	e.asked = s->rw.asked;
 	e.ret = ret;
-	e.ino = s->rw_ino;
-	e.isize = s->rw_isize;
+	e.ino = s->rw.ino;
+	e.isize = s->rw.isize;
 	e.seq = s->seq;
-	emit(&e, t, s->rw_op, s->rw_dev, why);
+	emit(&e, t, s->rw.op, s->rw.dev, why);
 }
 
 /* ---- dax_direct_access and the drivers' ---------------------------------- */
@@ -318,22 +333,22 @@ static void rw_exit(struct fstate *s, const struct dt_tline *t,
 static void drv_exit(struct fstate *s, const struct dt_tline *t,
 		     const struct dt_target *tgt)
 {
-	if (s->da_active) {
-		s->drv_ret = (__s64)arg(t->args, "ret");
-		s->drv_seen = true;
+	if (s->da.active) {
+		s->da.drv_ret = (__s64)arg(t->args, "ret");
+		s->da.drv_seen = true;
 	}
 }
 
 static void da_entry(struct fstate *s, const struct dt_tline *t,
 		     const struct dt_target *tgt)
 {
-	s->da_active = 1;
-	s->da_pgoff = arg(t->args, "pgoff");
-	s->da_nr = (__s64)arg(t->args, "nr");
-	s->da_daxdev = arg(t->args, "rdev");
-	s->drv_ret = 0;
-	s->drv_seen = false;
-	s->da_start = t->ts_ns;
+	s->da.active = true;
+	s->da.pgoff = arg(t->args, "pgoff");
+	s->da.nr = (__s64)arg(t->args, "nr");
+	s->da.daxdev = arg(t->args, "rdev");
+	s->da.drv_ret = 0;
+	s->da.drv_seen = false;
+	s->da.start = t->ts_ns;
 }
 
 static void da_exit(struct fstate *s, const struct dt_tline *t,
@@ -343,16 +358,16 @@ static void da_exit(struct fstate *s, const struct dt_tline *t,
 	__u32 why = 0, flags = 0, dev, v;
 	__s64 ret;
 
-	if (!s->da_active)
+	if (!s->da.active)
 		return;
-	s->da_active = 0;
-	dev = ctx_dev(s, s->da_daxdev, &flags);
+	s->da.active = false;
+	dev = ctx_dev(s, s->da.daxdev, &flags);
 	if (!dev_wanted(dev))
 		return;
 	ret = (__s64)arg(t->args, "ret");
-	account(stats_get(dev, DT_OP_DIRECT_ACCESS), s->da_nr << DT_PAGE_SHIFT,
-		ret > 0 ? ret << DT_PAGE_SHIFT : ret, t->ts_ns - s->da_start);
-	v = dt_check_ret_range(ret, s->da_nr);
+	account(stats_get(dev, DT_OP_DIRECT_ACCESS), s->da.nr << DT_PAGE_SHIFT,
+		ret > 0 ? ret << DT_PAGE_SHIFT : ret, t->ts_ns - s->da.start);
+	v = dt_check_ret_range(ret, s->da.nr);
 	if (v == DT_FAIL) {
 		e.check_fail |= 1U << DT_CHK_DA_RET_RANGE;
 		why |= DT_EV_CHECK;
@@ -365,17 +380,17 @@ static void da_exit(struct fstate *s, const struct dt_tline *t,
 		count_error(dev, DT_OP_DIRECT_ACCESS, -ret);
 		why |= DT_EV_ERROR;
 		if (dt_media_error(ret))
-			media(dev, s->da_pgoff);
+			media(dev, s->da.pgoff);
 	}
-	s->l_valid = ret > 0;
-	s->l_pgoff = s->da_pgoff;
-	s->l_ret = ret;
-	e.lat_ns = t->ts_ns - s->da_start;
-	e.flags = flags | (s->drv_seen ? DT_F_DRV : 0);
-	e.pos = e.da_pgoff = s->da_pgoff;
-	e.asked = s->da_nr;
+	s->last_da.valid = ret > 0;
+	s->last_da.pgoff = s->da.pgoff;
+	s->last_da.ret = ret;
+	e.lat_ns = t->ts_ns - s->da.start;
+	e.flags = flags | (s->da.drv_seen ? DT_F_DRV : 0);
+	e.pos = e.da_pgoff = s->da.pgoff;
+	e.asked = s->da.nr;
 	e.ret = e.da_ret = ret;
-	e.drv_ret = s->drv_ret;
+	e.drv_ret = s->da.drv_ret;
 	e.seq = s->seq;
 	emit(&e, t, DT_OP_DIRECT_ACCESS, dev, why);
 }
@@ -428,16 +443,16 @@ static void copy_entry(struct fstate *s, const struct dt_tline *t,
 {
 	__u32 op = tgt->ftrace.op;
 
-	s->c_active = 1;
-	s->c_op = op;
-	s->c_pgoff = arg(t->args, "pgoff");
-	s->c_addr = arg(t->args, "addr");
-	s->c_bytes = arg(t->args, "bytes");
-	s->da_daxdev = arg(t->args, "rdev");
-	s->c_variant = dt_copy_variant(op, arg(t->args, "flags"), kern.dd_alive,
+	s->copy.active = true;
+	s->copy.op = op;
+	s->copy.pgoff = arg(t->args, "pgoff");
+	s->copy.addr = arg(t->args, "addr");
+	s->copy.bytes = arg(t->args, "bytes");
+	s->copy.daxdev = arg(t->args, "rdev");
+	s->copy.variant = dt_copy_variant(op, arg(t->args, "flags"), kern.dd_alive,
 				       kern.dd_nocache, kern.dd_nomc);
-	s->c_uaddr = iter_user_addr(t->args);
-	s->c_start = t->ts_ns;
+	s->copy.uaddr = iter_user_addr(t->args);
+	s->copy.start = t->ts_ns;
 }
 
 static void copy_account(__u32 dev, __u32 op, const struct fstate *s, __u64 ret,
@@ -445,53 +460,53 @@ static void copy_account(__u32 dev, __u32 op, const struct fstate *s, __u64 ret,
 {
 	struct dt_stats *st = stats_get(dev, op);
 
-	account(st, s->c_bytes, ret, lat);
+	account(st, s->copy.bytes, ret, lat);
 	if (st) {
-		st->variant[s->c_variant]++;
+		st->variant[s->copy.variant]++;
 		if (side)
 			st->short_side[side]++;
 	}
-	verdict(dev, DT_CHK_COPY_COMPLETE, dt_check_copy(s->c_bytes, ret));
+	verdict(dev, DT_CHK_COPY_COMPLETE, dt_check_copy(s->copy.bytes, ret));
 }
 
 static void copy_exit(struct fstate *s, const struct dt_tline *t,
 		      const struct dt_target *tgt)
 {
 	struct dt_event e = {};
-	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, dev, op = s->c_op;
+	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, dev, op = s->copy.op;
 	__u64 ret;
 
-	if (!s->c_active)
+	if (!s->copy.active)
 		return;
-	s->c_active = 0;
-	dev = ctx_dev(s, s->da_daxdev, &flags);
+	s->copy.active = false;
+	dev = ctx_dev(s, s->copy.daxdev, &flags);
 	if (!dev_wanted(dev))
 		return;
 	ret = arg(t->args, "ret");
-	if (ret < s->c_bytes) {
+	if (ret < s->copy.bytes) {
 		why = DT_EV_SHORT | DT_EV_CHECK;
 		e.check_fail = 1U << DT_CHK_COPY_COMPLETE;
-		e.user_addr = s->c_uaddr ? s->c_uaddr + ret : 0;
-		side = s->c_uaddr ? user_side(t->pid, e.user_addr, op) : DT_SIDE_UNKNOWN;
-		if (s->c_uaddr)
+		e.user_addr = s->copy.uaddr ? s->copy.uaddr + ret : 0;
+		side = s->copy.uaddr ? user_side(t->pid, e.user_addr, op) : DT_SIDE_UNKNOWN;
+		if (s->copy.uaddr)
 			flags |= DT_F_UADDR;
 	}
 	/* no kaddr here: tie the copy to a direct_access by page range */
-	if (s->l_valid && s->c_pgoff >= s->l_pgoff &&
-	    s->c_pgoff < s->l_pgoff + (__u64)s->l_ret) {
+	if (s->last_da.valid && s->copy.pgoff >= s->last_da.pgoff &&
+	    s->copy.pgoff < s->last_da.pgoff + (__u64)s->last_da.ret) {
 		flags |= DT_F_DA_LINKED;
-		e.da_pgoff = s->l_pgoff;
-		e.da_ret = s->l_ret;
-		e.kaddr = (s->c_addr & ~0xfffULL) - ((s->c_pgoff - s->l_pgoff) << DT_PAGE_SHIFT);
+		e.da_pgoff = s->last_da.pgoff;
+		e.da_ret = s->last_da.ret;
+		e.kaddr = (s->copy.addr & ~0xfffULL) - ((s->copy.pgoff - s->last_da.pgoff) << DT_PAGE_SHIFT);
 	}
-	copy_account(dev, op, s, ret, t->ts_ns - s->c_start, side);
-	e.lat_ns = t->ts_ns - s->c_start;
+	copy_account(dev, op, s, ret, t->ts_ns - s->copy.start, side);
+	e.lat_ns = t->ts_ns - s->copy.start;
 	e.flags = flags;
-	e.pos = s->c_pgoff;
-	e.asked = s->c_bytes;
+	e.pos = s->copy.pgoff;
+	e.asked = s->copy.bytes;
 	e.ret = ret;
-	e.addr = s->c_addr;
-	e.variant = s->c_variant;
+	e.addr = s->copy.addr;
+	e.variant = s->copy.variant;
 	e.side = side;
 	e.seq = s->seq;
 	emit(&e, t, op, dev, why);
@@ -553,12 +568,12 @@ static void fault_done(const struct dt_tline *t, const struct fault_end *f)
 static void fault_entry(struct fstate *s, const struct dt_tline *t,
 			const struct dt_target *tgt)
 {
-	s->f_active = 1;
-	s->f_dev = inode_dev(t->args);
-	s->f_pgoff = arg(t->args, "pgoff");
-	s->f_ino = arg(t->args, "ino");
-	s->f_size = dt_fault_size(arg(t->args, "pe"));
-	s->f_start = t->ts_ns;
+	s->fault.active = true;
+	s->fault.dev = inode_dev(t->args);
+	s->fault.pgoff = arg(t->args, "pgoff");
+	s->fault.ino = arg(t->args, "ino");
+	s->fault.size = dt_fault_size(arg(t->args, "pe"));
+	s->fault.start = t->ts_ns;
 	s->seq++;
 }
 
@@ -566,14 +581,14 @@ static void fault_exit(struct fstate *s, const struct dt_tline *t,
 		       const struct dt_target *tgt)
 {
 	struct fault_end f = {
-		.dev = s->f_dev, .size = s->f_size, .ret = arg(t->args, "ret"),
-		.seq = s->seq, .pgoff = s->f_pgoff, .ino = s->f_ino,
-		.lat = t->ts_ns - s->f_start, .lat_ok = true,
+		.dev = s->fault.dev, .size = s->fault.size, .ret = arg(t->args, "ret"),
+		.seq = s->seq, .pgoff = s->fault.pgoff, .ino = s->fault.ino,
+		.lat = t->ts_ns - s->fault.start, .lat_ok = true,
 	};
 
-	if (!s->f_active)
+	if (!s->fault.active)
 		return;
-	s->f_active = 0;
+	s->fault.active = false;
 	fault_done(t, &f);
 }
 
