@@ -473,16 +473,10 @@ static __always_inline void account(struct dt_stats *st, __u32 row,
 
 	if (CUT(CUT_ACCOUNT))
 		return;
-	/* calls is errors + shorts + oks: user space adds them up */
 	__sync_fetch_and_add(&st->bytes_req, asked);
 	__sync_fetch_and_add(&st->bytes_done, done);
 	/* each result its own counter: a scrape never sees one go back */
-	if (ret < 0)
-		__sync_fetch_and_add(&st->errors, 1);
-	else if ((__u64)ret < asked)
-		__sync_fetch_and_add(&st->shorts, 1);
-	else
-		__sync_fetch_and_add(&st->oks, 1);
+	__sync_fetch_and_add(dt_op_counter(st, asked, ret), 1);
 	hist_add(row, DT_HIST_LEN, done);
 	if (lat_ok) {
 		__sync_fetch_and_add(&st->lat_sum_ns, lat);
@@ -1052,7 +1046,7 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	if (ret < 0) {
 		count_error(w.dev, DT_OP_DIRECT_ACCESS, -ret);
 		why |= DT_EV_ERROR;
-		if (ret == -5 || ret == -133)	/* EIO, EHWPOISON */
+		if (dt_media_error(ret))
 			count_media_error(w.dev, c->pgoff);
 	}
 	/* fewer pages than asked is normal (end of a range): counted, not shown */
@@ -1598,21 +1592,14 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		return;
 	st = stats_at(w->slot, DT_OP_FAULT, &row);
 	if (st) {
-		/* a fallback asks the next smaller size: not bytes asked here */
-		if (res != DT_FAULT_RES_FALLBACK)
-			__sync_fetch_and_add(&st->bytes_req, bytes);
+		__sync_fetch_and_add(&st->bytes_req, dt_fault_asked(res, size));
 		if (lat_ok) {
 			__sync_fetch_and_add(&st->lat_sum_ns, lat);
 			hist_add(row, DT_HIST_LAT, lat);
 		}
-		if (res == DT_FAULT_RES_ERROR) {
-			__sync_fetch_and_add(&st->errors, 1);
-		} else if (res == DT_FAULT_RES_FALLBACK) {
-			__sync_fetch_and_add(&st->fallbacks, 1);
-		} else {
+		__sync_fetch_and_add(dt_fault_counter(st, res, size), 1);
+		if (res == DT_FAULT_RES_DONE) {
 			__sync_fetch_and_add(&st->bytes_done, bytes);
-			if (size < DT_FAULT_SIZES)
-				__sync_fetch_and_add(&st->faults[size], 1);
 			hist_add(row, DT_HIST_LEN, bytes);
 		}
 	}

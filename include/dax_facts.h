@@ -41,6 +41,46 @@ static __always_inline __u32 dt_fault_result(__u32 ret)
 }
 
 /*
+ * The counter a call's result goes to. Every read, write, iteration,
+ * direct_access and copy ends in exactly one of errors, shorts and oks,
+ * every fault in one of errors, fallbacks and faults[size]: calls is
+ * their sum (dt_stats_calls()), so neither backend counts calls itself.
+ */
+static __always_inline __u64 *dt_op_counter(struct dt_stats *st, __u64 asked,
+					    __s64 ret)
+{
+	if (ret < 0)
+		return &st->errors;
+	if ((__u64)ret < asked)
+		return &st->shorts;
+	return &st->oks;
+}
+
+static __always_inline __u64 *dt_fault_counter(struct dt_stats *st, __u32 res,
+					       __u32 size)
+{
+	if (res == DT_FAULT_RES_ERROR)
+		return &st->errors;
+	if (res == DT_FAULT_RES_FALLBACK)
+		return &st->fallbacks;
+	/* constant indexes: the BPF verifier has no bound to lose */
+	if (size == DT_FAULT_PMD)
+		return &st->faults[DT_FAULT_PMD];
+	if (size == DT_FAULT_PUD)
+		return &st->faults[DT_FAULT_PUD];
+	return &st->faults[DT_FAULT_PTE];
+}
+
+/*
+ * A direct_access error that names a bad page (EIO, EHWPOISON): counted
+ * by device and page offset as a media error.
+ */
+static __always_inline int dt_media_error(__s64 ret)
+{
+	return ret == -5 || ret == -133;
+}
+
+/*
  * enum dax_device_flags bit numbers (drivers/dax/super.c), where the
  * kernel's BTF cannot be asked: BPF reads them through CO-RE.
  */
@@ -50,9 +90,11 @@ static __always_inline __u32 dt_fault_result(__u32 ret)
 
 /*
  * The copy routine dax_copy_{to,from}_iter() picks from the device's
- * flags: none while the device is dead, the machine-check-safe copy to
- * the iterator unless DAXDEV_NOMC, the cache-flushing copy from it with
- * DAXDEV_NOCACHE. The bits are the running kernel's.
+ * flags (drivers/dax/super.c): none while the device is dead; to the
+ * iterator, _copy_mc_to_iter() with DAXDEV_NOMC ("handle CPU fetch
+ * exceptions during reads"), else _copy_to_iter(); from it, the
+ * cache-flushing copy with DAXDEV_NOCACHE. The bits are the running
+ * kernel's.
  */
 static __always_inline __u32 dt_copy_variant(__u32 op, __u64 flags, __u32 alive,
 					     __u32 nocache, __u32 nomc)
@@ -88,6 +130,21 @@ static __always_inline __u64 dt_fault_bytes(__u32 size)
 	if (size == DT_FAULT_PUD)
 		return 1ULL << 30;
 	return 4096;
+}
+
+/*
+ * The bytes a fault counts as asked: none for a fallback, whose caller
+ * asks the next smaller size again.
+ */
+static __always_inline __u64 dt_fault_asked(__u32 res, __u32 size)
+{
+	return res == DT_FAULT_RES_FALLBACK ? 0 : dt_fault_bytes(size);
+}
+
+/* The bytes a fault mapped: only one that ended done maps any. */
+static __always_inline __u64 dt_fault_mapped(__u32 res, __u32 size)
+{
+	return res == DT_FAULT_RES_DONE ? dt_fault_bytes(size) : 0;
 }
 
 #endif /* __DAX_FACTS_H */

@@ -22,7 +22,7 @@ struct dt_ftrace_cfg {
 	struct dt_telemetry *tel;	/* exporters, may be NULL */
 };
 
-/* Parse one trace_pipe line into its parts; exposed for the unit tests. */
+/* One trace_pipe line in its parts (ftrace_tracefs.c). */
 struct dt_tline {
 	char comm[17];
 	int pid;
@@ -36,13 +36,5 @@ int dt_targ_u64(const char *args, const char *key, unsigned long long *v);
 
 int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		   volatile sig_atomic_t *exiting);
-
-/*
- * For the unit tests: one trace_pipe line through the handlers, and the
- * tables they fill (without the ring buffer's overruns).
- */
-void dt_ftrace_feed(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
-		    char *line);
-void dt_ftrace_tables(struct dt_snapshot *s);
 
 #endif /* __DT_FTRACE_H */

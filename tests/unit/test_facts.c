@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The kernel facts both backends share (include/dax_facts.h). */
+#include <stddef.h>
 #include <linux/types.h>
 #include "daxtrace.h"
 #include "dax_facts.h"
@@ -21,7 +22,7 @@ static void test_copy_variant(void)
 		/* a dead device copies nothing, whatever else is set */
 		{ TO, 0, 0, 3, 4, DT_VAR_DEAD },
 		{ FROM, BIT(3) | BIT(4), 0, 3, 4, DT_VAR_DEAD },
-		/* to the iterator: machine-check safe unless NOMC */
+		/* to the iterator: the machine-check-safe copy with NOMC */
 		{ TO, ALIVE, 0, 3, 4, DT_VAR_COPY_TO_ITER },
 		{ TO, ALIVE | BIT(4), 0, 3, 4, DT_VAR_COPY_MC_TO_ITER },
 		{ TO, ALIVE | BIT(3), 0, 3, 4, DT_VAR_COPY_TO_ITER },
@@ -78,10 +79,88 @@ static void test_vm_fault_bits(void)
 	EXPECT_EQ(dt_fault_result(DT_VMF_HWPOISON_LARGE), DT_FAULT_RES_ERROR);
 }
 
+/*
+ * The calls rule: whatever a call returned, it adds one to exactly one
+ * of the counters dt_stats_calls() sums.
+ */
+static void test_op_counter(void)
+{
+	static const struct {
+		__u64 asked;
+		__s64 ret;
+		size_t want;	/* offsetof the counter */
+	} c[] = {
+		{ 4096, 4096, offsetof(struct dt_stats, oks) },
+		{ 4096, 8192, offsetof(struct dt_stats, oks) },	/* more is not short */
+		{ 0, 0, offsetof(struct dt_stats, oks) },
+		{ 4096, 100, offsetof(struct dt_stats, shorts) },
+		{ 4096, 0, offsetof(struct dt_stats, shorts) },
+		{ 4096, -14, offsetof(struct dt_stats, errors) },
+		{ 0, -5, offsetof(struct dt_stats, errors) },
+	};
+	struct dt_stats st;
+	unsigned int i;
+	__u64 *n;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		n = dt_op_counter(&st, c[i].asked, c[i].ret);
+		EXPECT_EQ((char *)n - (char *)&st, c[i].want);
+		(*n)++;
+		EXPECT_EQ(dt_stats_calls(&st), 1);
+	}
+}
+
+static void test_fault_counter(void)
+{
+	static const struct {
+		__u32 ret, size;
+		size_t want;
+		__u64 asked, mapped;
+	} c[] = {
+		{ 0x100, DT_FAULT_PTE, offsetof(struct dt_stats, faults[DT_FAULT_PTE]), 4096, 4096 },
+		{ 0, DT_FAULT_PMD, offsetof(struct dt_stats, faults[DT_FAULT_PMD]), 2 << 20, 2 << 20 },
+		{ 0x100, DT_FAULT_PUD, offsetof(struct dt_stats, faults[DT_FAULT_PUD]), 1 << 30, 1 << 30 },
+		/* a fallback asks nothing here: the smaller size asks again */
+		{ DT_VMF_FALLBACK, DT_FAULT_PMD, offsetof(struct dt_stats, fallbacks), 0, 0 },
+		{ DT_VMF_SIGBUS, DT_FAULT_PTE, offsetof(struct dt_stats, errors), 4096, 0 },
+		{ DT_VMF_SIGBUS | DT_VMF_FALLBACK, DT_FAULT_PMD, offsetof(struct dt_stats, errors),
+		  2 << 20, 0 },
+	};
+	struct dt_stats st;
+	unsigned int i;
+	__u32 res;
+	__u64 *n;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		memset(&st, 0, sizeof(st));
+		res = dt_fault_result(c[i].ret);
+		n = dt_fault_counter(&st, res, c[i].size);
+		EXPECT_EQ((char *)n - (char *)&st, c[i].want);
+		(*n)++;
+		EXPECT_EQ(dt_stats_calls(&st), 1);
+		EXPECT_EQ(dt_fault_asked(res, c[i].size), c[i].asked);
+		EXPECT_EQ(dt_fault_mapped(res, c[i].size), c[i].mapped);
+	}
+}
+
+static void test_media_error(void)
+{
+	EXPECT(dt_media_error(-5));	/* EIO */
+	EXPECT(dt_media_error(-133));	/* EHWPOISON */
+	EXPECT(!dt_media_error(-6));
+	EXPECT(!dt_media_error(-34));
+	EXPECT(!dt_media_error(5));
+	EXPECT(!dt_media_error(0));
+}
+
 int main(void)
 {
 	test_copy_variant();
 	test_fault_size();
 	test_vm_fault_bits();
+	test_op_counter();
+	test_fault_counter();
+	test_media_error();
 	return unit_done("test_facts");
 }
