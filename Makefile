@@ -237,7 +237,8 @@ demo: deps-check
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
 	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2 \
-	groff-base systemd libclang-rt-dev debootstrap debhelper dpkg-dev lintian
+	groff-base systemd libclang-rt-dev debootstrap debhelper dpkg-dev lintian \
+	build-essential
 DEP_CMDS := clang llvm-strip bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
 	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip debootstrap \
 	dh dpkg-buildpackage lintian
@@ -247,13 +248,16 @@ deps:
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS)
 
 # Install only when something is missing, so `make test` works on a
-# fresh Debian machine and costs nothing on a prepared one.
+# fresh Debian machine and costs nothing on a prepared one. The package's
+# build needs debian/control's Build-Depends and build-essential, which
+# dpkg-checkbuilddeps checks.
 deps-check:
 	$(Q)for c in $(DEP_CMDS); do command -v $$c >/dev/null || { \
 		$(MAKE) --no-print-directory deps; break; }; done
 	$(Q)test -f /usr/include/bpf/libbpf.h -a \
 		-f "$$($(CLANG) -print-runtime-dir)/libclang_rt.fuzzer-x86_64.a" || \
 		$(MAKE) --no-print-directory deps
+	$(Q)dpkg-checkbuilddeps >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
 
 # (and what kbuild left in tests/kmod when it built the modules there)
 clean:
