@@ -85,9 +85,12 @@ DESTDIR		?=
 SBINDIR		:= $(PREFIX)/sbin
 MANDIR		:= $(PREFIX)/share/man/man8
 UNITDIR		:= $(PREFIX)/lib/systemd/system
+DATADIR		:= $(PREFIX)/share/daxtrace
+# Prometheus alerting rules
+PROM_RULES	:= contrib/prometheus/daxtrace.rules.yml
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build reliability print-version rulestest
+	install uninstall installtest fuzz fuzz-build reliability print-version rulestest deb debtest
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -109,7 +112,7 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 $(OUT)/%.o: src/%.c $(wildcard src/*.h) include/daxtrace.h $(SKELS) VERSION | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEFS) $(INCLUDES) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEFS) $(INCLUDES) -c $< -o $@
 
 $(OUT)/daxtrace: $(OBJS)
 	$(call msg,LINK,$@)
@@ -136,7 +139,7 @@ $(OUT)/preadloop: bench/preadloop.c | $(OUT)
 
 $(OUT)/test_%: tests/unit/test_%.c $(LIB_OBJS) tests/unit/unit.h | $(OUT)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(DEFS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEFS) $(LDFLAGS) $(INCLUDES) -Itests/unit $< $(LIB_OBJS) $(LIBS) -o $@
 
 # libFuzzer targets: the parsers, built with clang + ASan/UBSan.
 FUZZ_OUT	:= build/fuzz
@@ -187,10 +190,38 @@ install: $(OUT)/daxtrace
 	install -d $(DESTDIR)$(UNITDIR)
 	sed 's|@SBINDIR@|$(SBINDIR)|' contrib/daxtrace.service > $(DESTDIR)$(UNITDIR)/daxtrace.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/daxtrace.service
+	install -D -m 0644 $(PROM_RULES) $(DESTDIR)$(DATADIR)/daxtrace.rules.yml
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/daxtrace $(DESTDIR)$(MANDIR)/daxtrace.8 \
-		$(DESTDIR)$(UNITDIR)/daxtrace.service
+		$(DESTDIR)$(UNITDIR)/daxtrace.service $(DESTDIR)$(DATADIR)/daxtrace.rules.yml
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || true
+
+# The Debian package (debian/): dpkg-buildpackage -b in a copy of the
+# tree's tracked files as they are (uncommitted edits included: git stash
+# create), so nothing untracked gets in and the checkout's build/ is left
+# alone; build/deb/daxtrace_VERSION_amd64.deb. Its version is the
+# changelog's, which must be daxtrace's own.
+DEB_OUT		:= build/deb
+deb: deps-check
+	$(Q)v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(DT_VERSION)" ] || { \
+		echo "make deb: debian/changelog is at $$v, daxtrace at $(DT_VERSION):" \
+		     "add a changelog entry (dch -v $(DT_VERSION))" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_OUT) && mkdir -p $(DEB_OUT)/src
+	$(Q)if c=$$(git stash create 2>/dev/null); then \
+		git archive "$${c:-HEAD}" | tar -x -C $(DEB_OUT)/src; \
+	else \
+		tar -c --exclude=./build --exclude=./.git . | tar -x -C $(DEB_OUT)/src; \
+	fi
+	$(call msg,DEB,$(DEB_OUT) (log: $(DEB_OUT)/build.log))
+	$(Q)cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed" >&2; exit 1; }
+	$(Q)rm -rf $(DEB_OUT)/src
+	$(Q)ls $(DEB_OUT)/daxtrace_$(VERSION_OF)_*.deb
+
+# build the .deb, lint it, then install, run and purge it in the guest
+debtest: deps-check
+	$(Q)tests/deb/run
 
 # install into a scratch DESTDIR, lint the man page and the unit, and
 # prove the STATIC=1 binary needs no shared library
@@ -231,22 +262,27 @@ demo: deps-check
 DEPS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev gcc make \
 	qemu-system-x86 ndctl daxctl busybox-static fio bpftrace xfsprogs \
 	e2fsprogs cpio kmod util-linux python3 libc6-dev bc prometheus iproute2 \
-	groff-base systemd libclang-rt-dev debootstrap
+	groff-base systemd libclang-rt-dev debootstrap debhelper dpkg-dev lintian \
+	build-essential
 DEP_CMDS := clang llvm-strip bpftool qemu-system-x86_64 ndctl daxctl busybox fio \
-	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip debootstrap
+	bpftrace mkfs.xfs cpio python3 bc prometheus promtool ip debootstrap \
+	dh dpkg-buildpackage lintian
 
 deps:
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEPS)
 
 # Install only when something is missing, so `make test` works on a
-# fresh Debian machine and costs nothing on a prepared one.
+# fresh Debian machine and costs nothing on a prepared one. The package's
+# build needs debian/control's Build-Depends and build-essential, which
+# dpkg-checkbuilddeps checks.
 deps-check:
 	$(Q)for c in $(DEP_CMDS); do command -v $$c >/dev/null || { \
 		$(MAKE) --no-print-directory deps; break; }; done
 	$(Q)test -f /usr/include/bpf/libbpf.h -a \
 		-f "$$($(CLANG) -print-runtime-dir)/libclang_rt.fuzzer-x86_64.a" || \
 		$(MAKE) --no-print-directory deps
+	$(Q)dpkg-checkbuilddeps >/dev/null 2>&1 || $(MAKE) --no-print-directory deps
 
 # (and what kbuild left in tests/kmod when it built the modules there)
 clean:

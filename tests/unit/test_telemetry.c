@@ -384,11 +384,13 @@ static int report(const char *const *args, char **out, char **err)
 	waitpid(pid, &status, 0);
 	f = fopen(ofile, "r");
 	*out = NULL;
-	getdelim(out, &len, '\0', f);
+	if (getdelim(out, &len, '\0', f) < 0 && *out)
+		**out = '\0';	/* nothing written */
 	fclose(f);
 	f = fopen(efile, "r");
 	*err = NULL;
-	getdelim(err, &len, '\0', f);
+	if (getdelim(err, &len, '\0', f) < 0 && *err)
+		**err = '\0';	/* nothing written */
 	fclose(f);
 	if (!*out)
 		*out = strdup("");
