@@ -80,7 +80,7 @@ $(OUT):
 
 # DWARF is stripped (BTF and line info stay): the skeleton embeds the
 # object, and libbpf walks it at every start-up.
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) bpf/dax_trace.bpf.h vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) $(wildcard bpf/*.bpf.h) vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
