@@ -9,7 +9,7 @@ CC		?= gcc
 ARCH		:= x86
 CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
-# '=': the OUT that STATIC, SANITIZE or CUT set below, where it is used
+# '=': the OUT that STATIC, SANITIZE or BENCH_BPF set below, where it is used
 INCLUDES	= -Iinclude -I$(OUT) -Isrc
 LIBS		:= -lbpf -lelf -lz
 ifeq ($(STATIC),1)
@@ -22,20 +22,13 @@ CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS		+= -fsanitize=address,undefined
 OUT		:= build/san
 endif
-# A cost-model build (bench section 7): `make CUT=N` takes the costs in
-# bit mask N out of the BPF programs (bpf/dax_trace.bpf.c, CUT_*). Not a
-# valid tracer: for measurement only.
-ifneq ($(CUT),)
-OUT		:= build/cut/$(CUT)
-endif
 # clang -target bpf lacks the host's system include dirs; add them last.
 CLANG_SYS	:= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 		     sed -n '/<...> search starts/,/End of search/ s| \(/.*\)|-idirafter \1|p')
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -I. $(CLANG_SYS)
-ifneq ($(CUT),)
-BPF_CFLAGS	+= -DDT_CUT=$(CUT)
-endif
+# bench-only builds (BENCH_BPF=...): bench/bench.mk
+include bench/bench.mk
 
 ifeq ($(V),1)
 Q :=
