@@ -537,9 +537,10 @@ def bench_builds():
 
 
 def make_cmd(name):
+    path = os.path.relpath(bench_build(name), ROOT)
     if name.startswith("cost-"):
-        return "make BENCH_BPF=cost BENCH_PARTS=%s %s" % (name[5:], bench_build(name))
-    return "make BENCH_BPF=%s %s" % (name, bench_build(name))
+        return "make BENCH_BPF=cost BENCH_PARTS=%s %s" % (name[5:], path)
+    return "make BENCH_BPF=%s %s" % (name, path)
 
 
 def sect_cost_model(daxfile, hooks):
