@@ -14,6 +14,7 @@ $(OUT)/dax_trace.bpf.o: bench/bpf/$(BENCH_BPF).bpf.c bench/bpf/common.bpf.h \
 	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
 
+.PHONY: bench-not-installable
 install installtest: bench-not-installable
 bench-not-installable:
 	@echo "BENCH_BPF=$(BENCH_BPF): a bench build is not a tracer, not installed" >&2; exit 1
