@@ -26,8 +26,14 @@ struct vma_probe {
 	__u64 ok;
 };
 
-static long vma_cb(struct task_struct *task, struct vm_area_struct *vma,
-		   struct vma_probe *p)
+/*
+ * bpf_find_vma()'s callback. The task is declared void *: a struct
+ * task_struct * in a function's prototype puts the whole task_struct
+ * graph into the object's BTF, which the kernel then checks at every
+ * load; reached only through struct members it stays a forward
+ * declaration.
+ */
+static long vma_cb(void *task, struct vm_area_struct *vma, struct vma_probe *p)
 {
 	p->ok = (BPF_CORE_READ(vma, vm_flags) & p->need) == p->need;
 	return 0;
