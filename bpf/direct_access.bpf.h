@@ -36,32 +36,6 @@ static __always_inline void count_media_error(__u32 dev, __u64 pgoff)
 		bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
 }
 
-/* *p, a kernel pointer argument: false if NULL or unreadable. */
-static __always_inline bool read_kernel_u64(__u64 p, __u64 *v)
-{
-	return p && !bpf_probe_read_kernel(v, sizeof(*v), (void *)p);
-}
-
-/*
- * The driver's raw return for this call, if its exit ran on this CPU for
- * this task (and, where it could name it, for this call): taken once.
- */
-static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
-{
-	struct drv_seen *drv;
-	__u32 zero = 0;
-
-	drv = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (drv && drv->task == bpf_get_current_task() &&
-	    (!drv->daxdev ||
-	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
-		*ret = drv->ret;
-		drv->task = 0;
-		return true;
-	}
-	return false;
-}
-
 /* The driver's side: its return, for the direct_access exit after it. */
 static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 {
@@ -87,8 +61,9 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 __noinline int da_done(struct tstate *ts, const struct da_call *c,
 		       __s64 ret, __u64 lat, __u32 lat_ok)
 {
-	__u32 why = 0, chk = 0, flags = 0, got = 0, v;
+	__u32 why = 0, chk = 0, flags = 0, got = 0, v, zero = 0;
 	__u64 kaddr = 0, pfn = 0;
+	struct drv_seen *drv;
 	__s64 drv_ret = 0;
 	struct dt_stats *st;
 	__u32 row;
@@ -97,14 +72,26 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 
 	if (!ts || !c)
 		return 0;
-	if (drv_take(c, &drv_ret))
+	/*
+	 * The driver's raw return, if its exit ran on this CPU for this
+	 * task (and, where it could name it, for this call): taken once.
+	 */
+	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (drv && drv->task == bpf_get_current_task() &&
+	    (!drv->daxdev ||
+	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
+		drv_ret = drv->ret;
+		drv->task = 0;
 		got |= DT_F_DRV;
+	}
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
-	if (ret > 0 && read_kernel_u64(c->kaddrp, &kaddr))
+	if (ret > 0 && c->kaddrp &&
+	    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp))
 		got |= DT_F_KADDR;
-	if (ret > 0 && read_kernel_u64(c->pfnp, &pfn))
+	if (ret > 0 && c->pfnp &&
+	    !bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp))
 		got |= DT_F_PFN;
 	ts->last_da.read_flags = got;
 	got = reload_unknown(&ts->last_da.read_flags);

@@ -29,6 +29,23 @@
 /* the read's start without a slot: the bench guest has one vCPU */
 __u64 bench_start;
 
+/* da_done()'s taking of the driver's return, as it does it */
+static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
+{
+	struct drv_seen *drv;
+	__u32 zero = 0;
+
+	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (drv && drv->task == bpf_get_current_task() &&
+	    (!drv->daxdev ||
+	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
+		*ret = drv->ret;
+		drv->task = 0;
+		return true;
+	}
+	return false;
+}
+
 /* A direct_access or copy exit: the thread's state, and its release. */
 static __always_inline void slot_exit(__u64 daxdev)
 {
@@ -117,7 +134,8 @@ int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 		bench_sink += drv_ret;
 	if (PART(PART_KADDR)) {
 		bpf_get_func_arg(ctx, 4, &kaddrp);
-		if (ret > 0 && read_kernel_u64(kaddrp, &kaddr))
+		if (ret > 0 && kaddrp &&
+		    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp))
 			bench_sink += kaddr;
 	}
 	count(DT_OP_DIRECT_ACCESS, nr_pages << DT_PAGE_SHIFT,
