@@ -9,7 +9,7 @@ CC		?= gcc
 ARCH		:= x86
 CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -std=gnu11
-# '=': the OUT that STATIC, SANITIZE or CUT set below, where it is used
+# '=': the OUT that STATIC, SANITIZE or BENCH_BPF set below, where it is used
 INCLUDES	= -Iinclude -I$(OUT) -Isrc
 # The release is the VERSION file's, so a build from a tarball (the .deb)
 # needs no git; `make -s print-version` prints it. --version also names
@@ -31,20 +31,13 @@ CFLAGS		+= -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS		+= -fsanitize=address,undefined
 OUT		:= build/san
 endif
-# A cost-model build (bench section 7): `make CUT=N` takes the costs in
-# bit mask N out of the BPF programs (bpf/dax_trace.bpf.c, CUT_*). Not a
-# valid tracer: for measurement only.
-ifneq ($(CUT),)
-OUT		:= build/cut/$(CUT)
-endif
 # clang -target bpf lacks the host's system include dirs; add them last.
 CLANG_SYS	:= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 		     sed -n '/<...> search starts/,/End of search/ s| \(/.*\)|-idirafter \1|p')
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -I. $(CLANG_SYS)
-ifneq ($(CUT),)
-BPF_CFLAGS	+= -DDT_CUT=$(CUT)
-endif
+# bench-only builds (BENCH_BPF=...): bench/bench.mk
+include bench/bench.mk
 
 ifeq ($(V),1)
 Q :=
@@ -101,7 +94,7 @@ $(OUT):
 
 # DWARF is stripped (BTF and line info stay): the skeleton embeds the
 # object, and libbpf walks it at every start-up.
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) bpf/dax_trace.bpf.h vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) $(wildcard bpf/*.bpf.h) vmlinux.h | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@
@@ -217,7 +210,7 @@ deb: deps-check
 	$(Q)cd $(DEB_OUT)/src && dpkg-buildpackage -us -uc -b > ../build.log 2>&1 || \
 		{ tail -n 40 ../build.log; echo "make deb: dpkg-buildpackage failed" >&2; exit 1; }
 	$(Q)rm -rf $(DEB_OUT)/src
-	$(Q)ls $(DEB_OUT)/daxtrace_$(VERSION_OF)_*.deb
+	$(Q)ls $(DEB_OUT)/daxtrace_$(DT_VERSION)_*.deb
 
 # build the .deb, lint it, then install, run and purge it in the guest
 debtest: deps-check

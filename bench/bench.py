@@ -408,14 +408,14 @@ def installed(path, name):
 
 def sect_startup_memory(hooks):
     """4. start-up and 5. memory."""
-    empty = os.path.join(B, "cut", str(CUT_EMPTY), "daxtrace")
+    empty = bench_build(EMPTY)
     paths = {"daxtrace": installed(DAXTRACE, "daxtrace-bench")}
     tracers = [("daxtrace", ["-j"]), ("bpftrace", bt_equiv(hooks))]
     if os.access(empty, os.X_OK):
         paths["empty"] = installed(empty, "daxtrace-empty")
         tracers.append(("empty", ["-j"]))
     else:
-        print("\n   (no build with every hot program empty: make CUT=%d)" % CUT_EMPTY)
+        print("\n   (no build with every hot program empty: %s)" % make_cmd(EMPTY))
     runs = {k: [] for k, _ in tracers}
 
     def one(kind, arg):
@@ -439,10 +439,10 @@ def sect_startup_memory(hooks):
           "   under icount a wait for 9p I/O jumps the guest clock to its next timer" %
           (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
     if "empty" in runs:
-        print("   daxtrace with every hot program empty (make CUT=%d; the fault programs, which\n"
-              "   a read never runs, keep theirs): elapsed %.2f s, CPU %.3f s: the kernel's attach\n"
-              "   and load cost for these hooks, and daxtrace's own set-up" %
-              (CUT_EMPTY, el["empty"], cpu["empty"]))
+        print("   daxtrace with every hot program empty (build/bench/%s; the fault programs,\n"
+              "   which a read never runs, keep theirs): elapsed %.2f s, CPU %.3f s: the kernel's\n"
+              "   attach and load cost for these hooks, and daxtrace's own set-up" %
+              (EMPTY, el["empty"], cpu["empty"]))
     for kind in paths:
         # where it goes: daxtrace -v times each phase, elapsed and CPU
         err = subprocess.run([paths[kind], "-v", "--list-probes"], stdout=subprocess.DEVNULL,
@@ -505,27 +505,48 @@ def sect_per_program(daxfile):
           (total / OPS4K, 100.0 * total / OPS4K / ns))
 
 
-# Cost-model builds (make CUT=N: bpf/dax_trace.bpf.c, CUT_*), each with
-# one cost taken out of the default mode. Not valid tracers.
-CUT_EMPTY = 128
-CUTS = [(CUT_EMPTY, "everything: each hot program returns at once"),
-        (1, "per-thread state: 4 look-ups of the slot"),
-        (2, "2 clock reads (the read's latency)"),
-        (4, "the probe read of *kaddr (void ** argument)"),
-        (32, "the driver's return, via a per-CPU slot"),
-        (8, "counters and histograms"),
-        (16, "check verdict counters"),
-        (64, "the device of direct_access and copy"),
-        (39, "the four helper costs together (1+2+4+32)"),
-        (127, "all seven cut")]
-# Not a cut: a bare tracer of the same hooks (CUT_BARE in the BPF source),
-# with only the read's latency histogram and the kaddr check.
-CUT_BARE = 256
+# Bench-only daxtrace builds (bench/bench.mk, made by bench/run): the
+# product's user space with a BPF object from bench/bpf/. cost-N: the read
+# path's programs do only the parts of the default mode's work in bit mask
+# N (bench/bpf/cost.bpf.c, PART_*); cost-0 has every hot program empty.
+# Not tracers.
+EMPTY = "cost-0"
+# (parts, the build it is measured over, what): a part's cost is its
+# build's instructions per read less its base build's
+PARTS = [(1, 0, "per-thread state: slot claimed, 4 look-ups, freed"),
+         (2, 0, "2 clock reads (the read's latency)"),
+         (4, 0, "the read of *kaddr (void ** argument)"),
+         (32, 0, "the driver's return, via a per-CPU slot"),
+         (8, 0, "counters and histograms"),
+         (16, 0, "check verdict counters (5 per read)"),
+         (65, 1, "the device of direct_access and copy"),
+         (39, 0, "the four helper costs together (1+2+4+32)"),
+         (127, 0, "all seven together")]
+# the least a tracer of the same hooks can do (bench/bpf/bare.bpf.c)
+BARE = "bare"
+
+
+def bench_build(name):
+    return os.path.join(B, "bench", name, "daxtrace")
+
+
+def bench_builds():
+    """Every bench build section 7 runs, for bench/run to make."""
+    masks = sorted({m for m, _, _ in PARTS} | {b for _, b, _ in PARTS})
+    return ["cost-%d" % m for m in masks] + [BARE]
+
+
+def make_cmd(name):
+    path = os.path.relpath(bench_build(name), ROOT)
+    if name.startswith("cost-"):
+        return "make BENCH_BPF=cost BENCH_PARTS=%s %s" % (name[5:], path)
+    return "make BENCH_BPF=%s %s" % (name, path)
 
 
 def sect_cost_model(daxfile, hooks):
-    """7. what each part of the default mode costs, by builds without it."""
-    print("\n7. cost model: guest instructions per 4 KiB read, each a build with one part cut out")
+    """7. what each part of the default mode costs, by builds doing only it."""
+    print("\n7. cost model: guest instructions per 4 KiB read; builds whose programs do one part\n"
+          "   of the default mode's work with daxtrace's own helpers, each over the build it adds to")
     if os.environ.get("BENCH_CLOCK", "icount") != "icount":
         print("   (needs BENCH_CLOCK=icount: the differences are below the host clock's noise)")
         return
@@ -546,24 +567,38 @@ def sect_cost_model(daxfile, hooks):
           (base, floor, full))
     print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
           (floor / 2, full - floor))
-    print("   %-48s %10s %10s" % ("cut out", "over base", "its cost"))
-    for mask, what in CUTS:
-        path = os.path.join(B, "cut", str(mask), "daxtrace")
-        if not os.access(path, os.X_OK):
-            print("   %-48s (no build: make CUT=%d)" % (what, mask))
-            continue
-        ns = one(lambda: Tracer("daxtrace", ["-j"], path)) - base
-        print("   %-48s %+10.0f %10.0f" % (what, ns, full - ns))
-    print("   (the first line runs the floor's empty trampolines: its figure checks the\n"
-          "   method against the floor's; the others are what daxtrace pays for each part)")
-    path = os.path.join(B, "cut", str(CUT_BARE), "daxtrace")
-    if not os.access(path, os.X_OK):
-        print("   bare tracer: no build (make CUT=%d)" % CUT_BARE)
+    over = {}
+
+    def over_base(name):
+        if name not in over:
+            path = bench_build(name)
+            over[name] = (one(lambda: Tracer("daxtrace", ["-j"], path)) - base
+                          if os.access(path, os.X_OK) else None)
+        return over[name]
+
+    empty = over_base(EMPTY)
+    if empty is None:
+        print("   (no empty build: %s)" % make_cmd(EMPTY))
         return
-    ns = one(lambda: Tracer("daxtrace", ["-j"], path)) - base
-    print("   a bare tracer of the same hooks (make CUT=%d): the read's latency histogram\n"
+    print("   every hot program empty (%s): +%.0f, the floor's +%.0f: the method checked" %
+          (EMPTY, empty, floor))
+    print("   %-48s %10s %10s" % ("part", "over base", "its cost"))
+    for mask, under, what in PARTS:
+        ns, ns0 = over_base("cost-%d" % mask), over_base("cost-%d" % under)
+        if ns is None or ns0 is None:
+            print("   %-48s (no build: %s)" % (what, make_cmd("cost-%d" % mask)))
+            continue
+        print("   %-48s %+10.0f %10.0f" % (what, ns, ns - ns0))
+    if over.get("cost-127") is not None:
+        print("   the rest, no part of the seven (the programs' own work): %.0f" %
+              (full - over["cost-127"]))
+    ns = over_base(BARE)
+    if ns is None:
+        print("   bare tracer: no build (%s)" % make_cmd(BARE))
+        return
+    print("   a bare tracer of the same hooks (build/bench/%s): the read's latency histogram\n"
           "   and the kaddr check, nothing else: +%.0f over untraced, %.0f more than the\n"
-          "   floor: %.2fx the floor's overhead" % (CUT_BARE, ns, ns - floor, ns / floor))
+          "   floor: %.2fx the floor's overhead" % (BARE, ns, ns - floor, ns / floor))
 
 
 def main():

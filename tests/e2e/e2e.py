@@ -312,8 +312,8 @@ def test_list_probes():
         # default mode: entry programs only where latency is kept
         eq([t[n].get("programs") for n in ("dax_iomap_rw", "dax_direct_access",
                                            "pmem_dax_direct_access", "dax_copy_to_iter")],
-           [["kp_rw", "kr_rw"], ["kp_da", "kr_da"], ["kr_drv0"], ["kp_cti", "kr_cti"]]
-           if PREEMPTIBLE else [["fe_rw", "fx_rw"], ["fx_da"], ["fx_drv0"], ["fx_cti"]],
+           [["kp_rw", "kr_rw"], ["kp_da", "kr_da"], ["kr_drv_pmem"], ["kp_copy_to", "kr_copy_to"]]
+           if PREEMPTIBLE else [["fe_rw", "fx_rw"], ["fx_da"], ["fx_drv_pmem"], ["fx_copy_to"]],
            "default mode's BPF programs (%s preemption)" % PREEMPT)
     if not FTRACE and rec["kernel"].startswith("6.1."):
         eq(t["dax_iomap_iter"]["method"], "absent", "dax_iomap_iter on 6.1")
@@ -927,7 +927,7 @@ def test_bad_input():
               "--deep, BPF refused, auto backend: says why: %r" % last)
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    for name in ("fe_rw", "fx_da", "fe_cti", "kp_rw", "kr_da", "probe_fentry"):
+    for name in ("fe_rw", "fx_da", "fe_copy_to", "kp_rw", "kr_da", "probe_fentry"):
         check(name not in progs, "no BPF program %s left after bad input" % name)
 
 
@@ -935,7 +935,7 @@ def nothing_left(case):
     """No BPF program of daxtrace's, no kprobe event or instance of its."""
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    for name in ("fe_rw", "fx_da", "fe_cti", "kp_rw", "kr_da", "probe_fentry"):
+    for name in ("fe_rw", "fx_da", "fe_copy_to", "kp_rw", "kr_da", "probe_fentry"):
         check(name not in progs, "%s: no BPF program %s left" % (case, name))
     eq(tracefs_clean(), ([], []), "%s: no daxtrace instance or kprobe event left" % case)
 
@@ -988,7 +988,7 @@ def test_clean_exit():
     check('"type":"stats"' in out, "SIGTERM prints the final summary")
     progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
                            text=True).stdout
-    check(not any(n in progs for n in ("fe_rw", "fx_cti", "kp_rw", "kr_cti")),
+    check(not any(n in progs for n in ("fe_rw", "fx_copy_to", "kp_rw", "kr_copy_to")),
           "no BPF program left after SIGTERM")
     if FTRACE:
         eq(os.listdir("/sys/kernel/tracing/instances"), [], "SIGTERM: no instance left")

@@ -4,8 +4,8 @@
  * place. CO-RE field/enum checks decide at load time, never #if.
  * Include dax_checks.h first.
  */
-#ifndef __DAX_TRACE_BPF_H
-#define __DAX_TRACE_BPF_H
+#ifndef __DT_CORE_BPF_H
+#define __DT_CORE_BPF_H
 
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
@@ -141,4 +141,4 @@ static __always_inline __s64 iomi_step(struct iomap_iter *it, __s64 *start,
 	return dt_iter_progress(moved, BPF_CORE_READ(n, status));
 }
 
-#endif /* __DAX_TRACE_BPF_H */
+#endif /* __DT_CORE_BPF_H */

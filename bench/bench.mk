@@ -1,0 +1,21 @@
+# Bench-only daxtrace builds (bench sections 4, 5 and 7): the product's
+# user space linked with a BPF object built from bench/bpf/ instead of
+# bpf/dax_trace.bpf.c. bench/run makes them with
+#   make BENCH_BPF=cost BENCH_PARTS=N build/bench/cost-N/daxtrace
+#   make BENCH_BPF=bare build/bench/bare/daxtrace
+# Never part of `make`, `make all` or `make install`: not tracers.
+ifneq ($(BENCH_BPF),)
+OUT		:= build/bench/$(BENCH_BPF)$(if $(BENCH_PARTS),-$(BENCH_PARTS))
+BENCH_BPF_CFLAGS := -Ibpf -Ibench/bpf $(if $(BENCH_PARTS),-DBENCH_PARTS=$(BENCH_PARTS))
+
+$(OUT)/dax_trace.bpf.o: bench/bpf/$(BENCH_BPF).bpf.c bench/bpf/common.bpf.h \
+		$(wildcard include/*.h) $(wildcard bpf/*.bpf.h) vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(BENCH_BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+.PHONY: bench-not-installable
+install installtest: bench-not-installable
+bench-not-installable:
+	@echo "BENCH_BPF=$(BENCH_BPF): a bench build is not a tracer, not installed" >&2; exit 1
+endif

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bench section 7's cost model: the read path's programs (fe_rw, fx_rw,
+ * fx_da, fx_drv_*, fx_copy_to/from) doing only the parts of daxtrace's
+ * default-mode work in BENCH_PARTS, each part through the product's own
+ * helpers. A build's instructions per read over the empty build's (parts
+ * 0: each program returns at once, the floor) are what those parts cost;
+ * what no part covers is the programs' own work (arguments, the checks'
+ * predicates, deciding on an event, the calls into the global handlers).
+ */
+#include "common.bpf.h"
+
+#ifndef BENCH_PARTS
+#define BENCH_PARTS	0
+#endif
+#define PART(bit)	(BENCH_PARTS & (bit))
+#define PART_SLOT	1	/* the thread's slot: claimed, 4 look-ups, released */
+#define PART_CLOCK	2	/* the read's latency: 2 clock reads */
+#define PART_KADDR	4	/* direct_access: the read of *kaddr (void **) */
+#define PART_ACCOUNT	8	/* counters and histograms */
+#define PART_VERDICT	16	/* check verdict counters */
+#define PART_DRV	32	/* the driver's return, via a per-CPU slot */
+#define PART_WHERE	64	/* the device of direct_access and copy (needs SLOT) */
+
+#if PART(PART_WHERE) && !PART(PART_SLOT)
+#error "PART_WHERE finds the device through the thread's slot: add PART_SLOT"
+#endif
+
+/* the read's start without a slot: the bench guest has one vCPU */
+__u64 bench_start;
+
+/* da_done()'s taking of the driver's return, as it does it */
+static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
+{
+	struct drv_seen *drv;
+	__u32 zero = 0;
+
+	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (drv && drv->task == bpf_get_current_task() &&
+	    (!drv->daxdev ||
+	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
+		*ret = drv->ret;
+		drv->task = 0;
+		return true;
+	}
+	return false;
+}
+
+/* A direct_access or copy exit: the thread's state, and its release. */
+static __always_inline void slot_exit(__u64 daxdev)
+{
+	struct tstate *ts;
+	__u32 flags = 0;
+	struct where w;
+
+	if (!PART(PART_SLOT))
+		return;
+	ts = ts_inner();
+	if (!ts)
+		return;
+	if (PART(PART_WHERE)) {
+		op_where(ts, daxdev, &flags, &w);
+		bench_sink += w.slot;
+	}
+	ts_put(ts);
+}
+
+/* The op's counters: the one device slot a bench run uses. */
+static __always_inline void count(__u32 op, __u64 asked, __s64 ret, __u64 lat,
+				  bool lat_ok, __u32 nchecks)
+{
+	struct dt_stats *st;
+	__u32 row, i;
+
+	if (!PART(PART_ACCOUNT | PART_VERDICT))
+		return;
+	st = stats_at(0, op, &row);
+	if (!st)
+		return;
+	if (PART(PART_ACCOUNT))
+		account(st, row, asked, ret, lat, lat_ok);
+	if (PART(PART_VERDICT))
+		for (i = 0; i < nchecks; i++)
+			verdict(st, i, DT_PASS);
+}
+
+SEC("fentry/dax_iomap_rw")
+int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct tstate *ts;
+
+	if (PART(PART_SLOT)) {
+		ts = ts_enter();
+		if (ts)
+			ts->rw.active = 1;
+	}
+	if (PART(PART_CLOCK))
+		bench_start = now();
+	return 0;
+}
+
+SEC("fexit/dax_iomap_rw")
+int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
+	     const struct iomap_ops *ops, ssize_t ret)
+{
+	struct tstate *ts;
+	__u64 lat = 0;
+
+	if (PART(PART_SLOT)) {
+		ts = ts_get();
+		if (ts && ts->rw.active) {
+			ts->rw.active = 0;
+			ts_put(ts);
+		}
+	}
+	if (PART(PART_CLOCK)) {
+		lat = now() - bench_start;
+		bench_sink += lat;
+	}
+	count(DT_OP_READ, ret, ret, lat, true, 1);
+	return 0;
+}
+
+SEC("fexit/dax_direct_access")
+int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
+	     enum dax_access_mode mode, void **kaddr_, pfn_t *pfn, long ret)
+{
+	struct da_call c = { .daxdev = (__u64)dd, .pgoff = pgoff };
+	__u64 kaddrp = 0, kaddr = 0;
+	__s64 drv_ret;
+
+	slot_exit((__u64)dd);
+	if (PART(PART_DRV) && drv_take(&c, &drv_ret))
+		bench_sink += drv_ret;
+	if (PART(PART_KADDR)) {
+		bpf_get_func_arg(ctx, 4, &kaddrp);
+		if (ret > 0 && kaddrp &&
+		    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp))
+			bench_sink += kaddr;
+	}
+	count(DT_OP_DIRECT_ACCESS, nr_pages << DT_PAGE_SHIFT,
+	      ret > 0 ? ret << DT_PAGE_SHIFT : ret, 0, false, 3);
+	return 0;
+}
+
+static __always_inline int drv_fexit(struct dax_device *dd, unsigned long pgoff,
+				     long ret)
+{
+	if (PART(PART_DRV))
+		drv_exit((__u64)dd, pgoff, ret);
+	return 0;
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv_pmem, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv_fsdev, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+SEC("fexit")
+int BPF_PROG(fx_drv_devdax, struct dax_device *dd, unsigned long pgoff,
+	     long nr_pages, enum dax_access_mode mode, void **kaddr,
+	     pfn_t *pfn, long ret)
+{
+	return drv_fexit(dd, pgoff, ret);
+}
+
+static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
+				      __u64 bytes, __s64 ret)
+{
+	slot_exit((__u64)dd);
+	count(op, bytes, ret, 0, false, 1);
+	return 0;
+}
+
+SEC("fexit/dax_copy_to_iter")
+int BPF_PROG(fx_copy_to, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_fexit(DT_OP_COPY_TO_ITER, dd, bytes, ret);
+}
+
+SEC("fexit/dax_copy_from_iter")
+int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
+	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
+{
+	return copy_fexit(DT_OP_COPY_FROM_ITER, dd, bytes, ret);
+}

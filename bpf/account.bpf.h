@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Counting an operation: the device it belongs to, its counters and
+ * histograms, its errors and check verdicts, and the event it may send.
+ */
+#ifndef __DT_ACCOUNT_BPF_H
+#define __DT_ACCOUNT_BPF_H
+
+#include "tstate.bpf.h"
+
+static __always_inline __u64 now(void)
+{
+	return bpf_ktime_get_ns();
+}
+
+/* row: the op's index in stats; kind: DT_HIST_LEN or DT_HIST_LAT */
+static __always_inline void hist_add(__u32 row, __u32 kind, __u64 v)
+{
+	__u32 key = dt_hist_key(row, kind) + dt_log2_slot(v);
+	__u64 *n = bpf_map_lookup_elem(&hists, &key);
+
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline bool dev_wanted(__u32 dev)
+{
+	return !filter_dev || bpf_map_lookup_elem(&dev_filter, &dev);
+}
+
+/* The device's slot in stats, handed out on first sight; -1 when full. */
+static __always_inline __s32 slot_get(__u32 dev)
+{
+	__u32 *p, slot;
+
+	p = bpf_map_lookup_elem(&dev_slot, &dev);
+	if (p)
+		return *p;
+	slot = __sync_fetch_and_add(&nslots, 1);
+	if (slot >= DT_MAX_DEVS) {
+		__sync_fetch_and_add(&bpf_stats.map_full, 1);
+		return -1;
+	}
+	/* a CPU racing us for the same device may win: use its slot */
+	bpf_map_update_elem(&dev_slot, &dev, &slot, BPF_NOEXIST);
+	p = bpf_map_lookup_elem(&dev_slot, &dev);
+	return p ? *p : -1;
+}
+
+/* The op's counters, and in *row their index (its histograms' row). */
+static __always_inline struct dt_stats *stats_at(__s32 slot, __u32 op,
+						 __u32 *row)
+{
+	if (slot < 0 || slot >= DT_MAX_DEVS || op >= DT_OP_MAX)
+		return NULL;
+	*row = slot * DT_OP_MAX + op;
+	return bpf_map_lookup_elem(&stats, row);
+}
+
+static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
+{
+	struct dt_err_key key = { .dev = dev, .op = op, .err = err };
+	__u64 one = 1, *n;
+
+	n = bpf_map_lookup_elem(&errors, &key);
+	if (n) {
+		__sync_fetch_and_add(n, 1);
+		return;
+	}
+	if (bpf_map_update_elem(&errors, &key, &one, BPF_NOEXIST)) {
+		n = bpf_map_lookup_elem(&errors, &key);
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		else
+			__sync_fetch_and_add(&bpf_stats.map_full, 1);
+	}
+}
+
+/*
+ * Check verdicts live in the op's own stats entry, already looked up: a
+ * map of their own would cost a hash look-up per check.
+ */
+static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
+{
+	if (st && check < DT_CHK_MAX && v < DT_VERDICT_MAX)
+		__sync_fetch_and_add(&st->chk[check][v], 1);
+}
+
+/*
+ * lat_ok: the latency was measured (an entry program ran). Unmeasured
+ * calls stay out of lat_hist, so its sum is the count lat_sum_ns is over.
+ */
+static __always_inline void account(struct dt_stats *st, __u32 row,
+				    __u64 asked, __s64 ret, __u64 lat,
+				    bool lat_ok)
+{
+	__u64 done = ret > 0 ? ret : 0;
+
+	__sync_fetch_and_add(&st->bytes_req, asked);
+	__sync_fetch_and_add(&st->bytes_done, done);
+	/* each result its own counter: a scrape never sees one go back */
+	__sync_fetch_and_add(dt_op_counter(st, asked, ret), 1);
+	hist_add(row, DT_HIST_LEN, done);
+	if (lat_ok) {
+		__sync_fetch_and_add(&st->lat_sum_ns, lat);
+		hist_add(row, DT_HIST_LAT, lat);
+	}
+}
+
+static __always_inline struct dt_event *ev_new(__u32 op, __u32 dev, __u32 why)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct dt_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__sync_fetch_and_add(&bpf_stats.rb_dropped, 1);
+		return NULL;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->kind = DT_REC_EVENT;
+	e->op = op;
+	e->dev = dev;
+	e->why = why;
+	e->ts_ns = now();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void where_dev(struct where *w, __u32 dev)
+{
+	w->dev = dev;
+	w->wanted = dev_wanted(dev);
+	w->slot = w->wanted ? slot_get(dev) : -1;
+}
+
+/* The same through the thread's last answer: no map look-up per read. */
+static __always_inline void where_dev_cached(struct tstate *ts, struct where *w,
+					     __u32 dev)
+{
+	if (ts->cache.where.dev == dev && ts->cache.where.slot >= 0) {
+		*w = ts->cache.where;
+		return;
+	}
+	where_dev(w, dev);
+	/* slot -1 is "not wanted" or "no slot yet": ask again next time */
+	if (w->slot >= 0)
+		ts->cache.where = *w;
+}
+
+/*
+ * The device a direct_access or copy belongs to: inside a traced
+ * read/write/fault, the one its entry found; else learned from those.
+ */
+static __always_inline void op_where(struct tstate *ts, __u64 daxdev,
+				     __u32 *flags, struct where *w)
+{
+	__u32 *d, dev;
+
+	if (ts->fault.active || ts->rw.active) {
+		*w = ts->fault.active ? ts->fault.where : ts->rw.where;
+		/* one map look-up per new pair, not one per call */
+		if (ts->cache.daxdev == daxdev && ts->cache.daxdev_dev == w->dev)
+			return;
+		dev = w->dev;
+		d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
+		if (!d || *d != dev)
+			bpf_map_update_elem(&daxdev_dev, &daxdev, &dev, BPF_ANY);
+		ts->cache.daxdev = daxdev;
+		ts->cache.daxdev_dev = dev;
+		return;
+	}
+	*flags |= DT_F_NO_CTX;
+	d = bpf_map_lookup_elem(&daxdev_dev, &daxdev);
+	if (d)
+		dev = *d;
+	else	/* device-dax: the char device's dev_t is the dax inode's */
+		dev = BPF_CORE_READ((struct dax_device *)daxdev, inode.i_rdev);
+	where_dev_cached(ts, w, dev);
+}
+
+/* An entry program's start time, if one ran for this call. */
+static __always_inline bool took_start(__u32 *active, __u64 start, __u64 *lat)
+{
+	if (!*active)
+		return false;
+	*active = 0;
+	*lat = now() - start;
+	return true;
+}
+
+/*
+ * *slot, read so that the verifier does not know it: a value read from a
+ * map is unknown. A constant that steers later branches (a failed check's
+ * bit) keeps the paths apart all the way down, so every combination of
+ * verdicts is verified; an unknown one lets them merge after each check.
+ * A load per use (and a store or two per call) for fewer verifier steps,
+ * which are start-up CPU.
+ */
+static __always_inline __u32 reload_unknown(__u32 *slot)
+{
+	return *(volatile __u32 *)slot;
+}
+
+#endif /* __DT_ACCOUNT_BPF_H */

@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the BPF side keeps: the options user space sets before load, the
+ * per-thread state of the operations in flight, and the maps. Include
+ * daxtrace.h, dax_checks.h and dax_facts.h first.
+ */
+#ifndef __DT_MAPS_BPF_H
+#define __DT_MAPS_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+/* Options, set by user space between open and load. */
+const volatile __u32 targ_tgid;
+const volatile char targ_comm[DT_COMM_LEN];
+const volatile bool filter_dev;
+const volatile bool snoop;
+const volatile __u64 page_offset_base_addr; /* &page_offset_base */
+const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
+/* 4-level paging's; user space sets 5-level's where that runs */
+const volatile __u64 kernel_half = DT_KERNEL_HALF;
+const volatile __u64 direct_map_max = DT_DIRECT_MAP_MAX;
+
+/* Where an op is counted: its device, that device's slot, and -d's say. */
+struct where {
+	__u32 dev;
+	__s32 slot;
+	bool wanted;
+};
+
+/* The arguments of a dax_direct_access call. */
+struct da_call {
+	__u64 daxdev;
+	__u64 pgoff;
+	__s64 nr;
+	__u64 kaddrp;
+	__u64 pfnp;
+};
+
+/* The arguments of a dax_copy_{to,from}_iter call. */
+struct copy_call {
+	__u64 daxdev;
+	__u64 pgoff;
+	__u64 addr;
+	__u64 bytes;
+	__u64 iter;
+	__u32 op;
+	__u32 variant;	/* copy_variant(), set at the exit */
+};
+
+/*
+ * Each operation's part of the thread state: active while the op is in
+ * flight, set by its entry program and cleared by its exit; start_ns is
+ * the entry's clock read.
+ */
+
+/* dax_iomap_rw */
+struct rw_state {
+	__u64 start_ns;
+	__u64 pos;
+	__u64 asked;
+	__u64 inode;		/* for kretprobes: fexit has the args */
+	struct where where;
+	__u32 op;		/* DT_OP_READ or DT_OP_WRITE */
+	__u32 active;
+};
+
+/* dax_iomap_fault / dev_dax_huge_fault */
+struct fault_state {
+	__u64 start_ns;
+	__u64 pgoff;
+	__u64 ino;
+	struct where where;
+	__u32 size;		/* enum dt_fault_size */
+	__u32 active;
+};
+
+/*
+ * dax_direct_access: set by an entry program, which fentry mode attaches
+ * only for --deep (latency); kprobes always (their exit has no args).
+ */
+struct da_state {
+	__u64 start_ns;
+	struct da_call call;
+	__u32 active;
+};
+
+/* The last direct_access that returned: ties the next copy to its kaddr. */
+struct last_da {
+	__u64 pgoff;
+	__s64 ret;
+	__u64 kaddr;		/* 0 unless it was read */
+	__u64 pfn;
+	__u32 valid;		/* it returned pages */
+	/* da_done()'s, stored to be read back: see reload_unknown() */
+	__u32 failed_checks;	/* bit per enum dt_check */
+	__u32 read_flags;	/* DT_F_DRV, DT_F_KADDR, DT_F_PFN */
+};
+
+/* What this thread looked up last: slots and -d never change in a run. */
+struct dev_cache {
+	__u64 daxdev;		/* the dax_device last seen in context... */
+	__u32 daxdev_dev;	/* ...and its dev_t, already in daxdev_dev */
+	struct where where;	/* the device last looked up */
+};
+
+/* dax_copy_{to,from}_iter: entry program as for direct_access */
+struct copy_state {
+	__u64 start_ns;
+	struct copy_call call;
+	__u32 active;
+	__u32 variant_seen;	/* --deep: the copy routine that ran */
+	__u32 side;		/* short_side()'s, read back: reload_unknown() */
+};
+
+/* dax_iomap_iter's entry, for its exit */
+struct iter_state {
+	__u64 start_ns;
+	__u64 iomi;		/* the struct iomap_iter: 0 when none */
+	__s64 pos;
+	__u64 len;
+};
+
+/* Per-thread state of the DAX operations in flight on that thread. */
+struct tstate {
+	__u64 owner;		/* tfast only: tid << 1 | TS_BUSY; 0 in task storage */
+	__u32 seq;		/* kept when a slot changes owner (ts_claim) */
+	/* from here on, zeroed when a slot changes owner */
+	struct rw_state rw;
+	struct fault_state fault;
+	struct da_state da;
+	struct last_da last_da;
+	struct dev_cache cache;
+	struct copy_state copy;
+	struct iter_state iter;
+};
+
+/*
+ * Per-thread state, first choice: slot tid % N of an array (N is
+ * --thread-slots, DT_TFAST by default), whose look-up the verifier
+ * inlines, where bpf_task_storage_get() wraps its look-up in a recursion
+ * guard. A thread owns its slot while it has an op in flight (TS_BUSY);
+ * between ops another thread with the same tid modulo N may take it over
+ * (ts_claim). A thread that finds its slot busy with another's op uses
+ * task storage instead.
+ */
+#define TS_BUSY		1ULL
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_TFAST);
+	__type(key, __u32);
+	__type(value, struct tstate);
+} tfast SEC(".maps");
+
+/*
+ * Per-thread state, the overflow: task local storage, freed by the kernel
+ * when the thread exits, so bounded by the live threads.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tstate);
+} tstates SEC(".maps");
+
+/*
+ * Counters: an array indexed by slot * DT_OP_MAX + op, the slot found
+ * once per read/write/fault in dev_slot. Array look-ups are inlined by
+ * the verifier, where a hash look-up per program is a call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_MAX_DEVS * DT_OP_MAX);
+	__type(key, __u32);
+	__uint(value_size, DT_KSTATS_SIZE);	/* histograms: in hists */
+} stats SEC(".maps");
+
+/*
+ * Histogram buckets, one element each at dt_hist_key(row, kind) + bucket.
+ * Not arrays in the stats entry: an index into those makes the verifier
+ * track the value it came from (the op's return) exactly, so paths split
+ * on that value never merge again. A key only needs to be initialised,
+ * not tracked.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DT_HIST_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u64);
+} hists SEC(".maps");
+
+/* dev_t -> slot in stats, handed out in order by nslots. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u32);
+} dev_slot SEC(".maps");
+
+__u32 nslots;
+
+/*
+ * The driver's ->direct_access return, for the dax_direct_access exit
+ * that follows on this CPU: the call it belongs to is named (fexit; a
+ * kretprobe cannot: daxdev 0), so a preemption in between loses the
+ * value rather than misplacing it.
+ */
+struct drv_seen {
+	__u64 task;
+	__u64 daxdev;
+	__u64 pgoff;
+	__s64 ret;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct drv_seen);
+} drv_seen SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, struct dt_err_key);
+	__type(value, __u64);
+} errors SEC(".maps");
+
+/* Media errors by device and page offset (LRU: bounded on a bad DIMM). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct dt_media_key);
+	__type(value, __u64);
+} media_errors SEC(".maps");
+
+/* -d filter: kernel dev_t -> 1 */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u8);
+} dev_filter SEC(".maps");
+
+/* dax_device -> user-visible dev_t, learned inside read/write/fault. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u32);
+} daxdev_dev SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} events SEC(".maps");
+
+struct dt_bpf_stats bpf_stats;
+
+#endif /* __DT_MAPS_BPF_H */
