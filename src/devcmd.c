@@ -25,24 +25,6 @@
 
 #define EXIT_USAGE	2
 
-static int read_attr(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "r");
-	char *nl;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	return 0;
-}
-
 /* ---- the devices ------------------------------------------------------ */
 
 /*
@@ -67,12 +49,12 @@ static int list_nodax_pmem(const char *root, struct dt_devrow *rows, int n, int 
 		if (strncmp(de->d_name, "pmem", 4) || strlen(de->d_name) > DT_DEV_NAME_MAX)
 			continue;
 		snprintf(path, sizeof(path), "%s/sys/class/block/%s/queue/dax", root, de->d_name);
-		if (read_attr(path, buf, sizeof(buf)) || !strcmp(buf, "1"))
+		if (dt_read_line(path, buf, sizeof(buf)) || !strcmp(buf, "1"))
 			continue;
 		memset(r, 0, sizeof(*r));
 		snprintf(r->dev.name, sizeof(r->dev.name), "%s", de->d_name);
 		snprintf(path, sizeof(path), "%s/sys/class/block/%s/dev", root, de->d_name);
-		if (!read_attr(path, buf, sizeof(buf)) &&
+		if (!dt_read_line(path, buf, sizeof(buf)) &&
 		    sscanf(buf, "%u:%u", &r->dev.major, &r->dev.minor) == 2) {
 			r->dev.kdev = dt_kdev(r->dev.major, r->dev.minor);
 			r->has_devt = true;

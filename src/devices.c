@@ -47,7 +47,7 @@ int dt_dev_name_check(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-static int read_line(const char *path, char *buf, size_t len)
+int dt_read_line(const char *path, char *buf, size_t len)
 {
 	FILE *f = fopen(path, "r");
 	char *nl;
@@ -145,7 +145,7 @@ static int classify(const char *root, const char *name, struct dt_dev *out,
 	char path[PATH_MAX], buf[64];
 
 	snprintf(path, sizeof(path), "%s/sys/bus/dax/devices/%s/dev", root, name);
-	if (!read_line(path, buf, sizeof(buf))) {
+	if (!dt_read_line(path, buf, sizeof(buf))) {
 		out->kind = DT_DEV_DEVDAX;
 		goto found;
 	}
@@ -154,7 +154,7 @@ static int classify(const char *root, const char *name, struct dt_dev *out,
 		goto found;
 	}
 	snprintf(path, sizeof(path), "%s/sys/class/block/%s/dev", root, name);
-	if (read_line(path, buf, sizeof(buf))) {
+	if (dt_read_line(path, buf, sizeof(buf))) {
 		snprintf(err, errlen, "no such device '%s'", name);
 		return -ENODEV;
 	}
@@ -168,12 +168,12 @@ static int classify(const char *root, const char *name, struct dt_dev *out,
 	else
 		snprintf(path, sizeof(path), "%s/sys/class/block/%s/../queue/dax",
 			 root, name);
-	if (read_line(path, buf + 32, 32) || strcmp(buf + 32, "1")) {
+	if (dt_read_line(path, buf + 32, 32) || strcmp(buf + 32, "1")) {
 		snprintf(err, errlen, "'%s' is a block device without DAX support", name);
 		return -ENOTSUP;
 	}
 	snprintf(path, sizeof(path), "%s/sys/class/block/%s/dev", root, name);
-	read_line(path, buf, sizeof(buf));
+	dt_read_line(path, buf, sizeof(buf));
 	out->kind = DT_DEV_FSDAX;
 found:
 	if (parse_majmin(buf, &out->major, &out->minor)) {

@@ -28,6 +28,8 @@ static inline __u32 dt_kdev(unsigned int major, unsigned int minor)
 	return (major << 20) | (minor & 0xfffff);
 }
 
+/* The first line of a (sysfs) file, without its newline; -errno if unreadable. */
+int dt_read_line(const char *path, char *buf, size_t len);
 int dt_dev_name_check(const char *name, char *err, size_t errlen);
 int dt_dev_resolve(const char *root, const char *arg, struct dt_dev *out,
 		   char *err, size_t errlen);

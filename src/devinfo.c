@@ -60,22 +60,10 @@ static void set(char *dst, size_t len, const char *src)
 static int attr(const char *dir, const char *name, char *buf, size_t len)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	char *nl;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	return 0;
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return dt_read_line(path, buf, len);
 }
 
 static bool attr_u64(const char *dir, const char *name, __u64 *v)
