@@ -36,7 +36,7 @@ int dt_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 /*
  * libbpf 1.1 parses all of vmlinux's BTF for any fentry/fexit program
  * that does not attach to another BPF program, only to look up its
- * target, which trace_prepare() hands it already: 16 ms of a start-up.
+ * target, which trace_prepare() hands it already: a large part of start-up.
  * A stand-in attach_prog_fd, which libbpf only keeps until
  * trace_prepare() clears it, tells it not to. CO-RE still gets the
  * kernel's BTF where it needs it (no minimal BTF: libbpf loads it).

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The kernel's BTF read raw, with an index of its type records: one pass
- * at read, where libbpf's btf__parse() copies the file twice and spends
- * about a hundred instructions a type (17 ms of start-up under emulation
- * for vmlinux's 100k+), then a walk with its accessors as much again.
+ * at read, where libbpf's btf__parse() copies the file twice and does
+ * per-type work that vmlinux's 100k+ types make a large part of start-up,
+ * then a walk with its accessors as much again.
  */
 #include <errno.h>
 #include <fcntl.h>
