@@ -48,12 +48,16 @@ void dt_json_str(FILE *f, const char *s)
 
 	fputc('"', f);
 	while (*p) {
-		if (*p == '"' || *p == '\\') {
+		/* a run that needs no escaping, in one write: stdio locks per call */
+		for (n = 0; p[n] >= 0x20 && p[n] < 0x7f && p[n] != '"' && p[n] != '\\'; n++)
+			;
+		if (n) {
+			fwrite(p, 1, n, f);
+			p += n;
+		} else if (*p == '"' || *p == '\\') {
 			fprintf(f, "\\%c", *p++);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(f, "\\u%04x", *p++);
-		} else if (*p < 0x80) {
-			fputc(*p++, f);
 		} else if ((n = utf8_len(p))) {
 			fwrite(p, 1, n, f);
 			p += n;
