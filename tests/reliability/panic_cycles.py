@@ -60,6 +60,24 @@ def kernel_bad_lines():
     return [l for l in out.splitlines() if KERNEL_BAD.search(l)]
 
 
+def dump_dmesg(base):
+    """The kernel's log from the first complaint after the base-th, to
+    stderr for the host: the console shows only KERN_ERR and worse
+    (loglevel=4), so a WARN is missing there."""
+    log = subprocess.run(["dmesg"], stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    start = [l for l in log if "daxvm: command start" in l][:1]
+    seen, at = 0, 0
+    for j, l in enumerate(log):
+        if KERNEL_BAD.search(l):
+            seen += 1
+            if seen > base:
+                at = j
+                break
+    # the start line tells the host this oops came while cycling
+    out = start + log[max(at - 5, 0):at + 300]
+    print("\n".join("[dmesg] " + l for l in out), file=sys.stderr, flush=True)
+
+
 def start_reader():
     """A pread loop on a DAX file, in its own process (the cycle loop must
     not share a GIL with it), so the hooks fire while they are patched."""
@@ -130,33 +148,29 @@ def main():
     for b in ([BINARY[a.tracer]] if a.tracer in BINARY else []):
         if not os.access(b, os.X_OK):
             fail(1, "no %s (the host builds it)" % b)
+    # what the kernel has said so far (boot included) is the host's to
+    # count from the console, not a reason to stop here
+    base = len(kernel_bad_lines())
     bt_prog = None
     if a.tracer == "bpftrace":
         # One daxtrace attach and detach before the cycles: the hooks are
         # the ones daxtrace picks on this kernel (its "probes" record).
         bt_prog = bench.bt_equiv(bench.daxtrace_hooks())
-    # before the reader starts: an oops at boot is the host's to count, not
-    # a reason to stop here
-    base = len(kernel_bad_lines())
     reader = start_reader()
-    # a fixed seed: the same configuration detaches at the same moments
+    # seeded by the first cycle's number: a rerun detaches at the same moments
     rnd = random.Random(a.first)
     for i in range(a.first, a.first + a.cycles):
         if reader.poll() is not None:
             fail(1, "cycle %d: the read loop exited with %d" % (i, reader.returncode))
         # up to 2 s traced: detach lands at varied points of the reads
         r = cycle(a.tracer, bt_prog, rnd.uniform(0.0, 2.0))
+        # the kernel first: a tracer killed by an oops is the oops's doing
+        if len(kernel_bad_lines()) > base:
+            dump_dmesg(base)
+            fail(3, "cycle %d: the kernel logged an oops, BUG or WARN%s" %
+                 (i, " (%s)" % r[1] if r else ""))
         if r:
             fail(r[0], "cycle %d: %s" % (i, r[1]))
-        bad = kernel_bad_lines()
-        if len(bad) > base:
-            # The console shows only KERN_ERR and worse (loglevel=4): a
-            # WARN is missing there. The host reads the oops from here too.
-            log = subprocess.run(["dmesg"], stdout=subprocess.PIPE, text=True).stdout
-            tail = log[max(log.rfind("\n", 0, log.rfind("daxvm: command start")), 0):].splitlines()
-            print("panic-cycles: dmesg since the command started:\n" +
-                  "\n".join("[dmesg] " + l for l in tail[:400]), file=sys.stderr, flush=True)
-            fail(3, "cycle %d: the kernel said: %s" % (i, bad[base][:200]))
         say("cycle %d done" % i)
     reader.kill()
     reader.wait()
