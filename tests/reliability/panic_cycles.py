@@ -19,6 +19,7 @@ reboots instead); 4 when a tracer did not attach or exit in time; 1 on
 any other failure, said on one line.
 """
 import argparse
+import json
 import os
 import random
 import re
@@ -29,8 +30,6 @@ import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(ROOT, "bench"))
-import bench  # noqa: E402  (daxtrace's hooks and bpftrace on them, as the bench runs it)
 
 MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
 BINARY = {"daxtrace": os.path.join(ROOT, "build", "daxtrace"),
@@ -53,6 +52,43 @@ def say(msg):
 def fail(code, msg):
     say(msg)
     sys.exit(code)
+
+
+# daxtrace's program names say what kind of hook each is (bpf/dax_trace.bpf.c)
+BT_KIND = {"fe_": "kfunc", "fx_": "kretfunc", "kp_": "kprobe", "kr_": "kretprobe"}
+BT_TP = {"tp_pte_done": "tracepoint:fs_dax:dax_pte_fault_done",
+         "tp_pmd_done": "tracepoint:fs_dax:dax_pmd_fault_done"}
+
+
+def bt_same_hooks():
+    """A bpftrace script of empty programs on exactly the hooks daxtrace
+    attaches on this kernel, of the same kinds (fentry, fexit, kprobe,
+    kretprobe, tracepoint), from its "probes" record: bpftrace then makes
+    the kernel patch the same text daxtrace does. bench.bt_empty() has the
+    fentry targets only; a kprobe is an int3 patched in too. One daxtrace
+    attach and detach, before the cycles."""
+    p = subprocess.Popen([BINARY["daxtrace"], "--backend", "bpf", "-j"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    line = p.stdout.readline()
+    p.send_signal(signal.SIGINT)
+    p.communicate(timeout=EXIT_LIMIT)
+    if not line:
+        fail(1, "daxtrace printed no probes record (exit %s)" % p.returncode)
+    probes = []
+    for t in json.loads(line)["targets"]:
+        for prog in t.get("programs", []) if t["attached"] else []:
+            if prog in BT_TP:
+                probes.append(BT_TP[prog])
+            elif prog[:3] in BT_KIND:
+                kind = BT_KIND[prog[:3]]
+                # bpftrace names a module's function for fentry only
+                mod = t.get("module") + ":" if t.get("module") and "func" in kind else ""
+                probes.append("%s:%s%s" % (kind, mod, t["target"]))
+            else:
+                fail(1, "daxtrace program %s: no bpftrace probe for it" % prog)
+    # the raw tracepoint (--deep only) never comes up in the default mode
+    probes = sorted(set(probes))
+    return " ".join(p + " {}" for p in probes), len(probes)
 
 
 def kernel_bad_lines():
@@ -89,6 +125,21 @@ def start_reader():
     return subprocess.Popen([sys.executable, "-c", code])
 
 
+def attach_fds(pid):
+    n = 0
+    try:
+        fds = os.listdir("/proc/%d/fd" % pid)
+    except OSError:
+        return 0
+    for fd in fds:
+        try:
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) in ("anon_inode:bpf_link",
+                                                               "anon_inode:[perf_event]")
+        except OSError:
+            pass
+    return n
+
+
 def wait_until(pred, limit, proc):
     t0 = time.monotonic()
     while not pred():
@@ -103,11 +154,11 @@ def wait_until(pred, limit, proc):
 def cycle(tracer, bt_prog, hold):
     """One attach/detach; None, or (exit code, why) when it went wrong."""
     if tracer == "bpftrace":
-        p = subprocess.Popen(["bpftrace", "-e", bt_prog], stdout=subprocess.DEVNULL,
+        p = subprocess.Popen(["bpftrace", "-e", bt_prog[0]], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True)
-        # attached once every program's link exists (bench.Tracer's test)
-        want = len(re.findall(r"\bk(?:ret)?func:", bt_prog))
-        why = wait_until(lambda: bench.link_fds(p.pid) >= want, ATTACH_LIMIT, p)
+        # attached once every probe holds its fd: a BPF link (fentry) or a
+        # perf event (kprobe, tracepoint); bench.Tracer waits the same way
+        why = wait_until(lambda: attach_fds(p.pid) >= bt_prog[1], ATTACH_LIMIT, p)
     else:
         # --backend bpf: under auto a refused build would fall back to
         # ftrace, and the study would cycle kprobes instead of trampolines
@@ -153,9 +204,8 @@ def main():
     base = len(kernel_bad_lines())
     bt_prog = None
     if a.tracer == "bpftrace":
-        # One daxtrace attach and detach before the cycles: the hooks are
-        # the ones daxtrace picks on this kernel (its "probes" record).
-        bt_prog = bench.bt_equiv(bench.daxtrace_hooks())
+        bt_prog = bt_same_hooks()
+        say("bpftrace on %d hooks: %s" % (bt_prog[1], bt_prog[0]))
     reader = start_reader()
     # seeded by the first cycle's number: a rerun detaches at the same moments
     rnd = random.Random(a.first)
