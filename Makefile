@@ -83,7 +83,8 @@ DATADIR		:= $(PREFIX)/share/daxtrace
 PROM_RULES	:= contrib/prometheus/daxtrace.rules.yml
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
-	install uninstall installtest fuzz fuzz-build reliability print-version rulestest deb debtest
+	install uninstall installtest fuzz fuzz-build reliability print-version rulestest deb debtest \
+	panic-study
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -164,6 +165,18 @@ reliability: deps-check
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 build/san/daxtrace
 	$(Q)KILLS=100 SOAK=30 tests/reliability/run
 	$(Q)tests/fuzz/run 600
+
+# The guest-panic study (issue 23): attach/detach cycles of daxtrace, of
+# bpftrace on its hooks and of the empty build, and plain boots, on 6.1
+# and 7.3, 1 and 2 vCPUs, multi- and single-threaded TCG. Hours long, so
+# not part of `make test` or `make reliability`. PANIC_STUDY picks
+# configurations (KERNEL:SMP:TCG:TRACER ..., e.g. "7.3:2:multi:daxtrace
+# 7.3:2:single:none"), PANIC_CYCLES the cycles (200), PANIC_BOOTS the
+# boots of `none` (30). Lines "panic-study: ..." go to tests/RELIABILITY.md.
+panic-study: deps-check
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=0 build/bench/cost-0/daxtrace
+	$(Q)tests/reliability/panic-study --matrix
 
 # The modules of tests/kmod/Kbuild (the fault-injecting dax driver) for
 # each kernel: build/kmod/ABI/*.ko, whatever OUT is. The script knows what
