@@ -142,18 +142,21 @@ static void coverage(struct dt_out *out)
  */
 static void kprobe_misses(struct dt_snapshot *s)
 {
+	FILE *profile = dt_tfs_kprobe_profile();
 	int i;
 
 	for (i = 0; i < DT_NTARGETS; i++) {
 		if (!dt_states[i].attached)
 			continue;
 		s->skipped[i] = 0;
-		if (dt_states[i].method == DT_M_KPROBE &&
-		    !dt_fev_misses(&dt_targets[i], &s->skipped[i]))
+		if (profile && dt_states[i].method == DT_M_KPROBE &&
+		    !dt_fev_misses(profile, &dt_targets[i], &s->skipped[i]))
 			s->skipped_known |= 1U << i;
 		else
 			s->skipped_unread |= 1U << i;
 	}
+	if (profile)
+		fclose(profile);
 }
 
 /* The handlers' tables, with what the ring buffer lost. */

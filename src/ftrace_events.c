@@ -266,14 +266,14 @@ int dt_fev_define(const struct dt_target *t)
  * kprobe hit inside another, a kretprobe out of instances), added to
  * *n: -ENOENT where none of its events, or not each, can be read.
  */
-int dt_fev_misses(const struct dt_target *t, __u64 *n)
+int dt_fev_misses(FILE *profile, const struct dt_target *t, __u64 *n)
 {
 	char name[24];
 	int slot, nev = 0, err = 0;
 
 	for (slot = 0; !err && slot < DT_MAX_TP; slot++) {
 		kprobe_name(name, sizeof(name), t, slot);
-		err = dt_tfs_kprobe_misses(name, n);
+		err = dt_tfs_kprobe_misses(profile, name, n);
 		if (!err)
 			nev++;
 		else if (err == -ESRCH)

@@ -8,6 +8,7 @@
 #define __DT_FTRACE_EVENTS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "targets.h"
@@ -35,7 +36,7 @@ int dt_fev_define(const struct dt_target *t);
 int dt_fev_tracepoints(const struct dt_target *t);
 
 /* Runs of t's kprobe events the kernel skipped, added to *n, or -ENOENT. */
-int dt_fev_misses(const struct dt_target *t, __u64 *n);
+int dt_fev_misses(FILE *profile, const struct dt_target *t, __u64 *n);
 
 /* Where a trace_pipe event came from. */
 struct dt_fev_hit {

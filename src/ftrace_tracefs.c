@@ -435,20 +435,17 @@ int dt_targ_u64(const char *args, const char *key, unsigned long long *v)
  * run made no event ev, -ENOENT unless exactly one line is its (another
  * group may hold an event by that name).
  */
-int dt_tfs_kprobe_misses(const char *ev, __u64 *n)
+int dt_tfs_kprobe_misses(FILE *f, const char *ev, __u64 *n)
 {
 	unsigned long long hits, missed, v = 0;
 	char line[256], name[128], *sl;
 	int i, found = 0;
-	FILE *f;
 
 	for (i = 0; i < nmade && strcmp(made[i], ev); i++)
 		;
 	if (i == nmade)
 		return -ESRCH;
-	f = fopen(DT_TRACEFS "/kprobe_profile", "re");
-	if (!f)
-		return -errno;
+	rewind(f);
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%127s %llu %llu", name, &hits, &missed) != 3)
 			continue;
@@ -459,9 +456,13 @@ int dt_tfs_kprobe_misses(const char *ev, __u64 *n)
 			found++;
 		}
 	}
-	fclose(f);
 	if (found != 1)
 		return -ENOENT;
 	*n += v;
 	return 0;
+}
+
+FILE *dt_tfs_kprobe_profile(void)
+{
+	return fopen(DT_TRACEFS "/kprobe_profile", "re");
 }

@@ -8,6 +8,7 @@
 #define __DT_FTRACE_TRACEFS_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <linux/types.h>
@@ -43,7 +44,9 @@ struct dt_tfs_buf {
  */
 int dt_tfs_drain(int fd, struct dt_tfs_buf *b, void (*fn)(char *line));
 /* Kprobe event ev's misses (kprobe_profile) added to *n; -ESRCH: not made */
-int dt_tfs_kprobe_misses(const char *ev, __u64 *n);
+int dt_tfs_kprobe_misses(FILE *f, const char *ev, __u64 *n);
+/* kprobe_profile, read once per snapshot by the above; NULL if unreadable */
+FILE *dt_tfs_kprobe_profile(void);
 /* Events the instance's ring buffer lost, over all CPUs. */
 __u64 dt_tfs_overruns(void);
 /* Disable and remove all of the above. */
