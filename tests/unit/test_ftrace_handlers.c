@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "daxtrace.h"
+#include "dax_checks.h"
 #include "dax_facts.h"
 #include "ftrace_handlers.h"
 #include "unit.h"
