@@ -163,6 +163,7 @@ static __always_inline __u64 fault_geom(struct vm_fault *vmf, struct inode *inod
 		vm_flags = BPF_CORE_READ(vma, vm_flags);
 	g->cow = (BPF_CORE_READ(vmf, flags) & DT_FAULT_FLAG_WRITE) &&
 		 !(vm_flags & DT_VM_SHARED);
+	g->nohuge = !!(vm_flags & DT_VM_NOHUGEPAGE);
 	return (__u64)vma;
 }
 

@@ -180,6 +180,7 @@ struct dt_fault_geom {
 	__u64 isize;		/* fs-dax: i_size */
 	__u64 dev_align;	/* device-dax: its alignment; 0 for fs-dax */
 	__u32 cow;		/* a write fault on a private mapping */
+	__u32 nohuge;		/* VM_NOHUGEPAGE: the kernel tries no huge page */
 	__u32 blocked;		/* bit per DT_FAULT_* size: page table there, or fell back */
 	__u32 blocked_why;	/* DT_FSZ_TABLE or DT_FSZ_FELL for those */
 };
@@ -209,6 +210,8 @@ static __always_inline __u32 dt_fault_unfit(const struct dt_fault_geom *g,
 		why |= DT_FSZ_FILE;
 	if (!g->dev_align && g->cow)
 		why |= DT_FSZ_COW;
+	if (g->nohuge)
+		why |= DT_FSZ_NOHUGE;
 	if (g->blocked & (1U << size))
 		why |= g->blocked_why;
 	return why;

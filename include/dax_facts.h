@@ -164,6 +164,7 @@ static __always_inline int dt_entry_is_table(__u64 entry)
 /* FAULT_FLAG_WRITE (enum fault_flag) and VM_SHARED (include/linux/mm.h) */
 #define DT_FAULT_FLAG_WRITE	0x1
 #define DT_VM_SHARED		0x8
+#define DT_VM_NOHUGEPAGE	0x40000000
 
 /*
  * What blocks a size before the fault starts: a page table already under

@@ -77,7 +77,8 @@ enum dt_fault_size {
 #define DT_FSZ_TABLE	(1U << 5)	/* the range already has a page table at that level */
 #define DT_FSZ_FELL	(1U << 6)	/* that size fell back here just before */
 #define DT_FSZ_KERNEL	(1U << 7)	/* the kernel fell back where all of the above allowed */
-#define DT_FSZ_NBITS	8
+#define DT_FSZ_NOHUGE	(1U << 8)	/* madvise(MADV_NOHUGEPAGE) on the VMA */
+#define DT_FSZ_NBITS	9
 
 /* Ring-buffer record kinds: every record opens with one. */
 enum dt_rec_kind {

@@ -238,6 +238,11 @@ static void test_fault_size_fsdax(void)
 	g.cow = 1;
 	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
 	EXPECT_EQ(why, DT_FSZ_COW);
+	/* madvise(MADV_NOHUGEPAGE): the kernel tries no PMD */
+	g.cow = 0;
+	g.nohuge = 1;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_NOHUGE);
 }
 
 static void test_fault_size_blocked(void)
