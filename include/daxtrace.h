@@ -69,7 +69,7 @@ enum dt_fault_size {
 };
 
 /* fault.size: why a fault could not map a larger page, or why it failed */
-#define DT_FSZ_VMA	(1U << 0)	/* the aligned range is not all in the VMA, or pgoff's colour differs */
+#define DT_FSZ_VMA	(1U << 0)	/* aligned range not in the VMA, or off colour */
 #define DT_FSZ_DEV	(1U << 1)	/* device-dax maps only pages of its alignment */
 #define DT_FSZ_FILE	(1U << 2)	/* the aligned range passes i_size */
 #define DT_FSZ_COW	(1U << 3)	/* a write to a private mapping copies a page */

@@ -50,7 +50,8 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 
 static void fault_size_text(FILE *f, const struct dt_event *e)
 {
-	fprintf(f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu) in VMA %#llx-%#llx: a %s was possible\n",
+	fprintf(f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu) "
+		"in VMA %#llx-%#llx: a %s was possible\n",
 		dt_fault_size_name(e->fault_size),
 		e->flags & DT_F_FALLBACK ? "fell back" : "mapped",
 		(unsigned long long)e->address, (unsigned long long)e->pos,

@@ -1373,7 +1373,8 @@ static const struct dcase cases[] = {
 	{ "mmap-write", "1 MiB MAP_SHARED, store one byte per page", c_mmap_write, F_DIR },
 	{ "mmap-pmd", "4 MiB MAP_SHARED at a 2 MiB-aligned address: PMD faults where extents allow",
 	  c_mmap_pmd, F_DIR },
-	{ "fault-size", "4 MiB file (2 MiB, then a page, a hole, a page) mapped aligned, 2 MiB of it misaligned, then aligned with THP disabled",
+	{ "fault-size", "4 MiB file (2 MiB, a page, a hole, a page) mapped aligned; "
+	  "2 MiB of it misaligned; aligned with THP disabled",
 	  c_fault_size, F_DIR },
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },

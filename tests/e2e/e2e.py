@@ -562,7 +562,8 @@ def test_fault_size():
     eq((f["pte"], f["pmd"]), (faults["pte"], faults["pmd"]), "fault-size: faults")
     eq(f["errors"], {}, "fault-size: fault errors")
     eq((ck["pass"], ck["fail"]), (want["pass"], want["fail"]), "fault-size: pass, fail")
-    eq(ck["na"], f["fallback"] - want["fail_fallbacks"], "fault-size: n/a (fallbacks as they should)")
+    eq(ck["na"], f["fallback"] - want["fail_fallbacks"],
+       "fault-size: n/a (fallbacks as they should)")
     fails = [e for e in t.events("fault") if "fault.size" in e["checks_failed"]]
     got = sorted((e["size"], e["fallback"], e["offset"]) for e in fails)
     exp = [("pmd", True, 2 << 20), ("pte", False, 0)]
