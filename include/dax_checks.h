@@ -170,9 +170,8 @@ static __always_inline __u32 dt_check_copy(__u64 bytes, __u64 copied)
  * and the file allow. What a fault at one size needs, as the kernel tests
  * it (dax_fault_check_fallback() in fs/dax.c, __dev_dax_{pmd,pud}_fault()
  * in drivers/dax/device.c), and why a size was out of reach: DT_FSZ_*
- * (daxtrace.h).
+ * (daxtrace.h). The inputs are read from the vm_fault at entry.
  */
-/* What a fault's verdict is judged on, read from the vm_fault at entry. */
 struct dt_fault_geom {
 	__u64 vm_start, vm_end;	/* the VMA */
 	__u64 address;		/* the faulting address */

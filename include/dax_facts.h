@@ -147,7 +147,6 @@ static __always_inline __u64 dt_fault_mapped(__u32 res, __u32 size)
 	return res == DT_FAULT_RES_DONE ? dt_fault_bytes(size) : 0;
 }
 
-
 /*
  * An x86-64 page-table entry that points to a table, not to a huge page:
  * present, without _PAGE_PSE. A PTE fault under such a PMD cannot be

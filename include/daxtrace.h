@@ -74,9 +74,9 @@ enum dt_fault_size {
 #define DT_FSZ_FILE	(1U << 2)	/* the aligned range passes i_size */
 #define DT_FSZ_COW	(1U << 3)	/* a write to a private mapping copies a page */
 #define DT_FSZ_FSDAX	(1U << 4)	/* fs-dax maps no PUD */
-#define DT_FSZ_TABLE	(1U << 5)	/* the range already has a page table at that level */
+#define DT_FSZ_TABLE	(1U << 5)	/* a page table already under that level */
 #define DT_FSZ_FELL	(1U << 6)	/* that size fell back here just before */
-#define DT_FSZ_KERNEL	(1U << 7)	/* the kernel fell back where all of the above allowed */
+#define DT_FSZ_KERNEL	(1U << 7)	/* smaller than all of the above allowed */
 #define DT_FSZ_NOHUGE	(1U << 8)	/* madvise(MADV_NOHUGEPAGE) on the VMA */
 #define DT_FSZ_NBITS	9
 
