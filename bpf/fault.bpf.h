@@ -98,7 +98,10 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	f->pgoff = BPF_CORE_READ(vmf, pgoff);
 	f->ino = BPF_CORE_READ(inode, i_ino);
 	f->size = dt_fault_size(pe);
-	align = bpf_map_lookup_elem(&dev_align, &dev);
+	/* device-dax's rule is its character device's: not fs-dax on it (fsdev) */
+	align = NULL;
+	if ((BPF_CORE_READ(inode, i_mode) & 00170000) == 0020000)
+		align = bpf_map_lookup_elem(&dev_align, &dev);
 	vma = fault_geom(vmf, inode, align ? *align : 0, &f->geom);
 	if (f->size == DT_FAULT_PTE)
 		pmd = fault_pmd_entry(vmf);

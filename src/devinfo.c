@@ -286,7 +286,8 @@ int dt_devdax_aligns(const char *root, __u32 *kdev, __u64 *align, int max)
 		if (devs[i].kind != DT_DEV_DEVDAX)
 			continue;
 		dt_dev_describe(root, &devs[i]);
-		if (!devs[i].info.have_align || !devs[i].info.align)
+		if (!devs[i].info.have_align || !devs[i].info.align ||
+		    strcmp(devs[i].info.mode, "devdax"))
 			continue;
 		kdev[k] = devs[i].kdev;
 		align[k++] = devs[i].info.align;

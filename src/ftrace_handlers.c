@@ -609,7 +609,9 @@ static bool fault_geom(struct fstate *s, const char *args)
 	g->vm_end = arg(args, "ve");
 	g->address = arg(args, "addr");
 	g->pgoff = s->fault.pgoff;
-	g->dev_align = devdax_align(s->fault.dev);
+	/* device-dax's rule is its character device's: not fs-dax on it (fsdev) */
+	g->dev_align = (arg(args, "mode") & 0170000) == 0020000 ?
+		       devdax_align(s->fault.dev) : 0;
 	g->isize = g->dev_align ? 0 : arg(args, "isz");
 	g->cow = (arg(args, "ff") & DT_FAULT_FLAG_WRITE) &&
 		 !(arg(args, "vf") & DT_VM_SHARED);

@@ -507,6 +507,12 @@ static void test_fault_size(void)
 	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_NA), 1);
 	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_PASS), 1);
 	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 0);
+	/* fs-dax on that device (fsdev): a file's rules, i_size among them */
+	ev(8, 110, "dflt_e", "pgoff=0 pe=1 " REG " rdev=0 sdev=%u ino=3 addr=0x7f0000000000 "
+	   "vs=0x7f0000000000 ve=0x7f0000400000 vf=0xfb ff=0 isz=4096 pmd=0", DAXDEV);
+	ev(8, 111, "dflt_x", "ret=2048");
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_NA), 2);
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 0);
 	dt_fh_start(&cfg, &out, &kern);
 }
 
