@@ -681,11 +681,18 @@ static void c_fault_size(struct result *r)
 {
 	unsigned char *buf = xmalloc(PMD_SIZE), *resv;
 	volatile unsigned char *p;
+	struct fsxattr fsx;
 	struct dfile f;
 	struct stat st;
 	long off;
 
 	open_case(&f, r->name, &r->t, -1);
+	/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
+	if (!ioctl(f.fd, FS_IOC_FSGETXATTR, &fsx)) {
+		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fsx.fsx_extsize = PMD_SIZE;
+		ioctl(f.fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
+	}
 	if (fstat(f.fd, &st))
 		sys_fail("fstat", f.path);
 	r->fsz_ino = st.st_ino;
