@@ -168,8 +168,11 @@ static __always_inline int dt_entry_is_table(__u64 entry)
 /*
  * What blocks a size before the fault starts: a page table already under
  * the PMD (PTE faults only: at a PMD fault the kernel has just made the
- * PUD a table), or this thread's last fault, at the same place and a
- * larger size, fell back. fb_*: that fallback (fb_size 0: none).
+ * PUD a table), or this thread's last fault, at the same place and that
+ * size or a larger one, fell back. The same size: a fault tried under
+ * the per-VMA lock is retried whole under mmap_lock when its file has no
+ * ->map_pages (vmf_can_call_fault()), so a fallback is asked twice.
+ * fb_*: that fallback (fb_size 0: none).
  */
 static __always_inline void dt_fault_blocked(struct dt_fault_geom *g, __u32 size,
 					     __u64 pmd_entry, __u64 vma,
@@ -184,7 +187,7 @@ static __always_inline void dt_fault_blocked(struct dt_fault_geom *g, __u32 size
 		g->blocked |= 1U << DT_FAULT_PMD;
 		g->blocked_why |= DT_FSZ_TABLE;
 	}
-	if (fb_size > size && fb_vma == vma &&
+	if (fb_size && fb_size >= size && fb_vma == vma &&
 	    (g->address & ~(bytes - 1)) == fb_start) {
 		g->blocked |= 1U << fb_size;
 		g->blocked_why |= DT_FSZ_FELL;

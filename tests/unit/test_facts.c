@@ -260,6 +260,11 @@ static void test_fault_size_blocked(void)
 	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
 	dt_fault_blocked(&g, DT_FAULT_PTE, 0, vma, vma + 64, start, DT_FAULT_PMD);
 	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	/* the same PMD fault again (the per-VMA lock's retry): judged once */
+	dt_fault_blocked(&g, DT_FAULT_PMD, 0, vma, vma, start, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_FELL);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
 	/* ... and a PMD fault after a PUD fallback frees no PTE */
 	dt_fault_blocked(&g, DT_FAULT_PMD, 0, vma, vma, BASE, DT_FAULT_PUD);
 	EXPECT_EQ(g.blocked, 1U << DT_FAULT_PUD);
