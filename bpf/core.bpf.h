@@ -141,4 +141,39 @@ static __always_inline __s64 iomi_step(struct iomap_iter *it, __s64 *start,
 	return dt_iter_progress(moved, BPF_CORE_READ(n, status));
 }
 
+
+/*
+ * fault.size's inputs from a vm_fault at a fault handler's entry: the
+ * VMA, the address, i_size, and for fs-dax a COW write; on device-dax
+ * the device's alignment instead (the dev_align map). Returns the VMA.
+ */
+static __always_inline __u64 fault_geom(struct vm_fault *vmf, struct inode *inode,
+					__u64 dev_align, struct dt_fault_geom *g)
+{
+	struct vm_area_struct *vma = BPF_CORE_READ(vmf, vma);
+	__u64 vm_flags = 0;
+
+	g->vm_start = BPF_CORE_READ(vma, vm_start);
+	g->vm_end = BPF_CORE_READ(vma, vm_end);
+	g->address = BPF_CORE_READ(vmf, address);
+	g->pgoff = BPF_CORE_READ(vmf, pgoff);
+	g->dev_align = dev_align;
+	g->isize = dev_align ? 0 : BPF_CORE_READ(inode, i_size);
+	if (bpf_core_field_exists(vma->vm_flags))
+		vm_flags = BPF_CORE_READ(vma, vm_flags);
+	g->cow = (BPF_CORE_READ(vmf, flags) & DT_FAULT_FLAG_WRITE) &&
+		 !(vm_flags & DT_VM_SHARED);
+	g->nohuge = !!(vm_flags & DT_VM_NOHUGEPAGE);
+	return (__u64)vma;
+}
+
+/* The PMD entry over a PTE fault's address; 0 if unreadable. */
+static __always_inline __u64 fault_pmd_entry(struct vm_fault *vmf)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), BPF_CORE_READ(vmf, pmd));
+	return v;
+}
+
 #endif /* __DT_CORE_BPF_H */

@@ -6,11 +6,17 @@
 #include "core.bpf.h"
 #include "account.bpf.h"
 
+/*
+ * geom: fault.size's inputs, or NULL where they were not read (the
+ * tracepoint fallback): the check is then n/a.
+ */
 static __always_inline void fault_account(const struct where *w, __u32 size,
 					  __u32 ret, __u64 pgoff, __u64 ino,
-					  __u64 lat, bool lat_ok, __u32 seq)
+					  __u64 lat, bool lat_ok, __u32 seq,
+					  const struct dt_fault_geom *geom)
 {
 	__u32 why = 0, flags = 0, err = ret & DT_VMF_ERROR;
+	__u32 v = DT_NA, best = 0, fsz_why = 0;
 	__u32 res = dt_fault_result(ret);
 	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
@@ -32,6 +38,13 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 			hist_add(row, DT_HIST_LEN, bytes);
 		}
 	}
+	if (geom) {
+		v = dt_fault_size_verdict(geom, size, ret, &best, &fsz_why);
+		flags |= DT_F_FSZ;
+	}
+	verdict(st, DT_CHK_FAULT_SIZE, v);
+	if (v == DT_FAIL)
+		why |= DT_EV_CHECK;
 	if (err) {
 		count_error(w->dev, DT_OP_FAULT, err);
 		why |= DT_EV_ERROR;
@@ -53,27 +66,64 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	e->ino = ino;
 	e->fault_size = size;
 	e->seq = seq;
+	if (v == DT_FAIL)
+		e->check_fail = 1U << DT_CHK_FAULT_SIZE;
+	if (geom) {
+		e->vm_start = geom->vm_start;
+		e->vm_end = geom->vm_end;
+		e->address = geom->address;
+		e->best = best;
+		e->size_why = fsz_why;
+	}
 	bpf_ringbuf_submit(e, 0);
 }
 
 /* pe: the handler's size argument, as dt_fault_size() takes it */
 static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 {
+	struct fault_state *f;
 	struct inode *inode;
 	struct tstate *ts;
+	__u64 *align, vma, pmd = 0;
+	__u32 dev;
 
 	ts = ts_enter();
 	if (!ts)
 		return 0;
+	f = &ts->fault;
 	inode = BPF_CORE_READ(vmf, vma, vm_file, f_inode);
-	ts->fault.active = 1;
-	where_dev_cached(ts, &ts->fault.where, inode_dev(inode));
-	ts->fault.pgoff = BPF_CORE_READ(vmf, pgoff);
-	ts->fault.ino = BPF_CORE_READ(inode, i_ino);
-	ts->fault.size = dt_fault_size(pe);
+	dev = inode_dev(inode);
+	f->active = 1;
+	where_dev_cached(ts, &f->where, dev);
+	f->pgoff = BPF_CORE_READ(vmf, pgoff);
+	f->ino = BPF_CORE_READ(inode, i_ino);
+	f->size = dt_fault_size(pe);
+	/* device-dax's rule is its character device's: not fs-dax on it (fsdev) */
+	align = NULL;
+	if ((BPF_CORE_READ(inode, i_mode) & 00170000) == 0020000)
+		align = bpf_map_lookup_elem(&dev_align, &dev);
+	vma = fault_geom(vmf, inode, align ? *align : 0, &f->geom);
+	if (f->size == DT_FAULT_PTE)
+		pmd = fault_pmd_entry(vmf);
+	dt_fault_blocked(&f->geom, f->size, pmd, vma, f->fb_vma, f->fb_start,
+			 f->fb_size);
+	f->fb_vma = vma;
 	ts->seq++;
 	ts->fault.start_ns = now();
 	return 0;
+}
+
+/* Remember a fallback: the smaller fault after it at that place is its sequel. */
+static __always_inline void fault_fell(struct fault_state *f, __u32 ret)
+{
+	__u64 bytes = dt_fault_bytes(f->size);
+
+	if (dt_fault_result(ret) != DT_FAULT_RES_FALLBACK) {
+		f->fb_size = 0;
+		return;
+	}
+	f->fb_size = f->size;
+	f->fb_start = f->geom.address & ~(bytes - 1);
 }
 
 /* Global, as copy_done() is: verified once, not once per path into it. */
@@ -83,7 +133,9 @@ __noinline int fault_done(struct tstate *ts, __u32 ret)
 		return 0;
 	ts->fault.active = 0;
 	fault_account(&ts->fault.where, ts->fault.size, ret, ts->fault.pgoff,
-		      ts->fault.ino, now() - ts->fault.start_ns, true, ts->seq);
+		      ts->fault.ino, now() - ts->fault.start_ns, true, ts->seq,
+		      &ts->fault.geom);
+	fault_fell(&ts->fault, ret);
 	return 0;
 }
 
@@ -119,7 +171,7 @@ static __always_inline int fault_tracepoint(__u32 dev, __u32 size, __u32 result,
 	if (!task_wanted())
 		return 0;
 	where_dev(&w, dev);
-	fault_account(&w, size, result, pgoff, ino, 0, false, 0);
+	fault_account(&w, size, result, pgoff, ino, 0, false, 0, NULL);
 	return 0;
 }
 

@@ -73,6 +73,12 @@ struct fault_state {
 	struct where where;
 	__u32 size;		/* enum dt_fault_size */
 	__u32 active;
+	struct dt_fault_geom geom;	/* fault.size's inputs */
+	/* the thread's last fallback: the next, smaller fault may follow it */
+	__u64 fb_vma;
+	__u64 fb_start;
+	__u32 fb_size;
+	__u32 pad;
 };
 
 /*
@@ -242,6 +248,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } dev_filter SEC(".maps");
+
+/*
+ * device-dax dev_t -> its alignment, from sysfs before attach: the one
+ * page size its faults can map.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DT_MAX_DEVS);
+	__type(key, __u32);
+	__type(value, __u64);
+} dev_align SEC(".maps");
 
 /* dax_device -> user-visible dev_t, learned inside read/write/fault. */
 struct {

@@ -165,4 +165,91 @@ static __always_inline __u32 dt_check_copy(__u64 bytes, __u64 copied)
 	return copied == bytes ? DT_PASS : DT_FAIL;
 }
 
+/*
+ * fault.size: a DAX fault maps the largest page that the device, the VMA
+ * and the file allow. What a fault at one size needs, as the kernel tests
+ * it (dax_fault_check_fallback() in fs/dax.c, __dev_dax_{pmd,pud}_fault()
+ * in drivers/dax/device.c), and why a size was out of reach: DT_FSZ_*
+ * (daxtrace.h). The inputs are read from the vm_fault at entry.
+ */
+struct dt_fault_geom {
+	__u64 vm_start, vm_end;	/* the VMA */
+	__u64 address;		/* the faulting address */
+	__u64 pgoff;		/* the file page at address */
+	__u64 isize;		/* fs-dax: i_size */
+	__u64 dev_align;	/* device-dax: its alignment; 0 for fs-dax */
+	__u32 cow;		/* a write fault on a private mapping */
+	__u32 nohuge;		/* VM_NOHUGEPAGE: the kernel tries no huge page */
+	__u32 blocked;		/* bit per DT_FAULT_* size: page table there, or fell back */
+	__u32 blocked_why;	/* DT_FSZ_TABLE or DT_FSZ_FELL for those */
+};
+
+/* The reasons a page of that size could not map this fault, 0 if it could. */
+static __always_inline __u32 dt_fault_unfit(const struct dt_fault_geom *g,
+					    __u32 size)
+{
+	__u64 bytes = size == DT_FAULT_PUD ? 1ULL << 30 : 1ULL << 21;
+	__u64 colour = (bytes >> DT_PAGE_SHIFT) - 1;
+	__u64 start = g->address & ~(bytes - 1);
+	__u64 max_pgoff = (g->isize + (1ULL << DT_PAGE_SHIFT) - 1) >> DT_PAGE_SHIFT;
+	__u32 why = 0;
+
+	if (g->dev_align) {
+		if (g->dev_align != (size == DT_FAULT_PTE ? 4096 : bytes))
+			why |= DT_FSZ_DEV;
+	} else if (size == DT_FAULT_PUD) {
+		why |= DT_FSZ_FSDAX;
+	}
+	if (size == DT_FAULT_PTE)
+		return why;
+	if ((g->pgoff & colour) != ((g->address >> DT_PAGE_SHIFT) & colour) ||
+	    start < g->vm_start || start + bytes > g->vm_end)
+		why |= DT_FSZ_VMA;
+	if (!g->dev_align && ((g->pgoff & ~colour) | colour) >= max_pgoff)
+		why |= DT_FSZ_FILE;
+	if (!g->dev_align && g->cow)
+		why |= DT_FSZ_COW;
+	if (g->nohuge)
+		why |= DT_FSZ_NOHUGE;
+	if (g->blocked & (1U << size))
+		why |= g->blocked_why;
+	return why;
+}
+
+/*
+ * The largest size that could map this fault, and in *why what ruled out
+ * the larger ones. PTE on device-dax only where its alignment is 4 KiB.
+ */
+static __always_inline __u32 dt_fault_best(const struct dt_fault_geom *g,
+					   __u32 *why)
+{
+	__u32 w;
+
+	*why = dt_fault_unfit(g, DT_FAULT_PUD);
+	if (!*why)
+		return DT_FAULT_PUD;
+	w = dt_fault_unfit(g, DT_FAULT_PMD);
+	*why |= w;
+	if (!w)
+		return DT_FAULT_PMD;
+	return DT_FAULT_PTE;
+}
+
+/*
+ * fault.size, for a fault of size that mapped (done), fell back, or
+ * neither (an error: counted elsewhere, n/a here). A fallback from a
+ * size the VMA, device or file ruled out is the kernel's step down, not
+ * a miss: every DAX fault on an empty PUD tries a PUD first. Any other
+ * fallback fails, as does a page smaller than best.
+ */
+static __always_inline __u32 dt_check_fault_size(__u32 size, int done,
+						 int fallback, __u32 best)
+{
+	if (fallback)
+		return size > best ? DT_NA : DT_FAIL;
+	if (!done)
+		return DT_NA;
+	return size >= best ? DT_PASS : DT_FAIL;
+}
+
 #endif /* __DAX_CHECKS_H */

@@ -147,4 +147,74 @@ static __always_inline __u64 dt_fault_mapped(__u32 res, __u32 size)
 	return res == DT_FAULT_RES_DONE ? dt_fault_bytes(size) : 0;
 }
 
+/*
+ * An x86-64 page-table entry that points to a table, not to a huge page:
+ * present, without _PAGE_PSE. A PTE fault under such a PMD cannot be
+ * mapped by a PMD: the kernel does not collapse DAX page tables.
+ */
+#define DT_PTE_PRESENT		0x001
+#define DT_PTE_PSE		0x080
+
+static __always_inline int dt_entry_is_table(__u64 entry)
+{
+	return (entry & (DT_PTE_PRESENT | DT_PTE_PSE)) == DT_PTE_PRESENT;
+}
+
+/* FAULT_FLAG_WRITE (enum fault_flag) and VM_SHARED (include/linux/mm.h) */
+#define DT_FAULT_FLAG_WRITE	0x1
+#define DT_VM_SHARED		0x8
+#define DT_VM_NOHUGEPAGE	0x40000000
+
+/*
+ * What blocks a size before the fault starts: a page table already under
+ * the PMD (PTE faults only: at a PMD fault the kernel has just made the
+ * PUD a table), or this thread's last fault, at the same place and that
+ * size or a larger one, fell back. The same size: a fault tried under
+ * the per-VMA lock is retried whole under mmap_lock when its file has no
+ * ->map_pages (vmf_can_call_fault()), so a fallback is asked twice.
+ * fb_*: that fallback (fb_size 0: none).
+ */
+static __always_inline void dt_fault_blocked(struct dt_fault_geom *g, __u32 size,
+					     __u64 pmd_entry, __u64 vma,
+					     __u64 fb_vma, __u64 fb_start,
+					     __u32 fb_size)
+{
+	__u64 bytes = dt_fault_bytes(fb_size);
+
+	g->blocked = 0;
+	g->blocked_why = 0;
+	if (size == DT_FAULT_PTE && dt_entry_is_table(pmd_entry)) {
+		g->blocked |= 1U << DT_FAULT_PMD;
+		g->blocked_why |= DT_FSZ_TABLE;
+	}
+	if (fb_size && fb_size >= size && fb_vma == vma &&
+	    (g->address & ~(bytes - 1)) == fb_start) {
+		g->blocked |= 1U << fb_size;
+		g->blocked_why |= DT_FSZ_FELL;
+	}
+}
+
+/*
+ * fault.size's verdict of a fault that returned ret, and in *why the
+ * reason to report: for a failure DT_FSZ_KERNEL, else what kept the
+ * fault from the next size up (from this size, for a fallback).
+ */
+static __always_inline __u32 dt_fault_size_verdict(const struct dt_fault_geom *g,
+						   __u32 size, __u32 ret,
+						   __u32 *best, __u32 *why)
+{
+	__u32 res = dt_fault_result(ret), all, v;
+
+	*best = dt_fault_best(g, &all);
+	v = dt_check_fault_size(size, res == DT_FAULT_RES_DONE,
+				res == DT_FAULT_RES_FALLBACK, *best);
+	if (v == DT_FAIL)
+		*why = DT_FSZ_KERNEL;
+	else if (res == DT_FAULT_RES_FALLBACK)
+		*why = dt_fault_unfit(g, size);
+	else
+		*why = size == DT_FAULT_PUD ? 0 : dt_fault_unfit(g, size + 1);
+	return v;
+}
+
 #endif /* __DAX_FACTS_H */

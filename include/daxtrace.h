@@ -31,6 +31,7 @@ enum dt_check {
 	DT_CHK_COPY_COMPLETE,	/* copied == bytes */
 	DT_CHK_ITER_PROGRESS,	/* every iomap iteration made progress */
 	DT_CHK_RW_COMPLETE,	/* read/write returned what was asked */
+	DT_CHK_FAULT_SIZE,	/* a fault mapped the largest page it could */
 	DT_CHK_MAX,
 };
 
@@ -67,6 +68,18 @@ enum dt_fault_size {
 	DT_FAULT_SIZES,
 };
 
+/* fault.size: why a fault could not map a larger page, or why it failed */
+#define DT_FSZ_VMA	(1U << 0)	/* aligned range not in the VMA, or off colour */
+#define DT_FSZ_DEV	(1U << 1)	/* device-dax maps only pages of its alignment */
+#define DT_FSZ_FILE	(1U << 2)	/* the aligned range passes i_size */
+#define DT_FSZ_COW	(1U << 3)	/* a write to a private mapping copies a page */
+#define DT_FSZ_FSDAX	(1U << 4)	/* fs-dax maps no PUD */
+#define DT_FSZ_TABLE	(1U << 5)	/* a page table already under that level */
+#define DT_FSZ_FELL	(1U << 6)	/* that size fell back here just before */
+#define DT_FSZ_KERNEL	(1U << 7)	/* smaller than all of the above allowed */
+#define DT_FSZ_NOHUGE	(1U << 8)	/* madvise(MADV_NOHUGEPAGE) on the VMA */
+#define DT_FSZ_NBITS	9
+
 /* Ring-buffer record kinds: every record opens with one. */
 enum dt_rec_kind {
 	DT_REC_EVENT = 1,
@@ -90,6 +103,7 @@ enum dt_rec_kind {
 #define DT_F_VAR_MEASURED (1U << 8)	/* copy variant seen, not inferred */
 #define DT_F_UADDR	(1U << 9)	/* copy: user_addr was found */
 #define DT_F_KADDR_BAD	(1U << 10)	/* copy: its da failed kaddr_kernel */
+#define DT_F_FSZ	(1U << 11)	/* fault: fault.size was judged */
 
 struct dt_event {
 	__u32 kind;		/* DT_REC_EVENT */
@@ -120,6 +134,12 @@ struct dt_event {
 	__u32 side;		/* enum dt_side */
 	__u32 fault_size;	/* enum dt_fault_size */
 	__u32 seq;		/* per-thread op sequence: ties copy to rw */
+	/* fault: what fault.size judged on (DT_F_FSZ) */
+	__u64 vm_start;
+	__u64 vm_end;
+	__u64 address;		/* the faulting user address */
+	__u32 best;		/* enum dt_fault_size: the largest it could map */
+	__u32 size_why;		/* DT_FSZ_*: why not larger, or why it failed */
 };
 
 struct dt_key {

@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "core_btf.h"
 #include "dax_checks.h"
+#include "devinfo.h"
 #include "probe.h"
 
 static bool libbpf_quiet;	/* the optimistic first load: its log is not worth reading */
@@ -195,6 +196,22 @@ void dt_phase(struct dt_phase *p, const char *what)
  * probing's parse of the kernel's BTF: libbpf then searches those, not
  * all of vmlinux once per type. -errno: libbpf searches vmlinux.
  */
+/*
+ * Each device-dax device's alignment, for fault.size. A device missing
+ * here is judged as fs-dax is: up to a PMD, by the VMA and i_size.
+ */
+static void fill_dev_align(struct dax_trace_bpf *skel)
+{
+	__u32 kdev[DT_MAX_DEVS];
+	__u64 align[DT_MAX_DEVS];
+	int i, n;
+
+	n = dt_devdax_aligns("", kdev, align, DT_MAX_DEVS);
+	for (i = 0; i < n; i++)
+		bpf_map_update_elem(bpf_map__fd(skel->maps.dev_align), &kdev[i],
+				    &align[i], BPF_ANY);
+}
+
 static int core_btf_make(void)
 {
 	struct dt_core_btf_info info = {};
@@ -291,6 +308,7 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 			return err;
 		}
 	}
+	fill_dev_align(skel);
 	for (i = 0; i < DT_NTARGETS; i++) {
 		err = attach_target(skel, i);
 		if (err && first && dt_states[i].method == DT_M_FENTRY)

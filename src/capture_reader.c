@@ -483,6 +483,32 @@ static int name_bits(struct reader *r, const struct dt_jnode *o, const char *key
 	return 0;
 }
 
+/* A fault's "fault_size" evidence: null or absent where not judged. */
+static int fault_size_read(struct reader *r, const struct dt_jnode *o,
+			   struct dt_event *e)
+{
+	const struct dt_jnode *fs = dt_json_get(r->j, o, "fault_size");
+	const char *s;
+	int k;
+
+	if (!fs || fs->type == DT_J_NULL)
+		return 0;
+	if (fs->type != DT_J_OBJ)
+		return bad(r, "\"fault_size\" is not an object");
+	s = get_str(r, fs, "best", false);
+	k = s ? dt_fault_size_parse(s) : -1;
+	if (k < 0)
+		return bad(r, "unknown fault size \"%s\"", s ? s : "");
+	e->best = k;
+	e->flags |= DT_F_FSZ;
+	if (name_bits(r, fs, "why", dt_fsz_why_parse, NULL, 0, &e->size_why) ||
+	    get_hex(r, fs, "address", &e->address) ||
+	    get_hex(r, fs, "vm_start", &e->vm_start) ||
+	    get_hex(r, fs, "vm_end", &e->vm_end))
+		return -EINVAL;
+	return 0;
+}
+
 static bool get_bool(struct reader *r, const struct dt_jnode *o, const char *key)
 {
 	const struct dt_jnode *n = dt_json_get(r->j, o, key);
@@ -598,6 +624,8 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 		e.fault_size = k;
 		if (get_bool(r, o, "fallback"))
 			e.flags |= DT_F_FALLBACK;
+		if (fault_size_read(r, o, &e))
+			return -EINVAL;
 		break;
 	}
 	if (r->err[0])

@@ -271,3 +271,26 @@ void dt_dev_describe(const char *root, struct dt_dev *d)
 	snprintf(in->sysfs, sizeof(in->sysfs), "class/block/%s", d->name);
 	describe_block(root, dir, in);
 }
+
+/*
+ * Each device-dax character device's alignment, which decides the only
+ * page size its faults can map (fault.size). Up to max; the count found.
+ */
+int dt_devdax_aligns(const char *root, __u32 *kdev, __u64 *align, int max)
+{
+	static struct dt_dev devs[128];
+	int i, n, k = 0;
+
+	n = dt_dev_list(root, devs, sizeof(devs) / sizeof(devs[0]));
+	for (i = 0; i < n && k < max; i++) {
+		if (devs[i].kind != DT_DEV_DEVDAX)
+			continue;
+		dt_dev_describe(root, &devs[i]);
+		if (!devs[i].info.have_align || !devs[i].info.align ||
+		    strcmp(devs[i].info.mode, "devdax"))
+			continue;
+		kdev[k] = devs[i].kdev;
+		align[k++] = devs[i].info.align;
+	}
+	return k;
+}

@@ -39,4 +39,6 @@ void dt_dev_describe(const char *root, struct dt_dev *d);
 /* the uuid of d as JSON: a string, or null where sysfs gives none */
 const char *dt_dev_uuid(const struct dt_dev *d);
 
+int dt_devdax_aligns(const char *root, __u32 *kdev, __u64 *align, int max);
+
 #endif /* __DT_DEVINFO_H */

@@ -26,6 +26,7 @@
 #include "ftrace_handlers.h"
 #include "ftrace_tracefs.h"
 #include "probe.h"
+#include "devinfo.h"
 
 static const char *absent_note(const struct dt_target *t)
 {
@@ -120,6 +121,9 @@ static void coverage(struct dt_out *out)
 		why[DT_CHK_COPY_COMPLETE] = "copies not traced";
 	if (!dt_states[DT_TGT_RW].attached)
 		why[DT_CHK_RW_COMPLETE] = "dax_iomap_rw not traced";
+	if (dt_states[DT_TGT_FAULT].method != DT_M_KPROBE &&
+	    dt_states[DT_TGT_DEVFAULT].method != DT_M_KPROBE)
+		why[DT_CHK_FAULT_SIZE] = "fault tracepoints carry no VMA: faults need kprobes";
 	if (out->json)
 		fputs("{\"type\":\"coverage\",\"unavailable_checks\":{", out->f);
 	else
@@ -258,6 +262,7 @@ int dt_ftrace_main(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 		fprintf(stderr, "daxtrace: %s\n", err);
 		return 2;
 	}
+	k.ndevdax = dt_devdax_aligns("", k.devdax, k.devdax_align, DT_MAX_DEVS);
 	dt_fh_start(cfg, out, &k);
 	dt_tfs_clean_stale();
 	dt_tfs_sentinel_start();

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <bpf/btf.h>
 #include "daxtrace.h"
+#include "dax_checks.h"
 #include "dax_facts.h"
 #include "ftrace_events.h"
 #include "ftrace_tracefs.h"
@@ -21,6 +22,7 @@ struct koffs {
 	long ki_pos, ki_filp, f_inode, i_mode, i_rdev, i_sb, s_dev, i_ino, i_size;
 	long it_count, it_dir, it_type, it_off, it_ptr;
 	long dd_flags, dd_rdev, vmf_vma, vmf_pgoff, vma_file;
+	long vmf_addr, vmf_flags, vmf_pmd, vma_start, vma_end, vma_flags;
 };
 
 static struct koffs koff;
@@ -109,6 +111,12 @@ static void load_offsets(const struct btf *btf, struct koffs *k)
 	k->vmf_vma = moff(btf, "vm_fault", "vma");
 	k->vmf_pgoff = moff(btf, "vm_fault", "pgoff");
 	k->vma_file = moff(btf, "vm_area_struct", "vm_file");
+	k->vmf_addr = moff(btf, "vm_fault", "address");
+	k->vmf_flags = moff(btf, "vm_fault", "flags");
+	k->vmf_pmd = moff(btf, "vm_fault", "pmd");
+	k->vma_start = moff(btf, "vm_area_struct", "vm_start");
+	k->vma_end = moff(btf, "vm_area_struct", "vm_end");
+	k->vma_flags = moff(btf, "vm_area_struct", "vm_flags");
 }
 
 int dt_fev_load(struct dt_fkernel *kn, char *err, size_t len)
@@ -210,21 +218,43 @@ static int def_copy(const char *f, const struct koffs *k, kdef *def)
 	return 0;
 }
 
+/*
+ * fault.size's inputs (dt_fault_geom): the VMA, the address, i_size, the
+ * write flag and the PMD entry (read at PTE faults only). Left out where
+ * BTF lacks a field: the handler then finds no "vs" and judges n/a.
+ */
+static void def_fault_geom(char *p, size_t len, const struct koffs *k,
+			   const char *inode)
+{
+	const long need[] = { k->vmf_addr, k->vmf_flags, k->vmf_pmd, k->vma_start,
+			      k->vma_end, k->vma_flags, k->i_size };
+
+	if (!have(need, sizeof(need) / sizeof(need[0])))
+		return;
+	snprintf(p, len,
+		 " addr=+%ld(%%di):x64 ff=+%ld(%%di):u32 vs=+%ld(+%ld(%%di)):x64 "
+		 "ve=+%ld(+%ld(%%di)):x64 vf=+%ld(+%ld(%%di)):x64 isz=+%ld(%s):s64 "
+		 "pmd=+0(+%ld(%%di)):x64",
+		 k->vmf_addr, k->vmf_flags, k->vma_start, k->vmf_vma, k->vma_end,
+		 k->vmf_vma, k->vma_flags, k->vmf_vma, k->i_size, inode, k->vmf_pmd);
+}
+
 static int def_fault(const char *f, const struct koffs *k, kdef *def)
 {
 	const long need[] = { k->vmf_vma, k->vmf_pgoff, k->vma_file, k->f_inode,
 			      k->i_mode, k->i_rdev, k->i_sb, k->s_dev, k->i_ino };
-	char inode[128];
+	char inode[128], geom[400] = "";
 
 	if (!have(need, sizeof(need) / sizeof(need[0])))
 		return -ENOENT;
 	snprintf(inode, sizeof(inode), "+%ld(+%ld(+%ld(%%di)))", k->f_inode,
 		 k->vma_file, k->vmf_vma);
+	def_fault_geom(geom, sizeof(geom), k, inode);
 	snprintf(def[DT_P_ENTRY], sizeof(kdef),
 		 "%s pgoff=+%ld(%%di):u64 pe=%%si:u32 mode=+%ld(%s):u16 "
-		 "rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 ino=+%ld(%s):u64",
+		 "rdev=+%ld(%s):u32 sdev=+%ld(+%ld(%s)):u32 ino=+%ld(%s):u64%s",
 		 f, k->vmf_pgoff, k->i_mode, inode, k->i_rdev, inode, k->s_dev,
-		 k->i_sb, inode, k->i_ino, inode);
+		 k->i_sb, inode, k->i_ino, inode, geom);
 	ret_def(def[DT_P_EXIT], f, "u32");
 	return 0;
 }

@@ -20,6 +20,10 @@ struct dt_fkernel {
 	__u32 dd_alive;		/* enum dax_device_flags bit numbers */
 	__u32 dd_nocache;
 	__u32 dd_nomc;
+	/* device-dax devices' alignments, for fault.size (devinfo.c) */
+	int ndevdax;
+	__u32 devdax[DT_MAX_DEVS];
+	__u64 devdax_align[DT_MAX_DEVS];
 };
 
 /* Read the offsets and numbering from the kernel's BTF. */

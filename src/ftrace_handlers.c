@@ -33,8 +33,13 @@ struct fstate {
 	} rw;
 	struct {
 		bool active;
+		bool geom_ok;	/* fault.size's inputs were fetched */
 		__u32 dev, size;
 		__u64 start, pgoff, ino;
+		struct dt_fault_geom geom;
+		/* the thread's last fallback, as the BPF side keeps it */
+		__u64 fb_vma, fb_start;
+		__u32 fb_size;
 	} fault;
 	struct {
 		bool active;
@@ -514,11 +519,15 @@ static void copy_exit(struct fstate *s, const struct dt_tline *t,
 
 /* ---- faults -------------------------------------------------------------- */
 
-/* A fault ended: its kprobe exit, or its tracepoint (no latency, no seq). */
+/*
+ * A fault ended: its kprobe exit, or its tracepoint (no latency, no seq,
+ * no geom: fault.size n/a).
+ */
 struct fault_end {
 	__u32 dev, size, ret, seq;
 	__u64 pgoff, ino, lat;
 	bool lat_ok;
+	const struct dt_fault_geom *geom;
 };
 
 static void fault_account(const struct fault_end *f)
@@ -544,7 +553,7 @@ static void fault_account(const struct fault_end *f)
 static void fault_done(const struct dt_tline *t, const struct fault_end *f)
 {
 	struct dt_event e = {};
-	__u32 why = 0;
+	__u32 why = 0, v = DT_NA;
 
 	if (!dev_wanted(f->dev))
 		return;
@@ -562,7 +571,59 @@ static void fault_done(const struct dt_tline *t, const struct fault_end *f)
 	e.ino = f->ino;
 	e.fault_size = f->size;
 	e.seq = f->seq;
+	if (f->geom) {
+		v = dt_fault_size_verdict(f->geom, f->size, f->ret, &e.best, &e.size_why);
+		e.flags |= DT_F_FSZ;
+		e.vm_start = f->geom->vm_start;
+		e.vm_end = f->geom->vm_end;
+		e.address = f->geom->address;
+	}
+	verdict(f->dev, DT_CHK_FAULT_SIZE, v);
+	if (v == DT_FAIL) {
+		e.check_fail = 1U << DT_CHK_FAULT_SIZE;
+		why |= DT_EV_CHECK;
+	}
 	emit(&e, t, DT_OP_FAULT, f->dev, why);
+}
+
+static __u64 devdax_align(__u32 dev)
+{
+	int i;
+
+	for (i = 0; i < kern.ndevdax; i++)
+		if (kern.devdax[i] == dev)
+			return kern.devdax_align[i];
+	return 0;
+}
+
+/* fault.size's inputs from the entry's fetches; false where not fetched. */
+static bool fault_geom(struct fstate *s, const char *args)
+{
+	struct dt_fault_geom *g = &s->fault.geom;
+	unsigned long long vs;
+	__u64 vma, pmd = 0;
+
+	if (dt_targ_u64(args, "vs", &vs))
+		return false;
+	g->vm_start = vs;
+	g->vm_end = arg(args, "ve");
+	g->address = arg(args, "addr");
+	g->pgoff = s->fault.pgoff;
+	/* device-dax's rule is its character device's: not fs-dax on it (fsdev) */
+	g->dev_align = (arg(args, "mode") & 0170000) == 0020000 ?
+		       devdax_align(s->fault.dev) : 0;
+	g->isize = g->dev_align ? 0 : arg(args, "isz");
+	g->cow = (arg(args, "ff") & DT_FAULT_FLAG_WRITE) &&
+		 !(arg(args, "vf") & DT_VM_SHARED);
+	g->nohuge = !!(arg(args, "vf") & DT_VM_NOHUGEPAGE);
+	if (s->fault.size == DT_FAULT_PTE)
+		pmd = arg(args, "pmd");
+	/* the VMA's own address is not fetched: its start stands in for it */
+	vma = g->vm_start;
+	dt_fault_blocked(g, s->fault.size, pmd, vma, s->fault.fb_vma,
+			 s->fault.fb_start, s->fault.fb_size);
+	s->fault.fb_vma = vma;
+	return true;
 }
 
 static void fault_entry(struct fstate *s, const struct dt_tline *t,
@@ -573,8 +634,22 @@ static void fault_entry(struct fstate *s, const struct dt_tline *t,
 	s->fault.pgoff = arg(t->args, "pgoff");
 	s->fault.ino = arg(t->args, "ino");
 	s->fault.size = dt_fault_size(arg(t->args, "pe"));
+	s->fault.geom_ok = fault_geom(s, t->args);
 	s->fault.start = t->ts_ns;
 	s->seq++;
+}
+
+/* Remember a fallback: the smaller fault after it at that place is its sequel. */
+static void fault_fell(struct fstate *s, __u32 ret)
+{
+	__u64 bytes = dt_fault_bytes(s->fault.size);
+
+	if (dt_fault_result(ret) != DT_FAULT_RES_FALLBACK) {
+		s->fault.fb_size = 0;
+		return;
+	}
+	s->fault.fb_size = s->fault.size;
+	s->fault.fb_start = s->fault.geom.address & ~(bytes - 1);
 }
 
 static void fault_exit(struct fstate *s, const struct dt_tline *t,
@@ -584,12 +659,15 @@ static void fault_exit(struct fstate *s, const struct dt_tline *t,
 		.dev = s->fault.dev, .size = s->fault.size, .ret = arg(t->args, "ret"),
 		.seq = s->seq, .pgoff = s->fault.pgoff, .ino = s->fault.ino,
 		.lat = t->ts_ns - s->fault.start, .lat_ok = true,
+		.geom = s->fault.geom_ok ? &s->fault.geom : NULL,
 	};
 
 	if (!s->fault.active)
 		return;
 	s->fault.active = false;
 	fault_done(t, &f);
+	if (s->fault.geom_ok)
+		fault_fell(s, f.ret);
 }
 
 /*

@@ -26,6 +26,7 @@ static const char *const check_names[DT_CHK_MAX] = {
 	[DT_CHK_COPY_COMPLETE] = "copy.complete",
 	[DT_CHK_ITER_PROGRESS] = "iter.progress",
 	[DT_CHK_RW_COMPLETE] = "rw.complete",
+	[DT_CHK_FAULT_SIZE] = "fault.size",
 };
 
 /* What each check expects, for the text report. */
@@ -36,6 +37,7 @@ static const char *const check_expect[DT_CHK_MAX] = {
 	[DT_CHK_COPY_COMPLETE] = "copied == bytes",
 	[DT_CHK_ITER_PROGRESS] = "each iteration makes progress",
 	[DT_CHK_RW_COMPLETE] = "returns count asked unless EOF/error",
+	[DT_CHK_FAULT_SIZE] = "maps the largest page device, VMA, file allow",
 };
 
 static const char *const variant_names[DT_VAR_MAX] = {
@@ -53,6 +55,12 @@ static const char *const side_names[] = {
 
 static const char *const size_names[DT_FAULT_SIZES] = {
 	"pte", "pmd", "pud",
+};
+
+/* fault.size's reasons, by bit (DT_FSZ_* in dax_checks.h) */
+static const char *const fsz_why_names[DT_FSZ_NBITS] = {
+	"vma", "device_align", "i_size", "cow", "fsdax_no_pud", "page_table",
+	"fell_back", "kernel", "nohugepage",
 };
 
 #define NAME_OR(tab, i, n) ((i) < (n) && (tab)[i] ? (tab)[i] : "?")
@@ -110,6 +118,16 @@ int dt_variant_parse(const char *name)
 int dt_side_parse(const char *name)
 {
 	return lookup(side_names, 4, name);
+}
+
+const char *dt_fsz_why_name(__u32 bit)
+{
+	return NAME_OR(fsz_why_names, bit, DT_FSZ_NBITS);
+}
+
+int dt_fsz_why_parse(const char *name)
+{
+	return lookup(fsz_why_names, DT_FSZ_NBITS, name);
 }
 
 int dt_fault_size_parse(const char *name)

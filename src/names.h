@@ -21,6 +21,8 @@ const char *dt_check_expect(__u32 check);
 const char *dt_variant_name(__u32 variant);
 const char *dt_side_name(__u32 side);
 const char *dt_fault_size_name(__u32 size);
+/* a fault.size reason: bit n of DT_FSZ_* */
+const char *dt_fsz_why_name(__u32 bit);
 /* errno name for rw/da/copy; for faults, the VM_FAULT_* error bits */
 const char *dt_errno_name(__u32 op, __s32 err, char *buf, size_t len);
 bool dt_op_is_copy(__u32 op);
@@ -30,6 +32,7 @@ int dt_check_parse(const char *name);
 int dt_variant_parse(const char *name);
 int dt_side_parse(const char *name);
 int dt_fault_size_parse(const char *name);
+int dt_fsz_why_parse(const char *name);
 int dt_errno_parse(__u32 op, const char *name, __s32 *err);
 
 /* The devices a run knows by name; any other dev_t reads "major:minor". */

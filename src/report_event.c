@@ -48,6 +48,17 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", e->why & DT_EV_SHORT ? "short" : "ok");
 }
 
+static void fault_size_text(FILE *f, const struct dt_event *e)
+{
+	fprintf(f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu) "
+		"in VMA %#llx-%#llx: a %s was possible\n",
+		dt_fault_size_name(e->fault_size),
+		e->flags & DT_F_FALLBACK ? "fell back" : "mapped",
+		(unsigned long long)e->address, (unsigned long long)e->pos,
+		(unsigned long long)e->ino, (unsigned long long)e->vm_start,
+		(unsigned long long)e->vm_end, dt_fault_size_name(e->best));
+}
+
 /* The second line under an anomaly: the evidence that explains it. */
 static void ev_detail_text(FILE *f, const struct dt_event *e)
 {
@@ -88,6 +99,8 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 		else
 			fprintf(f, "    -> source %#llx not from a traced direct_access on this thread\n",
 				(unsigned long long)e->addr);
+	} else if (e->op == DT_OP_FAULT && (e->check_fail & (1U << DT_CHK_FAULT_SIZE))) {
+		fault_size_text(f, e);
 	} else if ((e->op == DT_OP_READ || e->op == DT_OP_WRITE) &&
 		   (e->why & DT_EV_SHORT)) {
 		fprintf(f, "    -> %s returned %lld of %llu at pos %llu, i_size %llu: not at EOF\n",
@@ -134,6 +147,27 @@ static void event_text(const struct dt_out *o, const struct dt_event *e)
 static void json_hex(FILE *f, const char *key, __u64 v)
 {
 	fprintf(f, ",\"%s\":\"%#llx\"", key, (unsigned long long)v);
+}
+
+/* fault.size's evidence; null where it was not judged. */
+static void fault_size_json(FILE *f, const struct dt_event *e)
+{
+	__u32 i, n = 0;
+
+	if (!(e->flags & DT_F_FSZ)) {
+		fputs(",\"fault_size\":null", f);
+		return;
+	}
+	fprintf(f, ",\"fault_size\":{\"best\":\"%s\",\"why\":[",
+		dt_fault_size_name(e->best));
+	for (i = 0; i < DT_FSZ_NBITS; i++)
+		if (e->size_why & (1U << i))
+			fprintf(f, "%s\"%s\"", n++ ? "," : "", dt_fsz_why_name(i));
+	fputs("]", f);
+	json_hex(f, "address", e->address);
+	json_hex(f, "vm_start", e->vm_start);
+	json_hex(f, "vm_end", e->vm_end);
+	fputs("}", f);
 }
 
 static void event_json(const struct dt_out *o, const struct dt_event *e)
@@ -233,6 +267,7 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 			dt_fault_size_name(e->fault_size),
 			e->flags & DT_F_FALLBACK ? "true" : "false",
 			(unsigned long long)e->ino);
+		fault_size_json(f, e);
 		break;
 	}
 	fputs("}\n", f);

@@ -25,6 +25,7 @@
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -67,6 +68,9 @@ struct result {
 	long pte, pmd;
 	long da;		/* direct_access calls expected; -1: not known */
 	long moves;		/* mt-migrate: CPU changes seen; -1: not asked */
+	/* fault.size's verdicts, and the fallbacks that fail; -1: not known */
+	long fsz_pass, fsz_fail, fsz_fail_fb;
+	unsigned long long fsz_ino;	/* the file the faults were in */
 	int nev;
 	struct event ev[2];
 };
@@ -624,6 +628,122 @@ static void c_mmap_pmd(struct result *r)
 	if (munmap(resv, len + PMD_SIZE))
 		sys_fail("munmap", f.path);
 	close_case(&f);
+}
+
+/* len bytes of f at file offset 0 mapped at a 2 MiB boundary plus skew. */
+static volatile unsigned char *map_at(const struct dfile *f, long len, long skew,
+				      unsigned char **resv)
+{
+	void *p;
+	uintptr_t a;
+
+	*resv = mmap(NULL, len + 2 * PMD_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*resv == MAP_FAILED)
+		sys_fail("mmap", "(address reservation)");
+	a = ((uintptr_t)*resv + PMD_SIZE - 1) & ~(uintptr_t)(PMD_SIZE - 1);
+	p = mmap((void *)(a + skew), len, PROT_READ, MAP_SHARED | MAP_FIXED, f->fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", f->path);
+	return p;
+}
+
+/* Load one byte per page of len bytes at p; the file holds pat() where written. */
+static void touch_pages(const struct dfile *f, volatile unsigned char *p, long len,
+			long written)
+{
+	unsigned char v, want;
+	long off;
+
+	for (off = 0; off < len; off += PG) {
+		v = p[off];
+		want = off < written || off >= 4 * MiB - PG ? pat(off, f->salt) : 0;
+		if (v != want)
+			die("%s: mapped byte at %ld is 0x%02x, want 0x%02x", f->path, off, v, want);
+	}
+}
+
+/*
+ * fault.size's outcomes, in one 4 MiB file: the first 2 MiB written
+ * whole, of the second only its first and last page (a hole between).
+ *   1. the file at a 2 MiB boundary: a chunk one aligned extent backs
+ *      is one PMD fault (pass); the others fall back (fail: the VMA and
+ *      i_size allowed a PMD), then 512 PTE faults (pass: the PMD fell
+ *      back there, then a page table is under it).
+ *   2. its first 2 MiB one page past a 2 MiB boundary: no PMD fits; the
+ *      PMD tries fall back as they should (n/a), 512 PTE faults pass.
+ *   3. its first 2 MiB at a boundary with THP disabled for the process
+ *      (PR_SET_THP_DISABLE): no PMD is tried, 512 PTE faults; the first
+ *      fails (a PMD was possible there), 511 pass (a page table is under
+ *      them by then).
+ * Every PUD try falls back for fs-dax: n/a, not counted here.
+ */
+static void c_fault_size(struct result *r)
+{
+	unsigned char *buf = xmalloc(PMD_SIZE), *resv;
+	volatile unsigned char *p;
+	struct fsxattr fsx;
+	struct dfile f;
+	struct stat st;
+	long off;
+
+	open_case(&f, r->name, &r->t, -1);
+	/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
+	if (!ioctl(f.fd, FS_IOC_FSGETXATTR, &fsx)) {
+		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fsx.fsx_extsize = PMD_SIZE;
+		ioctl(f.fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
+	}
+	if (fstat(f.fd, &st))
+		sys_fail("fstat", f.path);
+	r->fsz_ino = st.st_ino;
+	r->fsz_pass = r->fsz_fail = r->fsz_fail_fb = 0;
+	fill(buf, PMD_SIZE, 0, f.salt);
+	do_rw(&f, OP_WRITE, buf, PMD_SIZE, 0, 0);
+	fill(buf, PG, PMD_SIZE, f.salt);
+	do_rw(&f, OP_WRITE, buf, PG, PMD_SIZE, 0);
+	fill(buf, PG, 4 * MiB - PG, f.salt);
+	do_rw(&f, OP_WRITE, buf, PG, 4 * MiB - PG, 0);
+	do_fsync(&f);
+	map_file(&f);
+	if (f.mapped < 0)
+		die("%s: fault-size needs FIEMAP to know the extents' alignment", f.path);
+
+	p = map_at(&f, 4 * MiB, 0, &resv);
+	for (off = 0; off < 4 * MiB; off += PMD_SIZE) {
+		if (chunk_pmd_ok(&f, off)) {
+			r->pmd++;
+			r->fsz_pass++;
+			continue;
+		}
+		r->fsz_fail++;
+		r->fsz_fail_fb++;
+		r->pte += PMD_SIZE / PG;
+		r->fsz_pass += PMD_SIZE / PG;
+	}
+	touch_pages(&f, p, 4 * MiB, PMD_SIZE + PG);
+	if (munmap(resv, 4 * MiB + 2 * PMD_SIZE))
+		sys_fail("munmap", f.path);
+
+	p = map_at(&f, PMD_SIZE, PG, &resv);
+	touch_pages(&f, p, PMD_SIZE, PMD_SIZE);
+	r->pte += PMD_SIZE / PG;
+	r->fsz_pass += PMD_SIZE / PG;
+	if (munmap(resv, PMD_SIZE + 2 * PMD_SIZE))
+		sys_fail("munmap", f.path);
+
+	if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0))
+		sys_fail("prctl", "PR_SET_THP_DISABLE");
+	p = map_at(&f, PMD_SIZE, 0, &resv);
+	touch_pages(&f, p, PMD_SIZE, PMD_SIZE);
+	if (prctl(PR_SET_THP_DISABLE, 0, 0, 0, 0))
+		sys_fail("prctl", "PR_SET_THP_DISABLE");
+	r->pte += PMD_SIZE / PG;
+	r->fsz_fail++;
+	r->fsz_pass += PMD_SIZE / PG - 1;
+	if (munmap(resv, PMD_SIZE + 2 * PMD_SIZE))
+		sys_fail("munmap", f.path);
+	close_case(&f);
+	free(buf);
 }
 
 static void c_mmap_read(struct result *r) { mmap_case(r, 0); }
@@ -1260,6 +1380,9 @@ static const struct dcase cases[] = {
 	{ "mmap-write", "1 MiB MAP_SHARED, store one byte per page", c_mmap_write, F_DIR },
 	{ "mmap-pmd", "4 MiB MAP_SHARED at a 2 MiB-aligned address: PMD faults where extents allow",
 	  c_mmap_pmd, F_DIR },
+	{ "fault-size", "4 MiB file (2 MiB, a page, a hole, a page) mapped aligned; "
+	  "2 MiB of it misaligned; aligned with THP disabled",
+	  c_fault_size, F_DIR },
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
@@ -1349,6 +1472,10 @@ static void print_result(const struct result *r)
 		json_num("cpu_moves", r->moves);
 	if (r->da >= 0)
 		json_num("direct_access", r->da);
+	if (r->fsz_pass >= 0) {
+		printf(",\"fault_size\":{\"pass\":%ld,\"fail\":%ld,\"fail_fallbacks\":%ld,"
+		       "\"ino\":%llu}", r->fsz_pass, r->fsz_fail, r->fsz_fail_fb, r->fsz_ino);
+	}
 	printf(",\"events\":[");
 	for (i = 0; i < r->nev; i++) {
 		ev = &r->ev[i];
@@ -1372,6 +1499,7 @@ static void run_case(const struct dcase *c)
 	r.name = c->name;
 	r.da = -1;
 	r.moves = -1;
+	r.fsz_pass = r.fsz_fail = r.fsz_fail_fb = -1;
 	if (c->flags & F_DIR)
 		snprintf(r.path, sizeof(r.path), "%s/daxload.%s", opt_dir, c->name);
 	cur_case = c->flags & F_DIR ? c->name : NULL;

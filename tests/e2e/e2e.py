@@ -527,11 +527,64 @@ def test_faults():
             eq(f["errors"], {}, case + ": fault errors")
         other = PMEM if dev == DEVDAX else DEVDAX
         eq(t.summary(other, "fault"), None, case + ": no faults on " + other)
+        # fault.size: mmap-read/-write map 1 MiB, where no PMD fits (pass);
+        # mmap-pmd falls back once per chunk no aligned extent backs (fail)
+        ck = t.checks(dev).get("fault.size")
+        fails = 2 - want["pmd"] if case == "mmap-pmd" else 0
+        check(ck is not None, case + ": fault.size record")
+        if f and ck:
+            eq((ck["pass"], ck["fail"], ck["na"]),
+               (want["pte"] + want["pmd"], fails, f["fallback"] - fails),
+               case + ": fault.size pass, fail, n/a")
         if case != "devdax-mmap" and not FTRACE:
             ck = t.checks(PMEM)
             eq(ck["direct_access.kaddr_pfn"]["fail"], 0, case + ": kaddr_pfn fails")
             check(ck["direct_access.kaddr_pfn"]["pass"] >= want["pte"] + want["pmd"],
                   case + ": kaddr_pfn checked on every fault")
+
+
+def test_fault_size():
+    """fault.size against daxload's ground truth. fault-size: a 2 MiB
+    chunk one aligned extent backs maps a PMD (pass), a chunk with a hole
+    falls back where the VMA and i_size allowed a PMD (fail), the PTE
+    faults after it pass; a mapping one page off a 2 MiB boundary tries
+    PMDs that fall back (n/a) and its PTE faults pass; with THP disabled
+    the first PTE fault under an empty PMD fails. Every other fallback is
+    a PUD try (n/a). devdax-mmap: 2 MiB devdax maps PMDs (pass)."""
+    print("fault.size", flush=True)
+    t, truth = traced(["fault-size"])
+    want, faults = truth[0]["fault_size"], truth[0]["faults"]
+    f = t.summary(PMEM, "fault")
+    ck = t.checks(PMEM).get("fault.size")
+    check(f is not None and ck is not None, "fault-size: fault summary and fault.size record")
+    if not f or not ck:
+        return
+    eq((f["pte"], f["pmd"]), (faults["pte"], faults["pmd"]), "fault-size: faults")
+    eq(f["errors"], {}, "fault-size: fault errors")
+    eq((ck["pass"], ck["fail"]), (want["pass"], want["fail"]), "fault-size: pass, fail")
+    eq(ck["na"], f["fallback"] - want["fail_fallbacks"],
+       "fault-size: n/a (fallbacks as they should)")
+    fails = [e for e in t.events("fault") if "fault.size" in e["checks_failed"]]
+    got = sorted((e["size"], e["fallback"], e["offset"]) for e in fails)
+    exp = [("pmd", True, 2 << 20), ("pte", False, 0)]
+    if faults["pmd"] == 0:  # the first chunk's extent was not aligned either
+        exp.append(("pmd", True, 0))
+    eq(got, sorted(exp), "fault-size: failure events (size, fallback, file offset)")
+    for e in fails:
+        eq((e["comm"], e["pid"], e["ino"]), ("daxload", truth[0]["pid"], want["ino"]),
+           "fault-size: failure event names the process and the inode")
+        fs = e["fault_size"]
+        eq((fs["best"], fs["why"]), ("pmd", ["kernel"]), "fault-size: failure's best and reason")
+        addr, start = int(fs["address"], 16), int(fs["vm_start"], 16)
+        eq(addr - start, e["offset"], "fault-size: address - vm_start is the file offset")
+
+    t, truth = traced(["devdax-mmap"])
+    f = t.summary(DEVDAX, "fault")
+    ck = t.checks(DEVDAX).get("fault.size")
+    check(f is not None and ck is not None, "devdax-mmap: fault summary and fault.size record")
+    if f and ck:
+        eq((ck["pass"], ck["fail"], ck["na"]), (truth[0]["faults"]["pmd"], 0, f["fallback"]),
+           "devdax-mmap: fault.size pass, fail, n/a")
 
 
 def test_filter():
@@ -1674,7 +1727,7 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 
 def main():
     tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
-             test_faults,
+             test_faults, test_fault_size,
              test_filter, test_thread_slots, test_concurrency, test_migration, test_methods,
              test_full_trampoline, test_deep,
              test_bad_input, test_bad_btf, test_clean_exit, test_kmod, test_fsdev, test_device_info,

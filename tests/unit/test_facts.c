@@ -3,6 +3,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 #include "daxtrace.h"
+#include "dax_checks.h"
 #include "dax_facts.h"
 #include "unit.h"
 
@@ -154,6 +155,170 @@ static void test_media_error(void)
 	EXPECT(!dt_media_error(0));
 }
 
+/* fault.size: the largest page the device, VMA and file allow */
+#define MiB		(1ULL << 20)
+#define GiB		(1ULL << 30)
+#define BASE		0x7f0000000000ULL	/* 1 GiB aligned */
+#define FB		DT_VMF_FALLBACK
+#define NOPAGE		0x100			/* VM_FAULT_NOPAGE: mapped */
+
+/* A 4 MiB shared fs-dax mapping at a 2 MiB boundary of a 4 MiB file. */
+static struct dt_fault_geom fsdax_geom(void)
+{
+	return (struct dt_fault_geom){
+		.vm_start = BASE, .vm_end = BASE + 4 * MiB,
+		.address = BASE + 2 * MiB + 3 * 4096, .pgoff = 512 + 3,
+		.isize = 4 * MiB,
+	};
+}
+
+static __u32 judge(const struct dt_fault_geom *g, __u32 size, __u32 ret,
+		   __u32 *best, __u32 *why)
+{
+	return dt_fault_size_verdict(g, size, ret, best, why);
+}
+
+static void test_fault_size_fsdax(void)
+{
+	struct dt_fault_geom g = fsdax_geom();
+	__u32 best, why;
+
+	/* fs-dax never maps a PUD: the kernel's PUD try is a step down */
+	EXPECT_EQ(dt_fault_best(&g, &why), DT_FAULT_PMD);
+	EXPECT_EQ(why, DT_FSZ_FSDAX | DT_FSZ_VMA | DT_FSZ_FILE);
+	EXPECT_EQ(judge(&g, DT_FAULT_PUD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_FSDAX | DT_FSZ_VMA | DT_FSZ_FILE);
+	/* aligned: a PMD passes, a PTE or a PMD fallback fails */
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(best, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	EXPECT_EQ(why, DT_FSZ_KERNEL);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_FAIL);
+	EXPECT_EQ(why, DT_FSZ_KERNEL);
+	/* an error is counted elsewhere */
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, DT_VMF_SIGBUS, &best, &why), DT_NA);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, DT_VMF_SIGBUS | FB, &best, &why), DT_NA);
+
+	/*
+	 * The file mapped one page past a 2 MiB boundary: no PMD fits the
+	 * first range, whose pgoff is of another colour too, and a PTE
+	 * passes; the next range is whole in the VMA, but of that colour.
+	 */
+	g.vm_start = BASE + 4096;
+	g.address = BASE + 3 * 4096;
+	g.pgoff = 2;
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(best, DT_FAULT_PTE);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+	g.address = BASE + 2 * MiB + 4096;
+	g.pgoff = 512;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+	/* ... its end one page short of the 2 MiB range */
+	g = fsdax_geom();
+	g.vm_end = BASE + 4 * MiB - 4096;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+	/* ... mapped from a file offset of another colour */
+	g = fsdax_geom();
+	g.pgoff += 1;
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+	/* the 2 MiB range passes i_size by one page */
+	g = fsdax_geom();
+	g.isize = 4 * MiB - 4096;
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_FILE);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	g.isize = 4 * MiB;
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_FAIL);
+	/* a write to a private mapping: a PTE copy */
+	g.cow = 1;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_COW);
+	/* madvise(MADV_NOHUGEPAGE): the kernel tries no PMD */
+	g.cow = 0;
+	g.nohuge = 1;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_NOHUGE);
+}
+
+static void test_fault_size_blocked(void)
+{
+	struct dt_fault_geom g = fsdax_geom();
+	__u64 start = BASE + 2 * MiB, vma = 0xffff888000001000ULL;
+	__u32 best, why;
+
+	/* the PTE fault right after a PMD fallback at the same place */
+	dt_fault_blocked(&g, DT_FAULT_PTE, 0, vma, vma, start, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_FELL);
+	/* ... not after one in another 2 MiB range, or another VMA */
+	dt_fault_blocked(&g, DT_FAULT_PTE, 0, vma, vma, start + 2 * MiB, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	dt_fault_blocked(&g, DT_FAULT_PTE, 0, vma, vma + 64, start, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	/* the same PMD fault again (the per-VMA lock's retry): judged once */
+	dt_fault_blocked(&g, DT_FAULT_PMD, 0, vma, vma, start, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_FELL);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
+	/* ... and a PMD fault after a PUD fallback frees no PTE */
+	dt_fault_blocked(&g, DT_FAULT_PMD, 0, vma, vma, BASE, DT_FAULT_PUD);
+	EXPECT_EQ(g.blocked, 1U << DT_FAULT_PUD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	/* a PTE table already under the PMD: no PMD can map there any more */
+	dt_fault_blocked(&g, DT_FAULT_PTE, 0x10a2c3067ULL, vma, 0, 0, 0);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(why, DT_FSZ_TABLE);
+	/* a huge PMD is not a table; at a PMD fault the entry is not read */
+	dt_fault_blocked(&g, DT_FAULT_PTE, 0x200000e7ULL, vma, 0, 0, 0);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	dt_fault_blocked(&g, DT_FAULT_PMD, 0x10a2c3067ULL, vma, 0, 0, 0);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
+	EXPECT(dt_entry_is_table(0x10a2c3067ULL));
+	EXPECT(!dt_entry_is_table(0));
+	EXPECT(!dt_entry_is_table(0x200000e7ULL));
+}
+
+static void test_fault_size_devdax(void)
+{
+	struct dt_fault_geom g = {
+		.vm_start = BASE, .vm_end = BASE + 4 * MiB,
+		.address = BASE + 2 * MiB + 4096, .pgoff = 513,
+		.dev_align = 2 * MiB,
+	};
+	__u32 best, why;
+
+	/* 2 MiB aligned: the PUD try steps down for the device */
+	EXPECT_EQ(judge(&g, DT_FAULT_PUD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why & DT_FSZ_DEV, DT_FSZ_DEV);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_FAIL);
+	/* no i_size on a character device */
+	g.isize = 0;
+	EXPECT_EQ(dt_fault_best(&g, &why), DT_FAULT_PMD);
+	/* a PTE fault there is the driver's SIGBUS: n/a */
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, DT_VMF_SIGBUS, &best, &why), DT_NA);
+	/* 4 KiB aligned: PTEs only, and they pass */
+	g.dev_align = 4096;
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why & DT_FSZ_DEV, DT_FSZ_DEV);
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
+	/* 1 GiB aligned over 2 GiB: a PUD passes, a PMD where it fit fails */
+	g.dev_align = GiB;
+	g.vm_end = BASE + 2 * GiB;
+	EXPECT_EQ(judge(&g, DT_FAULT_PUD, NOPAGE, &best, &why), DT_PASS);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_FAIL);
+	EXPECT_EQ(best, DT_FAULT_PUD);
+	/* ... and a PUD fallback where the VMA is too short is a step down */
+	g.vm_end = BASE + GiB - 4096;
+	EXPECT_EQ(judge(&g, DT_FAULT_PUD, FB, &best, &why), DT_NA);
+	EXPECT_EQ(why, DT_FSZ_VMA);
+}
+
 int main(void)
 {
 	test_copy_variant();
@@ -162,5 +327,8 @@ int main(void)
 	test_op_counter();
 	test_fault_counter();
 	test_media_error();
+	test_fault_size_fsdax();
+	test_fault_size_blocked();
+	test_fault_size_devdax();
 	return unit_done("test_facts");
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <linux/types.h>
 #include "daxtrace.h"
+#include "dax_checks.h"
 #include "dax_facts.h"
 #include "ftrace_handlers.h"
 #include "unit.h"
@@ -443,6 +444,78 @@ static void test_faults(void)
 		     .done = 2 << 20, .lat = 5000);
 }
 
+/* A fault kprobe entry with fault.size's fetches: a 4 MiB shared VMA. */
+#define GEOM	"vs=0x7f0000000000 ve=0x7f0000400000 vf=0xfb ff=0 isz=4194304"
+
+static void flt(int tid, unsigned long long us, __u32 dev, unsigned int pe,
+		unsigned long long addr, unsigned long long pmd, unsigned int ret)
+{
+	ev(tid, us, "flt_e", "pgoff=%llu pe=%u " REG " rdev=0 sdev=%u ino=12 addr=%#llx "
+	   GEOM " pmd=%#llx", (addr - 0x7f0000000000ULL) >> 12, pe, dev, addr, pmd);
+	ev(tid, us + 1, "flt_x", "ret=%u", ret);
+}
+
+/*
+ * fault.size from the kprobe event's fetches, as BPF judges it: a PMD
+ * fallback where the VMA and i_size allowed one fails, the PTE fault
+ * after it and those under the page table then pass, a PTE fault under
+ * an empty PMD with no fallback before fails. No fetches, or a
+ * tracepoint: n/a, never a pass. Device-dax by its sysfs alignment.
+ */
+static void test_fault_size(void)
+{
+	char tp[] = "         python3-302     [001] .....    19.500000: dax_pte_fault_done: dev 259:1 ino 0xc shared WRITE address 0x7f0000000000 pgoff 0x3 NOPAGE";
+	struct dt_fkernel k = kern;
+
+	begin();
+	flt(9, 100, SDEV, 1, 0x7f0000200000ULL, 0, 0x800);		/* FALLBACK */
+	flt(9, 110, SDEV, 0, 0x7f0000200000ULL, 0, 0x100);		/* NOPAGE */
+	flt(9, 120, SDEV, 0, 0x7f0000201000ULL, 0x10a2c3067ULL, 0x100);
+	flt(9, 130, SDEV, 0, 0x7f0000000000ULL, 0, 0x100);
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 2);
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_PASS), 2);
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_NA), 0);
+	EXPECT_CONTAINS(events(), "\"why\":[\"check\"],\"offset\":2097152");
+	EXPECT_CONTAINS(events(), "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,"
+			"\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
+			"\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\","
+			"\"vm_end\":\"0x7f0000400000\"}");
+	EXPECT_CONTAINS(events(), "\"size\":\"pte\",\"fallback\":false,\"ino\":12,"
+			"\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
+			"\"address\":\"0x7f0000000000\"");
+
+	/* nothing fetched (tracepoint, or BTF without the fields): n/a */
+	begin();
+	ev(7, 100, "flt_e", "pgoff=3 pe=0 " REG " rdev=0 sdev=%u ino=12", SDEV);
+	ev(7, 101, "flt_x", "ret=256");
+	dt_fh_line(tp);
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_NA), 2);
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_PASS), 0);
+
+	/* 2 MiB device-dax: the PUD try steps down, the PMD passes */
+	k.ndevdax = 1;
+	k.devdax[0] = DAXDEV;
+	k.devdax_align[0] = 2 << 20;
+	begin();
+	dt_fh_start(&cfg, &out, &k);
+	ev(8, 100, "dflt_e", "pgoff=0 pe=2 mode=8576 rdev=%u sdev=5 ino=3 addr=0x7f0000000000 "
+	   GEOM " pmd=0", DAXDEV);
+	ev(8, 101, "dflt_x", "ret=2048");
+	ev(8, 102, "dflt_e", "pgoff=0 pe=1 mode=8576 rdev=%u sdev=5 ino=3 addr=0x7f0000000000 "
+	   GEOM " pmd=0", DAXDEV);
+	ev(8, 103, "dflt_x", "ret=256");
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_NA), 1);
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_PASS), 1);
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 0);
+	/* fs-dax on that device (fsdev): a file's rules, i_size among them */
+	ev(8, 110, "dflt_e", "pgoff=0 pe=1 " REG " rdev=0 sdev=%u ino=3 addr=0x7f0000000000 "
+	   "vs=0x7f0000000000 ve=0x7f0000400000 vf=0xfb ff=0 isz=4096 pmd=0", DAXDEV);
+	ev(8, 111, "dflt_x", "ret=2048");
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_NA), 2);
+	EXPECT_EQ(verdicts(DAXDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 0);
+	dt_fh_start(&cfg, &out, &kern);
+}
+
 /* Two threads' reads interleaved: each op belongs to its own thread's. */
 static void test_interleaved(void)
 {
@@ -568,6 +641,7 @@ int main(void)
 	test_da_error();
 	test_driver_return();
 	test_faults();
+	test_fault_size();
 	test_interleaved();
 	test_missing_entry();
 	test_dev_filter();

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "report.h"
 #include "dax_checks.h"
+#include "dax_facts.h"
 #include "unit.h"
 
 #define POB	0xffff888000000000ULL	/* page_offset_base, 4-level */
@@ -289,6 +290,43 @@ static void test_short_copy_event(void)
 	free(out);
 }
 
+/* A fault.size failure: its evidence in text and JSON; none unjudged. */
+static void test_fault_size_event(void)
+{
+	struct dt_event e = {
+		.kind = DT_REC_EVENT, .op = DT_OP_FAULT, .pid = 42, .tid = 43,
+		.comm = "daxload", .dev = (259u << 20) | 1, .why = DT_EV_CHECK,
+		.check_fail = 1U << DT_CHK_FAULT_SIZE,
+		.flags = DT_F_FALLBACK | DT_F_FSZ, .pos = 2 << 20, .asked = 2 << 20,
+		.ret = DT_VMF_FALLBACK, .ino = 12, .fault_size = DT_FAULT_PMD,
+		.vm_start = 0x7f0000000000ULL, .vm_end = 0x7f0000400000ULL,
+		.address = 0x7f0000200000ULL, .best = DT_FAULT_PMD,
+		.size_why = DT_FSZ_KERNEL,
+	};
+
+	EXPECT_EVENT(false, &e, 1, "daxload      42      pmem0.1   fault(pmd)");
+	EXPECT_EVENT(false, &e, 1, "fault.size FAIL");
+	EXPECT_EVENT(false, &e, 1, "    -> pmd fault fell back at 0x7f0000200000 (file offset 0x200000, "
+		     "ino 12) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible\n");
+	EXPECT_EVENT(true, &e, 1, "\"checks_failed\":[\"fault.size\"]");
+	EXPECT_EVENT(true, &e, 1, "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,"
+		     "\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
+		     "\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\","
+		     "\"vm_end\":\"0x7f0000400000\"}}");
+	/* a pass seen with --snoop: what kept it from a PMD */
+	e.why = DT_EV_SNOOP;
+	e.check_fail = 0;
+	e.flags = DT_F_FSZ;
+	e.fault_size = DT_FAULT_PTE;
+	e.best = DT_FAULT_PTE;
+	e.size_why = DT_FSZ_VMA | DT_FSZ_FELL;
+	EXPECT_EVENT(true, &e, 1, "\"why\":[\"vma\",\"fell_back\"]");
+	EXPECT_EVENT(false, &e, 0, "was possible");
+	/* the tracepoint fallback judged nothing */
+	e.flags = 0;
+	EXPECT_EVENT(true, &e, 1, "\"fault_size\":null}");
+}
+
 static void test_summary(void)
 {
 	struct dt_stat_ent st[2] = {};
@@ -425,6 +463,7 @@ int main(void)
 	test_json_str();
 	test_hist();
 	test_short_copy_event();
+	test_fault_size_event();
 	test_summary();
 	return unit_done("test_report");
 }

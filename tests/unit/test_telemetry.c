@@ -490,6 +490,29 @@ static void test_report_roundtrip(void)
 	dt_snapshot_free(&s);
 }
 
+/* A fault.size failure event comes back from a capture as it went in. */
+static void test_report_fault_size(void)
+{
+	static const char ev[] = "{\"type\":\"event\",\"ts_ns\":101000,\"comm\":\"daxload\",\"pid\":9,\"tid\":9,\"device\":\"259:1\",\"uuid\":null,\"op\":\"fault\",\"why\":[\"check\"],\"offset\":2097152,\"asked\":2097152,\"got\":2048,\"errno\":null,\"checks_failed\":[\"fault.size\"],\"lat_ns\":1000,\"seq\":1,\"size\":\"pmd\",\"fallback\":true,\"ino\":12,\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\",\"vm_end\":\"0x7f0000400000\"}}\n";
+	char *out, *err, *file, cap[2048];
+
+	snprintf(cap, sizeof(cap), "{\"type\":\"probes\",\"backend\":\"bpf\",\"run\":\"h:1:1\"}\n%s"
+		 "{\"type\":\"check\",\"device\":\"259:1\",\"check\":\"fault.size\",\"pass\":0,"
+		 "\"fail\":1,\"na\":0}\n"
+		 "{\"type\":\"stats\",\"events\":1,\"ringbuf_dropped\":0,\"run\":\"h:1:1\"}\n", ev);
+	file = write_tmp(cap);
+	EXPECT_EQ(report((const char *[]){ "-j", file, NULL }, &out, &err), 0);
+	EXPECT(!strncmp(out, ev, strlen(ev)));
+	EXPECT_CONTAINS(out, "\"check\":\"fault.size\",\"pass\":0,\"fail\":1,\"na\":0");
+	free(out);
+	free(err);
+	EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 0);
+	EXPECT_CONTAINS(out, "in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible");
+	free(out);
+	free(err);
+	unlink(file);
+}
+
 static void bad_capture(const char *text, const char *want)
 {
 	char *file = write_tmp(text), *out, *err;
@@ -816,6 +839,7 @@ int main(void)
 	test_http_slots();
 	test_metrics();
 	test_report_roundtrip();
+	test_report_fault_size();
 	test_report_errors();
 	test_capture_rotate();
 	test_capture_modes();
