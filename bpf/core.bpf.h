@@ -28,6 +28,22 @@ struct iomap_iter___new {
 	int status;
 } __attribute__((preserve_access_index));
 
+/*
+ * >= 6.18: mm->flags is the bitmap mm_flags_t, no longer an unsigned
+ * long; a relocation on the one fails on the other, so both are named.
+ */
+struct mm_struct___long {
+	unsigned long flags;
+} __attribute__((preserve_access_index));
+
+struct dt_mm_bitmap {
+	unsigned long __mm_flags[1];
+};
+
+struct mm_struct___bitmap {
+	struct dt_mm_bitmap flags;
+} __attribute__((preserve_access_index));
+
 #define DT_READ	0
 #define DT_WRITE	1
 
@@ -143,6 +159,25 @@ static __always_inline __s64 iomi_step(struct iomap_iter *it, __s64 *start,
 
 
 /*
+ * The first word of mm->flags: an unsigned long up to 6.17, since then
+ * the first word of the bitmap mm_flags_t. 0 if unreadable.
+ */
+static __always_inline __u64 mm_flags(struct mm_struct *mm)
+{
+	__u64 v = 0;
+	__u32 off;
+
+	if (bpf_core_field_exists(struct mm_struct___long, flags))
+		off = bpf_core_field_offset(struct mm_struct___long, flags);
+	else if (bpf_core_field_exists(struct mm_struct___bitmap, flags))
+		off = bpf_core_field_offset(struct mm_struct___bitmap, flags);
+	else
+		return 0;
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)mm + off);
+	return v;
+}
+
+/*
  * fault.size's inputs from a vm_fault at a fault handler's entry: the
  * VMA, the address, i_size, and for fs-dax a COW write; on device-dax
  * the device's alignment instead (the dev_align map). Returns the VMA.
@@ -164,6 +199,7 @@ static __always_inline __u64 fault_geom(struct vm_fault *vmf, struct inode *inod
 	g->cow = (BPF_CORE_READ(vmf, flags) & DT_FAULT_FLAG_WRITE) &&
 		 !(vm_flags & DT_VM_SHARED);
 	g->nohuge = !!(vm_flags & DT_VM_NOHUGEPAGE);
+	g->thp_off = !!(mm_flags(BPF_CORE_READ(vma, vm_mm)) & DT_MMF_DISABLE_THP);
 	return (__u64)vma;
 }
 

@@ -180,6 +180,7 @@ struct dt_fault_geom {
 	__u64 dev_align;	/* device-dax: its alignment; 0 for fs-dax */
 	__u32 cow;		/* a write fault on a private mapping */
 	__u32 nohuge;		/* VM_NOHUGEPAGE: the kernel tries no huge page */
+	__u32 thp_off;		/* MMF_DISABLE_THP: nor for the whole process */
 	__u32 blocked;		/* bit per DT_FAULT_* size: page table there, or fell back */
 	__u32 blocked_why;	/* DT_FSZ_TABLE or DT_FSZ_FELL for those */
 };

@@ -164,6 +164,12 @@ static __always_inline int dt_entry_is_table(__u64 entry)
 #define DT_FAULT_FLAG_WRITE	0x1
 #define DT_VM_SHARED		0x8
 #define DT_VM_NOHUGEPAGE	0x40000000
+/*
+ * mm->flags' MMF_DISABLE_THP (PR_SET_THP_DISABLE), bit 24 on every kernel
+ * (MMF_DISABLE_THP_COMPLETELY since 6.18). Its neighbour 23 is not read:
+ * before 6.18 it meant the mm had used the huge zero page.
+ */
+#define DT_MMF_DISABLE_THP	(1ULL << 24)
 
 /*
  * What blocks a size before the fault starts: a page table already under
@@ -196,8 +202,11 @@ static __always_inline void dt_fault_blocked(struct dt_fault_geom *g, __u32 size
 
 /*
  * fault.size's verdict of a fault that returned ret, and in *why the
- * reason to report: for a failure DT_FSZ_KERNEL, else what kept the
- * fault from the next size up (from this size, for a fallback).
+ * reason to report: for a failure DT_FSZ_KERNEL, or DT_FSZ_THPOFF where
+ * the process turned THP off (still a failure: the switch is inherited
+ * across fork and exec, from a parent or a service manager, and costs
+ * the mapping its huge pages unseen), else what kept the fault from the
+ * next size up (from this size, for a fallback).
  */
 static __always_inline __u32 dt_fault_size_verdict(const struct dt_fault_geom *g,
 						   __u32 size, __u32 ret,
@@ -209,7 +218,7 @@ static __always_inline __u32 dt_fault_size_verdict(const struct dt_fault_geom *g
 	v = dt_check_fault_size(size, res == DT_FAULT_RES_DONE,
 				res == DT_FAULT_RES_FALLBACK, *best);
 	if (v == DT_FAIL)
-		*why = DT_FSZ_KERNEL;
+		*why = g->thp_off ? DT_FSZ_THPOFF : DT_FSZ_KERNEL;
 	else if (res == DT_FAULT_RES_FALLBACK)
 		*why = dt_fault_unfit(g, size);
 	else

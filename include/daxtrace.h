@@ -78,7 +78,8 @@ enum dt_fault_size {
 #define DT_FSZ_FELL	(1U << 6)	/* that size fell back here just before */
 #define DT_FSZ_KERNEL	(1U << 7)	/* smaller than all of the above allowed */
 #define DT_FSZ_NOHUGE	(1U << 8)	/* madvise(MADV_NOHUGEPAGE) on the VMA */
-#define DT_FSZ_NBITS	9
+#define DT_FSZ_THPOFF	(1U << 9)	/* a failure: the process turned THP off */
+#define DT_FSZ_NBITS	10
 
 /* Ring-buffer record kinds: every record opens with one. */
 enum dt_rec_kind {

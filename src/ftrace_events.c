@@ -23,6 +23,7 @@ struct koffs {
 	long it_count, it_dir, it_type, it_off, it_ptr;
 	long dd_flags, dd_rdev, vmf_vma, vmf_pgoff, vma_file;
 	long vmf_addr, vmf_flags, vmf_pmd, vma_start, vma_end, vma_flags;
+	long vma_mm, mm_flags;
 };
 
 static struct koffs koff;
@@ -117,6 +118,8 @@ static void load_offsets(const struct btf *btf, struct koffs *k)
 	k->vma_start = moff(btf, "vm_area_struct", "vm_start");
 	k->vma_end = moff(btf, "vm_area_struct", "vm_end");
 	k->vma_flags = moff(btf, "vm_area_struct", "vm_flags");
+	k->vma_mm = moff(btf, "vm_area_struct", "vm_mm");
+	k->mm_flags = moff(btf, "mm_struct", "flags");
 }
 
 int dt_fev_load(struct dt_fkernel *kn, char *err, size_t len)
@@ -220,23 +223,25 @@ static int def_copy(const char *f, const struct koffs *k, kdef *def)
 
 /*
  * fault.size's inputs (dt_fault_geom): the VMA, the address, i_size, the
- * write flag and the PMD entry (read at PTE faults only). Left out where
+ * write flag, the mm's flags and the PMD entry (read at PTE faults only). Left out where
  * BTF lacks a field: the handler then finds no "vs" and judges n/a.
  */
 static void def_fault_geom(char *p, size_t len, const struct koffs *k,
 			   const char *inode)
 {
 	const long need[] = { k->vmf_addr, k->vmf_flags, k->vmf_pmd, k->vma_start,
-			      k->vma_end, k->vma_flags, k->i_size };
+			      k->vma_end, k->vma_flags, k->i_size, k->vma_mm,
+			      k->mm_flags };
 
 	if (!have(need, sizeof(need) / sizeof(need[0])))
 		return;
 	snprintf(p, len,
 		 " addr=+%ld(%%di):x64 ff=+%ld(%%di):u32 vs=+%ld(+%ld(%%di)):x64 "
 		 "ve=+%ld(+%ld(%%di)):x64 vf=+%ld(+%ld(%%di)):x64 isz=+%ld(%s):s64 "
-		 "pmd=+0(+%ld(%%di)):x64",
+		 "pmd=+0(+%ld(%%di)):x64 mmf=+%ld(+%ld(+%ld(%%di))):x64",
 		 k->vmf_addr, k->vmf_flags, k->vma_start, k->vmf_vma, k->vma_end,
-		 k->vmf_vma, k->vma_flags, k->vmf_vma, k->i_size, inode, k->vmf_pmd);
+		 k->vmf_vma, k->vma_flags, k->vmf_vma, k->i_size, inode, k->vmf_pmd,
+		 k->mm_flags, k->vma_mm, k->vmf_vma);
 }
 
 static int def_fault(const char *f, const struct koffs *k, kdef *def)

@@ -616,6 +616,7 @@ static bool fault_geom(struct fstate *s, const char *args)
 	g->cow = (arg(args, "ff") & DT_FAULT_FLAG_WRITE) &&
 		 !(arg(args, "vf") & DT_VM_SHARED);
 	g->nohuge = !!(arg(args, "vf") & DT_VM_NOHUGEPAGE);
+	g->thp_off = !!(arg(args, "mmf") & DT_MMF_DISABLE_THP);
 	if (s->fault.size == DT_FAULT_PTE)
 		pmd = arg(args, "pmd");
 	/* the VMA's own address is not fetched: its start stands in for it */

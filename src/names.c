@@ -60,7 +60,7 @@ static const char *const size_names[DT_FAULT_SIZES] = {
 /* fault.size's reasons, by bit (DT_FSZ_* in dax_checks.h) */
 static const char *const fsz_why_names[DT_FSZ_NBITS] = {
 	"vma", "device_align", "i_size", "cow", "fsdax_no_pud", "page_table",
-	"fell_back", "kernel", "nohugepage",
+	"fell_back", "kernel", "nohugepage", "thp_disabled",
 };
 
 #define NAME_OR(tab, i, n) ((i) < (n) && (tab)[i] ? (tab)[i] : "?")

@@ -51,12 +51,14 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 static void fault_size_text(FILE *f, const struct dt_event *e)
 {
 	fprintf(f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu) "
-		"in VMA %#llx-%#llx: a %s was possible\n",
+		"in VMA %#llx-%#llx: a %s was possible%s\n",
 		dt_fault_size_name(e->fault_size),
 		e->flags & DT_F_FALLBACK ? "fell back" : "mapped",
 		(unsigned long long)e->address, (unsigned long long)e->pos,
 		(unsigned long long)e->ino, (unsigned long long)e->vm_start,
-		(unsigned long long)e->vm_end, dt_fault_size_name(e->best));
+		(unsigned long long)e->vm_end, dt_fault_size_name(e->best),
+		e->size_why & DT_FSZ_THPOFF ?
+		", but the process turned THP off (PR_SET_THP_DISABLE)" : "");
 }
 
 /* The second line under an anomaly: the evidence that explains it. */

@@ -243,6 +243,16 @@ static void test_fault_size_fsdax(void)
 	g.nohuge = 1;
 	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_PASS);
 	EXPECT_EQ(why, DT_FSZ_NOHUGE);
+	/*
+	 * PR_SET_THP_DISABLE: a PTE where a PMD was possible still fails,
+	 * and says why; a PMD that mapped is no business of the switch.
+	 */
+	g.nohuge = 0;
+	g.thp_off = 1;
+	EXPECT_EQ(judge(&g, DT_FAULT_PTE, NOPAGE, &best, &why), DT_FAIL);
+	EXPECT_EQ(why, DT_FSZ_THPOFF);
+	EXPECT_EQ(best, DT_FAULT_PMD);
+	EXPECT_EQ(judge(&g, DT_FAULT_PMD, NOPAGE, &best, &why), DT_PASS);
 }
 
 static void test_fault_size_blocked(void)

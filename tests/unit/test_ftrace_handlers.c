@@ -484,6 +484,14 @@ static void test_fault_size(void)
 			"\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
 			"\"address\":\"0x7f0000000000\"");
 
+	/* a process with THP off (mm flag bit 24): the PTE fails, saying so */
+	begin();
+	ev(9, 100, "flt_e", "pgoff=0 pe=0 " REG " rdev=0 sdev=%u ino=12 "
+	   "addr=0x7f0000000000 " GEOM " pmd=0 mmf=0x10000cd", SDEV);
+	ev(9, 101, "flt_x", "ret=256");
+	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_FAIL), 1);
+	EXPECT_CONTAINS(events(), "\"fault_size\":{\"best\":\"pmd\",\"why\":[\"thp_disabled\"]");
+
 	/* nothing fetched (tracepoint, or BTF without the fields): n/a */
 	begin();
 	ev(7, 100, "flt_e", "pgoff=3 pe=0 " REG " rdev=0 sdev=%u ino=12", SDEV);

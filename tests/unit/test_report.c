@@ -313,6 +313,15 @@ static void test_fault_size_event(void)
 		     "\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
 		     "\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\","
 		     "\"vm_end\":\"0x7f0000400000\"}}");
+	EXPECT_EVENT(false, &e, 0, "THP off");
+	/* a PTE where a PMD was possible, in a process that turned THP off */
+	e.flags = DT_F_FSZ;
+	e.fault_size = DT_FAULT_PTE;
+	e.size_why = DT_FSZ_THPOFF;
+	EXPECT_EVENT(false, &e, 1, "    -> pte fault mapped at 0x7f0000200000 (file offset 0x200000, "
+		     "ino 12) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible, "
+		     "but the process turned THP off (PR_SET_THP_DISABLE)\n");
+	EXPECT_EVENT(true, &e, 1, "\"why\":[\"thp_disabled\"]");
 	/* a pass seen with --snoop: what kept it from a PMD */
 	e.why = DT_EV_SNOOP;
 	e.check_fail = 0;
