@@ -65,7 +65,7 @@ struct result {
 	const char *name;
 	char path[PATH_MAX];
 	struct tally t;
-	long pte, pmd;
+	long pte, pmd, pud;
 	long da;		/* direct_access calls expected; -1: not known */
 	long moves;		/* mt-migrate: CPU changes seen; -1: not asked */
 	/* fault.size's verdicts, and the fallbacks that fail; -1: not known */
@@ -749,6 +749,29 @@ static void c_fault_size(struct result *r)
 static void c_mmap_read(struct result *r) { mmap_case(r, 0); }
 static void c_mmap_write(struct result *r) { mmap_case(r, 1); }
 
+/* len bytes of --devdax, shared; *fd is its descriptor. */
+static volatile unsigned char *devdax_map(struct result *r, long len, int *fd)
+{
+	void *p;
+
+	snprintf(r->path, sizeof(r->path), "%s", opt_devdax);
+	*fd = open(opt_devdax, O_RDWR | O_CLOEXEC);
+	if (*fd < 0)
+		sys_fail("open", opt_devdax);
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
+	if (p == MAP_FAILED)
+		sys_fail("mmap", opt_devdax);
+	return p;
+}
+
+static void devdax_unmap(volatile unsigned char *p, long len, int fd)
+{
+	if (munmap((void *)p, len))
+		sys_fail("munmap", opt_devdax);
+	if (close(fd))
+		sys_fail("close", opt_devdax);
+}
+
 /* 4 MiB of a 2 MiB-aligned devdax: one PMD fault per 2 MiB touched. */
 static void c_devdax_mmap(struct result *r)
 {
@@ -758,13 +781,7 @@ static void c_devdax_mmap(struct result *r)
 	long off;
 	int fd;
 
-	snprintf(r->path, sizeof(r->path), "%s", opt_devdax);
-	fd = open(opt_devdax, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		sys_fail("open", opt_devdax);
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		sys_fail("mmap", opt_devdax);
+	p = devdax_map(r, len, &fd);
 	if ((uintptr_t)p % PMD_SIZE)
 		fprintf(stderr, "daxload: warning: %s mapped at %p, not 2 MiB aligned\n",
 			opt_devdax, (void *)p);
@@ -774,10 +791,28 @@ static void c_devdax_mmap(struct result *r)
 		r->pmd += pmd != last;
 		last = pmd;
 	}
-	if (munmap((void *)p, len))
-		sys_fail("munmap", opt_devdax);
-	if (close(fd))
-		sys_fail("close", opt_devdax);
+	devdax_unmap(p, len, fd);
+}
+
+/*
+ * 1 GiB of a 1 GiB-aligned devdax (daxvm --devdax-align 1G): a store per
+ * 2 MiB, one PUD fault for all of them. Device-dax places the mapping at
+ * an address of its alignment.
+ */
+static void c_devdax_mmap_1g(struct result *r)
+{
+	const long len = 1L << 30;
+	volatile unsigned char *p;
+	long off;
+	int fd;
+
+	p = devdax_map(r, len, &fd);
+	if ((uintptr_t)p % len)
+		die("%s mapped at %p, not 1 GiB aligned", opt_devdax, (void *)p);
+	for (off = 0; off < len; off += PMD_SIZE)
+		p[off] = (unsigned char)(off / PMD_SIZE);
+	r->pud = 1;
+	devdax_unmap(p, len, fd);
 }
 
 /*
@@ -1385,6 +1420,8 @@ static const struct dcase cases[] = {
 	  c_fault_size, F_DIR },
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },
+	{ "devdax-mmap-1g", "1 GiB of a 1 GiB-aligned --devdax mapped, a store per 2 MiB: one PUD fault",
+	  c_devdax_mmap_1g, F_DEVDAX | F_NOALL },
 	{ "mt-mix", "4 threads, 1 MiB file each, 256 x (4 KiB pread + pwrite)", c_mt_mix, F_DIR },
 	{ "mt-both", "16 threads: 8 x mt-mix on fsdax, 8 x one PMD fault each on --devdax",
 	  c_mt_both, F_DIR | F_DEVDAX },
@@ -1466,7 +1503,7 @@ static void print_result(const struct result *r)
 		printf("}}");
 		first = 0;
 	}
-	printf("],\"faults\":{\"pte\":%ld,\"pmd\":%ld}", r->pte, r->pmd);
+	printf("],\"faults\":{\"pte\":%ld,\"pmd\":%ld,\"pud\":%ld}", r->pte, r->pmd, r->pud);
 	json_num("read_extents", r->t.rext_bad ? -1 : r->t.rext);
 	if (r->moves >= 0)
 		json_num("cpu_moves", r->moves);

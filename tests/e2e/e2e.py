@@ -598,6 +598,27 @@ def test_fault_size():
            "devdax-mmap: fault.size pass, fail, n/a")
 
 
+def test_fault_size_pud():
+    """A 1 GiB device-dax (run :devdax1g only): the one store per 2 MiB
+    of a 1 GiB mapping takes one PUD fault, which maps the largest page
+    there is: fault.size passes it, and nothing steps down."""
+    print("fault.size, 1 GiB device-dax", flush=True)
+    with open("/sys/bus/dax/devices/%s/align" % DEVDAX) as f:
+        align = int(f.read())
+    eq(align, 1 << 30, "devdax1g: %s is 1 GiB-aligned" % DEVDAX)
+    t, truth = traced(["devdax-mmap-1g"])
+    f = t.summary(DEVDAX, "fault")
+    ck = t.checks(DEVDAX).get("fault.size")
+    check(f is not None and ck is not None, "devdax-mmap-1g: fault summary and fault.size record")
+    if not f or not ck:
+        return
+    want = truth[0]["faults"]
+    eq((f["pte"], f["pmd"], f["pud"], f["fallback"]), (want["pte"], want["pmd"], want["pud"], 0),
+       "devdax-mmap-1g: faults by size")
+    eq((f["calls"], f["bytes_done"]), (1, 1 << 30), "devdax-mmap-1g: one fault mapped 1 GiB")
+    eq((ck["pass"], ck["fail"], ck["na"]), (1, 0, 0), "devdax-mmap-1g: fault.size pass, fail, n/a")
+
+
 def test_filter():
     print("-d filtering", flush=True)
     for dev, other in ((DEVDAX, PMEM), (PMEM, DEVDAX), ("/dev/" + PMEM, DEVDAX)):
@@ -1711,6 +1732,8 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
     Shared by e2e.py, telemetry.py and reliability.py. A test still running
     after limit seconds gets hang_report(); one that then still does not
     return ends the run (its own process is stuck, nothing else will finish)."""
+    for name in set(only) - {n for n, _ in tests}:
+        check(False, "no test named %s" % name)
     for name, fn in tests:
         if only and name not in only:
             continue
@@ -1743,6 +1766,8 @@ def main():
              test_full_trampoline, test_deep,
              test_bad_input, test_bad_btf, test_clean_exit, test_kmod, test_fsdev, test_device_info,
              test_rule_metrics, test_devices_cmd, test_media_error]
+    if "test_fault_size_pud" in sys.argv[1:]:    # a 1 GiB devdax only
+        tests.append(test_fault_size_pud)
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),
                      [(fn.__name__, fn) for fn in tests], sys.argv[1:])
 
