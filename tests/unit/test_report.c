@@ -454,8 +454,29 @@ static void test_checks_from_stats(void)
 	free(s.chks);
 }
 
+/*
+ * A per-CPU value summed as bpf_read.c sums stats, errors and histogram
+ * buckets: every CPU's word counts, none twice, whatever the CPU count.
+ */
+static void test_percpu_sum(void)
+{
+	/* 3 CPUs, 2 words each: CPU c's word i is 10^(2c+i) */
+	const __u64 v[6] = { 1, 10, 100, 1000, 10000, 100000 };
+	__u64 out[2] = { 7, 7 };
+
+	dt_percpu_sum(out, v, 3, 2);
+	EXPECT_EQ(out[0], 10101);
+	EXPECT_EQ(out[1], 101010);
+	dt_percpu_sum(out, v, 1, 2);	/* one CPU: its words as they are */
+	EXPECT_EQ(out[0], 1);
+	EXPECT_EQ(out[1], 10);
+	dt_percpu_sum(out, v, 6, 1);	/* one word, 6 CPUs */
+	EXPECT_EQ(out[0], 111111);
+}
+
 int main(void)
 {
+	test_percpu_sum();
 	test_checks_from_stats();
 	test_checks();
 	test_log2_edges();
