@@ -474,9 +474,55 @@ static void test_percpu_sum(void)
 	EXPECT_EQ(out[0], 111111);
 }
 
+static void do_probes(const struct dt_out *o, const void *table)
+{
+	dt_print_probes(o, "bpf", false, table != NULL);
+}
+
+/*
+ * --telemetry's probes record, --list-probes and header say what it does
+ * not see, from the targets it leaves off; the default profile sees all.
+ * The states are what probing sets on a fentry kernel.
+ */
+static void test_telemetry_unseen(void)
+{
+	struct dt_target_state saved[DT_NTARGETS];
+	char *j, *t, *h, *d;
+	int i;
+
+	memcpy(saved, dt_states, sizeof(saved));
+	for (i = 0; i < DT_NTARGETS; i++) {
+		dt_states[i].method = (dt_targets[i].flags & DT_T_TEL) ? DT_M_FENTRY : DT_M_OFF;
+		dt_states[i].attached = dt_states[i].method == DT_M_FENTRY;
+	}
+	dt_telemetry = true;
+	j = capture(true, do_probes, NULL);
+	t = capture(false, do_probes, "table");
+	h = capture(false, do_probes, NULL);
+	dt_telemetry = false;
+	d = capture(true, do_probes, NULL);
+	EXPECT_CONTAINS(j, "\"profile\":\"telemetry\",\"not_seen\":[\"iomap iterations");
+	EXPECT_CONTAINS(j, "the kaddr checks");
+	EXPECT_CONTAINS(j, "copy variants, short copies and their side (copy.complete)");
+	EXPECT_CONTAINS(j, "the driver's own direct_access return");
+	EXPECT_CONTAINS(j, "fault latency and fault.size");
+	EXPECT_CONTAINS(j, "\"counters\":\"per-cpu\",\"hot_path_atomics\":[]");
+	EXPECT_CONTAINS(t, "--telemetry does not see:\n  - iomap iterations");
+	EXPECT_CONTAINS(t, "no atomic instruction per operation");
+	EXPECT_CONTAINS(h, "the kaddr checks");
+	EXPECT_CONTAINS(d, "\"profile\":\"diagnosis\",\"not_seen\":[]");
+	EXPECT_CONTAINS(d, "\"hot_path_atomics\":[\"thread slot claim");
+	free(j);
+	free(t);
+	free(h);
+	free(d);
+	memcpy(dt_states, saved, sizeof(saved));
+}
+
 int main(void)
 {
 	test_percpu_sum();
+	test_telemetry_unseen();
 	test_checks_from_stats();
 	test_checks();
 	test_log2_edges();
