@@ -186,9 +186,10 @@ struct {
  *   fentry/fexit program holds its per-CPU recursion guard, and the
  *   program's other runs on that CPU are skipped (and reported) until it
  *   ends; kprobe and tracepoint programs cannot be preempted;
- * - each entry (device, op) is written by one program only: the exit of
- *   the op's target, by the one method the target has in the run. The
- *   one op two targets count, fault, is device-dax's from
+ * - each entry (device, op) is written by one program only, the exit of
+ *   the op's target in the one method the target has in the run, or by
+ *   the fs_dax fault tracepoints' two programs, which cannot be
+ *   preempted. The one op two targets count, fault, is device-dax's from
  *   dev_dax_huge_fault and fs-dax's from dax_iomap_fault: the character
  *   device's and a filesystem's, never the same device.
  * So this holds under full preemption too, without disabling it.
