@@ -3,8 +3,9 @@
  * --telemetry: ops, bytes, errors, shorts and the length and latency
  * histograms of reads and writes from dax_iomap_rw alone, and faults by
  * size and result from the fault handlers' exits. No per-thread state
- * beyond one word per thread slot, no atomic instruction, no event but
- * a fault's error.
+ * beyond one word per thread slot, no check, no event but a fault's
+ * error, and no atomic instruction but on the first sight of a device
+ * (its slot) and in the counts of what a full map lost.
  */
 #ifndef __DT_TELEMETRY_BPF_H
 #define __DT_TELEMETRY_BPF_H
