@@ -1795,6 +1795,13 @@ def test_telemetry_profile():
     telemetry_compare(t3, truth3, "--telemetry, seq-read-4k + readv")
     sm = t3.summary(PMEM, "read")
     eq(sm and sm["len_hist"], [[4096, 1024], [8192, 64]], "--telemetry: read length histogram")
+    # -d: the device memo keeps a device not wanted out, faults too
+    t5, truth5 = traced(["seq-read-4k", "devdax-mmap"], ["--telemetry", "-d", PMEM, "-c", "daxload"])
+    compare_rw(t5, truth5, "--telemetry -d " + PMEM)
+    eq(t5.summary(DEVDAX, "fault"), None, "--telemetry -d %s: no %s faults" % (PMEM, DEVDAX))
+    t6, truth6 = traced(["seq-read-4k", "devdax-mmap"], ["--telemetry", "-d", DEVDAX, "-c", "daxload"])
+    eq((t6.summary(PMEM, "read"), t6.summary(DEVDAX, "fault")["pmd"]),
+       (None, fault_sums(truth6)[DEVDAX][1]), "--telemetry -d %s: its faults only" % DEVDAX)
     # 16 threads moved between CPUs: per-CPU counters summed exactly
     t4, truth4 = traced(["mt-migrate"], ["--telemetry", "-c", "daxload"])
     check(truth4[0]["cpu_moves"] > 0, "mt-migrate: threads moved (%r)" % truth4[0]["cpu_moves"])
