@@ -20,7 +20,7 @@ static __always_inline void hist_add(__u32 row, __u32 kind, __u64 v)
 	__u64 *n = bpf_map_lookup_elem(&hists, &key);
 
 	if (n)
-		__sync_fetch_and_add(n, 1);
+		*n += 1;	/* per CPU: see stats in maps.bpf.h */
 }
 
 static __always_inline bool dev_wanted(__u32 dev)
@@ -62,15 +62,17 @@ static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
 	struct dt_err_key key = { .dev = dev, .op = op, .err = err };
 	__u64 one = 1, *n;
 
+	/* per CPU; a new key holds one on this CPU, zero on the others */
 	n = bpf_map_lookup_elem(&errors, &key);
 	if (n) {
-		__sync_fetch_and_add(n, 1);
+		*n += 1;
 		return;
 	}
 	if (bpf_map_update_elem(&errors, &key, &one, BPF_NOEXIST)) {
+		/* another CPU added it meanwhile */
 		n = bpf_map_lookup_elem(&errors, &key);
 		if (n)
-			__sync_fetch_and_add(n, 1);
+			*n += 1;
 		else
 			__sync_fetch_and_add(&bpf_stats.map_full, 1);
 	}
@@ -83,26 +85,27 @@ static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
 static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
 {
 	if (st && check < DT_CHK_MAX && v < DT_VERDICT_MAX)
-		__sync_fetch_and_add(&st->chk[check][v], 1);
+		st->chk[check][v] += 1;
 }
 
 /*
  * lat_ok: the latency was measured (an entry program ran). Unmeasured
  * calls stay out of lat_hist, so its sum is the count lat_sum_ns is over.
  */
+/* st: this CPU's; plain adds (see stats in maps.bpf.h) */
 static __always_inline void account(struct dt_stats *st, __u32 row,
 				    __u64 asked, __s64 ret, __u64 lat,
 				    bool lat_ok)
 {
 	__u64 done = ret > 0 ? ret : 0;
 
-	__sync_fetch_and_add(&st->bytes_req, asked);
-	__sync_fetch_and_add(&st->bytes_done, done);
+	st->bytes_req += asked;
+	st->bytes_done += done;
 	/* each result its own counter: a scrape never sees one go back */
-	__sync_fetch_and_add(dt_op_counter(st, asked, ret), 1);
+	*dt_op_counter(st, asked, ret) += 1;
 	hist_add(row, DT_HIST_LEN, done);
 	if (lat_ok) {
-		__sync_fetch_and_add(&st->lat_sum_ns, lat);
+		st->lat_sum_ns += lat;
 		hist_add(row, DT_HIST_LAT, lat);
 	}
 }

@@ -113,14 +113,14 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 			 * no-op here, bounds it.
 			 */
 			barrier_var(i);
-			__sync_fetch_and_add(&st->variant[i & 7], 1);
+			st->variant[i & 7] += 1;
 		}
 		if (side && side < 4) {
 			__u32 i = side;
 
 			/* clang checks one copy, indexes with another */
 			barrier_var(i);
-			__sync_fetch_and_add(&st->short_side[i & 3], 1);
+			st->short_side[i & 3] += 1;
 		}
 	}
 	verdict(st, DT_CHK_COPY_COMPLETE, dt_check_copy(c->bytes, ret));

@@ -27,6 +27,7 @@
 #include "direct_access.bpf.h"
 #include "copy.bpf.h"
 #include "fault.bpf.h"
+#include "telemetry.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -55,6 +56,20 @@ SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw, long ret)
 {
 	return rw_kretprobe(ret);
+}
+
+/* --telemetry's: no thread state but a word, no checks, no events */
+SEC("fentry/dax_iomap_rw")
+int BPF_PROG(fe_rw_t)
+{
+	return tel_rw_entry();
+}
+
+SEC("fexit/dax_iomap_rw")
+int BPF_PROG(fx_rw_t, struct kiocb *iocb, struct iov_iter *iter,
+	     const struct iomap_ops *ops, ssize_t ret)
+{
+	return tel_rw_exit(iocb, iter, ret);
 }
 
 /* ---- dax_iomap_iter and the iomap_iter tracepoint (--deep) ------------- */
@@ -278,6 +293,13 @@ int BPF_PROG(fx_fault)
 	return fault_fexit(ctx);
 }
 
+/* --telemetry: the exit alone, its size argument and result */
+SEC("fexit/dax_iomap_fault")
+int BPF_PROG(fx_fault_t, struct vm_fault *vmf, unsigned int pe)
+{
+	return tel_fault_exit(ctx, vmf, pe);
+}
+
 SEC("kprobe/dax_iomap_fault")
 int BPF_KPROBE(kp_fault, struct vm_fault *vmf, unsigned int pe)
 {
@@ -300,6 +322,12 @@ SEC("fexit/dev_dax_huge_fault")
 int BPF_PROG(fx_devfault)
 {
 	return fault_fexit(ctx);
+}
+
+SEC("fexit/dev_dax_huge_fault")
+int BPF_PROG(fx_devfault_t, struct vm_fault *vmf, unsigned int pe)
+{
+	return tel_fault_exit(ctx, vmf, pe);
 }
 
 SEC("kprobe/dev_dax_huge_fault")

@@ -172,11 +172,30 @@ struct {
 
 /*
  * Counters: an array indexed by slot * DT_OP_MAX + op, the slot found
- * once per read/write/fault in dev_slot. Array look-ups are inlined by
- * the verifier, where a hash look-up per program is a call.
+ * once per read/write/fault in dev_slot, where a hash look-up per
+ * program is a call.
+ *
+ * Counters and histograms are per CPU and updated with plain adds, no
+ * atomic read-modify-write: user space sums the CPUs. A plain add is a
+ * load and a store, so it is exact only while nothing else writes that
+ * CPU's copy between them. Nothing does:
+ * - a program runs on one CPU to its end (fentry/fexit run with
+ *   migration disabled, kprobes and tracepoints with preemption
+ *   disabled);
+ * - the kernel never runs a program twice at once on a CPU: a preempted
+ *   fentry/fexit program holds its per-CPU recursion guard, and the
+ *   program's other runs on that CPU are skipped (and reported) until it
+ *   ends; kprobe and tracepoint programs cannot be preempted;
+ * - each entry (device, op) is written by one program only, the exit of
+ *   the op's target in the one method the target has in the run, or by
+ *   the fs_dax fault tracepoints' two programs, which cannot be
+ *   preempted. The one op two targets count, fault, is device-dax's from
+ *   dev_dax_huge_fault and fs-dax's from dax_iomap_fault: the character
+ *   device's and a filesystem's, never the same device.
+ * So this holds under full preemption too, without disabling it.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DT_MAX_DEVS * DT_OP_MAX);
 	__type(key, __u32);
 	__uint(value_size, DT_KSTATS_SIZE);	/* histograms: in hists */
@@ -190,7 +209,7 @@ struct {
  * not tracked.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	/* as stats */
 	__uint(max_entries, DT_HIST_ENTRIES);
 	__type(key, __u32);
 	__type(value, __u64);
@@ -226,8 +245,9 @@ struct {
 	__type(value, struct drv_seen);
 } drv_seen SEC(".maps");
 
+/* Errors by device, op and errno: per CPU, as stats (the op in the key). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, 1024);
 	__type(key, struct dt_err_key);
 	__type(value, __u64);

@@ -110,12 +110,22 @@ static __always_inline struct tstate *ts_inner(void)
 	return ts_enter();
 }
 
-/* An op has ended: the slot is free to change owner once none is left. */
+/*
+ * An op has ended: the slot is free to change owner once none is left.
+ * A plain store, no atomic: while the slot is busy only its owner writes
+ * it (others only compare-and-swap an idle one), an aligned 8-byte store
+ * is seen whole, and x86-64 makes the stores before it visible first;
+ * barrier() keeps the compiler from moving them after it.
+ */
 static __always_inline void ts_put(struct tstate *ts)
 {
-	if ((ts->owner & TS_BUSY) && !ts->rw.active && !ts->fault.active &&
-	    !ts->da.active && !ts->copy.active)
-		__sync_fetch_and_and(&ts->owner, ~TS_BUSY);
+	__u64 owner = ts->owner;
+
+	if ((owner & TS_BUSY) && !ts->rw.active && !ts->fault.active &&
+	    !ts->da.active && !ts->copy.active) {
+		barrier();
+		*(volatile __u64 *)&ts->owner = owner & ~TS_BUSY;
+	}
 }
 
 #endif /* __DT_TSTATE_BPF_H */

@@ -81,7 +81,7 @@ static int prog_target(const struct bpf_program *prog)
 	int i, j;
 
 	for (i = 0; i < DT_NTARGETS; i++) {
-		fentry = dt_targets[i].fentry;
+		fentry = dt_method_progs(&dt_targets[i], DT_M_FENTRY);
 		for (j = 0; j < DT_MAX_TP; j++)
 			if (fentry[j].name && !strcmp(fentry[j].name, name))
 				return i;
@@ -269,7 +269,10 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 		skel->rodata->direct_map_max = DT_DIRECT_MAP_MAX_L5;
 	}
 	skel->rodata->tfast_mask = env.thread_slots - 1;
+	skel->rodata->tslot_shift = __builtin_ctz(env.thread_slots);
 	err = bpf_map__set_max_entries(skel->maps.tfast, env.thread_slots);
+	if (!err)
+		err = bpf_map__set_max_entries(skel->maps.tel_slots, env.thread_slots);
 	if (err) {
 		fprintf(stderr, "daxtrace: failed to size the thread slots: %s\n",
 			strerror(-err));

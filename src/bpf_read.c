@@ -15,6 +15,49 @@
 #include "probe.h"
 #include "snapshot.h"
 
+/* The CPUs a per-CPU map holds a value for; <= 0: libbpf's -errno. */
+static int ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+static bool map_percpu(const struct bpf_map *map)
+{
+	enum bpf_map_type t = bpf_map__type(map);
+
+	return t == BPF_MAP_TYPE_PERCPU_ARRAY || t == BPF_MAP_TYPE_PERCPU_HASH ||
+	       t == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/*
+ * One element's value, summed over the CPUs for a per-CPU map of __u64
+ * counters: val gets bpf_map__value_size() bytes. buf: room for a value
+ * per CPU.
+ */
+static int lookup_sum(struct bpf_map *map, const void *key, void *val, __u64 *buf)
+{
+	int fd = bpf_map__fd(map);
+	size_t vsz = bpf_map__value_size(map);
+
+	if (!map_percpu(map))
+		return bpf_map_lookup_elem(fd, key, val) ? -errno : 0;
+	if (bpf_map_lookup_elem(fd, key, buf))
+		return -errno;
+	dt_percpu_sum(val, buf, ncpus(), vsz / sizeof(__u64));
+	return 0;
+}
+
+/* Room for one value of map per CPU, for lookup_sum(). */
+static __u64 *percpu_buf(const struct bpf_map *map)
+{
+	return calloc(ncpus() > 0 ? ncpus() : 1,
+		      (bpf_map__value_size(map) + 7) & ~(size_t)7);
+}
+
 /* Copy one hash map into an array of {key, value} entries. */
 static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 		    int *cnt)
@@ -23,31 +66,42 @@ static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 	size_t ksz = bpf_map__key_size(map);
 	char key[64], prev[64];
 	bool first = true;
+	__u64 *buf;
 	char *ent;
 
 	*cnt = 0;
 	*arr = calloc(cap, esz);
-	if (!*arr)
+	buf = percpu_buf(map);
+	if (!*arr || !buf) {
+		free(buf);
 		return -ENOMEM;
-	if (ksz > sizeof(key))
+	}
+	if (ksz > sizeof(key)) {
+		free(buf);
 		return -E2BIG;
+	}
 	while (*cnt < cap && !bpf_map_get_next_key(fd, first ? NULL : prev, key)) {
 		ent = (char *)*arr + *cnt * esz;
 		memcpy(ent, key, ksz);
-		if (!bpf_map_lookup_elem(fd, key, ent + voff))
+		if (!lookup_sum(map, key, ent + voff, buf))
 			(*cnt)++;
 		memcpy(prev, key, ksz);
 		first = false;
 	}
+	free(buf);
 	return 0;
 }
 
-/* Both histograms of stats row `row`: 2 * DT_HIST_SLOTS buckets in a row. */
-static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st)
+/*
+ * Both histograms of stats row `row`: 2 * DT_HIST_SLOTS buckets in a
+ * row, each a value per CPU (vals: room for all of them), summed.
+ */
+static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st,
+		      __u64 *vals)
 {
 	__u32 keys[2 * DT_HIST_SLOTS], in = dt_hist_key(row, DT_HIST_LEN) - 1, out;
-	__u64 vals[2 * DT_HIST_SLOTS];
 	__u32 n = 2 * DT_HIST_SLOTS;
+	int i, nc = ncpus();
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
 
 	/* a batch starts after in_batch; row 0 starts at the map's start */
@@ -56,8 +110,11 @@ static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st
 		return -errno;
 	if (n != 2 * DT_HIST_SLOTS || keys[0] != dt_hist_key(row, DT_HIST_LEN))
 		return -EIO;
-	memcpy(st->len_hist, vals, sizeof(st->len_hist));
-	memcpy(st->lat_hist, vals + DT_HIST_SLOTS, sizeof(st->lat_hist));
+	/* bucket i's values are CPU by CPU at vals[i * nc] */
+	for (i = 0; i < DT_HIST_SLOTS; i++) {
+		dt_percpu_sum(&st->len_hist[i], vals + i * nc, nc, 1);
+		dt_percpu_sum(&st->lat_hist[i], vals + (DT_HIST_SLOTS + i) * nc, nc, 1);
+	}
 	return 0;
 }
 
@@ -67,12 +124,15 @@ static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st
  */
 static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
-	int fd = bpf_map__fd(skel->maps.stats), i, op, nslot;
+	int i, op, nslot, nc = ncpus();
 	struct { __u32 dev, slot; } *slots;
+	__u64 *buf = NULL, *hbuf = NULL;
 	struct dt_stats st;
 	__u32 key;
 	int err;
 
+	if (nc <= 0)
+		return nc ?: -EINVAL;
 	err = dump_map(skel->maps.dev_slot, (void **)&slots, sizeof(*slots),
 		       sizeof(__u32), &nslot);
 	if (err) {
@@ -80,20 +140,22 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		return err;
 	}
 	s->stats = calloc(nslot * DT_OP_MAX + 1, sizeof(*s->stats));
-	if (!s->stats) {
-		free(slots);
-		return -ENOMEM;
+	buf = percpu_buf(skel->maps.stats);
+	hbuf = calloc((size_t)nc * 2 * DT_HIST_SLOTS, sizeof(*hbuf));
+	if (!s->stats || !buf || !hbuf) {
+		err = -ENOMEM;
+		goto out;
 	}
 	for (i = 0; i < nslot; i++) {
 		for (op = 0; op < DT_OP_MAX && slots[i].slot < DT_MAX_DEVS; op++) {
 			key = slots[i].slot * DT_OP_MAX + op;
 			memset(&st, 0, sizeof(st));
-			if (bpf_map_lookup_elem(fd, &key, &st))
+			if (lookup_sum(skel->maps.stats, &key, &st, buf))
 				continue;
 			st.calls = dt_stats_calls(&st);
 			if (!st.calls)
 				continue;
-			err = read_hists(skel, key, &st);
+			err = read_hists(skel, key, &st, hbuf);
 			if (err)
 				goto out;
 			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
@@ -101,6 +163,8 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		}
 	}
 out:
+	free(hbuf);
+	free(buf);
 	free(slots);
 	return err;
 }

@@ -86,7 +86,7 @@ const char argp_program_doc[] =
 "Trace the Linux DAX I/O path: read/write, direct_access, the copy routines\n"
 "and DAX faults; check the driver's answers against what the path expects.\n"
 "\n"
-"USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s] [--deep] [-j] [-T]\n"
+"USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s|--deep|--telemetry] [-j] [-T]\n"
 "                [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
 "                [-o FILE [--rotate-size SIZE] [--rotate-keep N]]\n"
 "                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
@@ -100,6 +100,7 @@ const char argp_program_doc[] =
 "    daxtrace -j 5               # JSON lines, a summary every 5 s\n"
 "    daxtrace --list-probes      # how each target is traced here\n"
 "    daxtrace --metrics 9479     # Prometheus /metrics on 127.0.0.1:9479\n"
+"    daxtrace --telemetry --metrics 9479   # counters only, least overhead\n"
 "    daxtrace -o /var/log/daxtrace.json 60   # rotated capture, summary/min\n"
 "    daxtrace report /var/log/daxtrace.json.1 /var/log/daxtrace.json\n"
 "    daxtrace devices            # DAX devices, their modes, what is wrong\n";
@@ -116,6 +117,7 @@ enum {
 	OPT_ROTATE_SIZE,
 	OPT_ROTATE_KEEP,
 	OPT_THREAD_SLOTS,
+	OPT_TELEMETRY,
 };
 
 static const struct argp_option opts[] = {
@@ -125,6 +127,8 @@ static const struct argp_option opts[] = {
 	{ "snoop", 's', NULL, 0, "Print every DAX operation, not only anomalies", 0 },
 	{ "deep", OPT_DEEP, NULL, 0,
 	  "Also trace the copy routines and iomap_iter (they fire on all I/O)", 0 },
+	{ "telemetry", OPT_TELEMETRY, NULL, 0,
+	  "Counters and histograms of reads, writes and faults only, at the least cost: no direct_access, copies or checks", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines output", 0 },
 	{ "timestamp", 'T', NULL, 0, "Include a time column", 0 },
 	{ "list-probes", OPT_LIST_PROBES, NULL, 0,
@@ -200,6 +204,9 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_DEEP:
 		env.deep = true;
+		break;
+	case OPT_TELEMETRY:
+		env.telemetry = true;
 		break;
 	case 'j':
 		env.json = true;
@@ -289,6 +296,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 	case ARGP_KEY_END:
 		if (env.backend == DT_BK_FTRACE && (env.deep || env.nforce))
 			usage_error(state, "--deep and --method need the bpf backend");
+		if (env.backend == DT_BK_FTRACE && env.telemetry)
+			usage_error(state, "--telemetry needs the bpf backend");
+		if (env.telemetry && (env.deep || env.snoop))
+			usage_error(state, "--telemetry keeps counters only: no --deep or -s");
 		if (env.list_probes && (env.metrics_addr || env.textfile || env.capture))
 			usage_error(state, "--list-probes exits at once: no --metrics, --metrics-textfile or -o");
 		if (env.rotate_given && !env.capture)

@@ -31,6 +31,7 @@ struct dt_env {
 	char comm[DT_COMM_LEN];
 	bool snoop;
 	bool deep;
+	bool telemetry;		/* the telemetry profile: counters only */
 	bool json;
 	bool timestamps;
 	bool list_probes;

@@ -189,9 +189,10 @@ static bool fail(struct decision *d, int status, const char *fmt, ...)
  */
 static bool fall_to_ftrace(struct decision *d, const char *why, bool announce)
 {
-	if (env.deep || env.nforce)
-		return fail(d, 1, "--deep and --method need the bpf backend, which cannot trace %s here (%s)",
-			    dt_targets[DT_TGT_RW].func, why);
+	if (env.deep || env.nforce || env.telemetry)
+		return fail(d, 1, "%s need%s the bpf backend, which cannot trace %s here (%s)",
+			    env.telemetry ? "--telemetry" : "--deep and --method",
+			    env.telemetry ? "s" : "", dt_targets[DT_TGT_RW].func, why);
 	d->backend = DT_BK_FTRACE;
 	if (announce)
 		snprintf(d->why, sizeof(d->why),
@@ -432,6 +433,7 @@ int main(int argc, char **argv)
 	status = dt_cli_parse(argc, argv);
 	if (status)
 		return status;
+	dt_telemetry = env.telemetry;
 
 	if (check_environment(err, sizeof(err)) ||
 	    setup_telemetry(&out, err, sizeof(err))) {

@@ -138,6 +138,10 @@ static const struct fam
 	f_build = { "daxtrace_build", M_INFO, "daxtrace version and the kernel it traces." },
 	f_devinfo = { "daxtrace_device", M_INFO,
 		      "Each DAX device daxtrace names, as sysfs describes it at start-up: uuid is the namespace's or region's (uuid_source), empty where sysfs gives none; size and align in bytes, empty where unknown." },
+	f_profile = { "daxtrace_profile", M_INFO,
+		      "The profile daxtrace runs: diagnosis (the default) or telemetry (--telemetry)." },
+	f_unseen = { "daxtrace_not_seen", M_INFO,
+		     "What this run's profile does not trace: no series of it means nothing, not health." },
 	f_probe = { "daxtrace_probe_attached", M_GAUGE,
 		    "1 if the target is attached with this method, 0 if not traced." },
 	f_ops = { "daxtrace_ops", M_COUNTER,
@@ -252,6 +256,24 @@ static void m_devices(struct ctx *c)
 		num_label(align, sizeof(align), in->have_align, in->align);
 		num_label(node, sizeof(node), in->have_numa, in->numa_node);
 		sample_u64(c->b, f_devinfo.name, "_info", l, 1);
+	}
+}
+
+static void m_profile(struct ctx *c)
+{
+	const char *what[DT_NTARGETS + 2];
+	const char *l[] = { "profile", dt_telemetry ? "telemetry" : "diagnosis", NULL };
+	int i, n = dt_unseen(c->o, what, DT_NTARGETS + 2);
+
+	family(c->b, &f_profile, c->om);
+	sample_u64(c->b, f_profile.name, "_info", l, 1);
+	if (!n)
+		return;
+	family(c->b, &f_unseen, c->om);
+	for (i = 0; i < n; i++) {
+		const char *lw[] = { "what", what[i], NULL };
+
+		sample_u64(c->b, f_unseen.name, "_info", lw, 1);
 	}
 }
 
@@ -510,6 +532,7 @@ int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,
 
 	m_build(&c);
 	m_devices(&c);
+	m_profile(&c);
 	m_probes(&c);
 	m_ops(&c);
 	m_bytes(&c);

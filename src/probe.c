@@ -300,6 +300,12 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 		snprintf(st->note, sizeof(st->note), "switched off by --method");
 		return;
 	}
+	if (dt_telemetry && !(t->flags & (DT_T_TEL | DT_T_DEEP))) {
+		st->method = DT_M_OFF;
+		snprintf(st->note, sizeof(st->note), "--telemetry does not see %s",
+			 t->tel_unseen ? t->tel_unseen : "it");
+		return;
+	}
 	if (!allowed) {
 		st->method = DT_M_OFF;
 		snprintf(st->note, sizeof(st->note), "%s",
@@ -316,7 +322,8 @@ static void choose(enum dt_target_id id, bool deep, enum dt_method want,
 	}
 	if ((!have_want || want == DT_M_FENTRY) && dt_target_has(t, DT_M_FENTRY) &&
 	    (optimistic ? fentry_plausible(t) :
-			  fentry_ok(t, t->fentry[DT_P_ENTRY].name && !fx_only))) {
+			  fentry_ok(t, dt_method_progs(t, DT_M_FENTRY)[DT_P_ENTRY].name &&
+				       !fx_only))) {
 		st->method = DT_M_FENTRY;
 		dt_keep_btf(id);
 		st->no_entry = fx_only;

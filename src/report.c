@@ -161,6 +161,83 @@ static void programs_json(FILE *f, const struct dt_target *t,
 	fputc(']', f);
 }
 
+/* Is target i traced by the --telemetry programs of its row? */
+static bool tel_progs(const struct dt_out *o, int i)
+{
+	return dt_telemetry && o->states[i].method == DT_M_FENTRY &&
+	       (o->targets[i].flags & DT_T_TEL);
+}
+
+int dt_unseen(const struct dt_out *o, const char **what, int max)
+{
+	const struct dt_target *t = o->targets;
+	const struct dt_target_state *st = o->states;
+	int i, j, n = 0;
+
+	if (!dt_telemetry)
+		return 0;
+	for (i = 0; i < o->ntargets && n < max; i++) {
+		if (st[i].method != DT_M_OFF || !t[i].tel_unseen)
+			continue;
+		for (j = 0; j < n && strcmp(what[j], t[i].tel_unseen); j++)
+			;
+		if (j == n)
+			what[n++] = t[i].tel_unseen;
+	}
+	if (n < max && DT_TGT_RW < o->ntargets && tel_progs(o, DT_TGT_RW))
+		what[n++] = "rw.complete and events of reads and writes (short ones are counted, not judged)";
+	if (n < max && DT_TGT_DEVFAULT < o->ntargets &&
+	    (tel_progs(o, DT_TGT_FAULT) || tel_progs(o, DT_TGT_DEVFAULT)))
+		what[n++] = "fault latency and fault.size";
+	return n;
+}
+
+bool dt_slot_claims(const struct dt_out *o)
+{
+	int i;
+
+	for (i = 0; i < o->ntargets; i++)
+		if (o->states[i].attached && !tel_progs(o, i) &&
+		    (o->states[i].method == DT_M_FENTRY ||
+		     o->states[i].method == DT_M_KPROBE))
+			return true;
+	return false;
+}
+
+/* BPF: the profile, what it does not see, how the counters are kept. */
+static void profile_json(const struct dt_out *o, FILE *f)
+{
+	const char *what[DT_NTARGETS + 2];
+	int i, n = dt_unseen(o, what, DT_NTARGETS + 2);
+
+	fprintf(f, ",\"profile\":\"%s\",\"not_seen\":[",
+		dt_telemetry ? "telemetry" : "diagnosis");
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		dt_json_str(f, what[i]);
+	}
+	fputs("],\"counters\":\"per-cpu\",\"hot_path_atomics\":[", f);
+	if (dt_slot_claims(o))
+		fputs("\"thread slot claim: one cmpxchg per read, write and fault\"", f);
+	fputc(']', f);
+}
+
+static void profile_text(const struct dt_out *o, FILE *f)
+{
+	const char *what[DT_NTARGETS + 2];
+	int i, n = dt_unseen(o, what, DT_NTARGETS + 2);
+
+	if (dt_telemetry) {
+		fputs("--telemetry does not see:\n", f);
+		for (i = 0; i < n; i++)
+			fprintf(f, "  - %s\n", what[i]);
+	}
+	fprintf(f, "Counters: per CPU, no atomic add; %s\n", dt_slot_claims(o) ?
+		"one atomic per read, write and fault: its thread slot's claim (cmpxchg)" :
+		"no atomic instruction per operation");
+}
+
 /* The "probes" record / --list-probes table: printed once all is attached. */
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table)
@@ -183,6 +260,8 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		}
 		fprintf(f, ",\"deep\":%s,\"preempt\":", deep ? "true" : "false");
 		dt_json_str(f, dt_preempt_model());
+		if (!strcmp(backend, "bpf"))
+			profile_json(o, f);
 		fputs(",\"targets\":[", f);
 		for (i = 0; i < o->ntargets; i++) {
 			fprintf(f, "%s{\"target\":\"%s\",\"method\":\"%s\",\"attached\":%s,\"note\":",
@@ -207,7 +286,8 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 	}
 	if (table) {
 		fprintf(f, "Kernel %s, backend %s%s, preemption %s\n", u.release, backend,
-			deep ? ", --deep" : "", dt_preempt_model());
+			deep ? ", --deep" : dt_telemetry ? ", --telemetry" : "",
+			dt_preempt_model());
 		fprintf(f, "%-26s %-11s %-9s %-8s %s\n", "TARGET", "METHOD", "ATTACHED",
 			"SKIPPED", "NOTE");
 		for (i = 0; i < o->ntargets; i++)
@@ -215,6 +295,8 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 				dt_method_name(st[i].method), st[i].attached ? "yes" : "no",
 				skipped_text(o->probe_snap, i, st[i].attached, sb, sizeof(sb)),
 				st[i].note);
+		if (!strcmp(backend, "bpf"))
+			profile_text(o, f);
 		fflush(f);
 		return;
 	}
@@ -224,6 +306,8 @@ void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 	fprintf(f, "Probes (%s): %d fentry, %d kprobe, %d tracepoint, %d off, %d absent (--list-probes for details)\n",
 		backend, n[DT_M_FENTRY], n[DT_M_KPROBE], n[DT_M_TRACEPOINT],
 		n[DT_M_OFF], n[DT_M_ABSENT]);
+	if (dt_telemetry)
+		profile_text(o, f);
 }
 
 /* The ready signal: a script may start its workload once it sees this. */

@@ -38,6 +38,14 @@ void dt_json_str(FILE *f, const char *s);
 void dt_uuid_json(FILE *f, const struct dt_names *names, __u32 kdev);
 void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 
+/*
+ * What --telemetry does not see in this run (none in the default
+ * profile): up to max phrases into what; their number.
+ */
+int dt_unseen(const struct dt_out *o, const char **what, int max);
+/* Does an attached program take a thread slot (one cmpxchg per op)? */
+bool dt_slot_claims(const struct dt_out *o);
+
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table);
 void dt_print_header(const struct dt_out *o, const char *backend, bool deep,

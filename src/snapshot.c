@@ -39,6 +39,18 @@ __u64 dt_lat_count(const struct dt_stats *st)
 	return n;
 }
 
+void dt_percpu_sum(__u64 *out, const __u64 *vals, int ncpu, size_t words)
+{
+	size_t i;
+	int c;
+
+	for (i = 0; i < words; i++) {
+		out[i] = 0;
+		for (c = 0; c < ncpu; c++)
+			out[i] += vals[c * words + i];
+	}
+}
+
 static int cmp_stat(const void *a, const void *b)
 {
 	const struct dt_stat_ent *x = a, *y = b;

@@ -67,6 +67,13 @@ bool dt_counts_may_be_short(const struct dt_snapshot *s);
 /* Calls whose latency was measured: the ones in the histogram. */
 __u64 dt_lat_count(const struct dt_stats *st);
 
+/*
+ * A per-CPU map's value summed: out[i] = the sum over ncpu CPUs of word i,
+ * vals holding words __u64 per CPU, CPU by CPU, as the kernel hands them
+ * out.
+ */
+void dt_percpu_sum(__u64 *out, const __u64 *vals, int ncpu, size_t words);
+
 int dt_snapshot_checks(struct dt_snapshot *s);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);

@@ -13,6 +13,8 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.fentry = { DT_PROG(fe_rw), DT_PROG(fx_rw) },
 		.kprobe = { DT_PROG(kp_rw), DT_PROG(kr_rw) },
 		.ftrace = { DT_FEV_RW, "rw" },
+		.flags = DT_T_TEL,
+		.tel_fentry = { DT_PROG(fe_rw_t), DT_PROG(fx_rw_t) },
 	},
 	[DT_TGT_ITER] = {
 		.func = "dax_iomap_iter",
@@ -21,6 +23,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.tp = { DT_PROG(rt_iomap_iter) },
 		.tp_event = { "raw:iomap_iter" },
 		.flags = DT_T_TP_DEEP,
+		.tel_unseen = "iomap iterations (iter.progress)",
 	},
 	[DT_TGT_DA] = {
 		.func = "dax_direct_access",
@@ -28,6 +31,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { DT_PROG(kp_da), DT_PROG(kr_da) },
 		.ftrace = { DT_FEV_DA, "da" },
 		.flags = DT_T_LAT_DEEP,
+		.tel_unseen = "direct_access: its calls and errors as such, media errors by offset, the kaddr checks",
 	},
 	/* the drivers: only the return matters, for the da exit after it */
 	[DT_TGT_DRV_PMEM] = {
@@ -36,6 +40,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv_pmem) },
 		.ftrace = { DT_FEV_DRV, "drv" },
 		.flags = DT_T_DRIVER,
+		.tel_unseen = "the driver's own direct_access return",
 	},
 	[DT_TGT_DRV_FSDEV] = {
 		.func = "fsdev_dax_direct_access",
@@ -43,6 +48,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv_fsdev) },
 		.ftrace = { DT_FEV_DRV, "drv" },
 		.flags = DT_T_DRIVER,
+		.tel_unseen = "the driver's own direct_access return",
 	},
 	[DT_TGT_DRV_DEVDAX] = {
 		.func = "dev_dax_direct_access",
@@ -50,6 +56,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { [DT_P_EXIT] = DT_PROG(kr_drv_devdax) },
 		.ftrace = { DT_FEV_DRV, "drv" },
 		.flags = DT_T_DRIVER,
+		.tel_unseen = "the driver's own direct_access return",
 	},
 	[DT_TGT_COPY_TO] = {
 		.func = "dax_copy_to_iter",
@@ -57,6 +64,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { DT_PROG(kp_copy_to), DT_PROG(kr_copy_to) },
 		.ftrace = { DT_FEV_COPY, "cti", DT_OP_COPY_TO_ITER },
 		.flags = DT_T_LAT_DEEP,
+		.tel_unseen = "copies to the user: copy variants, short copies and their side (copy.complete)",
 	},
 	[DT_TGT_COPY_FROM] = {
 		.func = "dax_copy_from_iter",
@@ -64,6 +72,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.kprobe = { DT_PROG(kp_copy_from), DT_PROG(kr_copy_from) },
 		.ftrace = { DT_FEV_COPY, "cfi", DT_OP_COPY_FROM_ITER },
 		.flags = DT_T_LAT_DEEP,
+		.tel_unseen = "copies from the user: copy variants, short copies and their side (copy.complete)",
 	},
 	/* --deep: which copy routine ran, seen from its return */
 	[DT_TGT_VAR_COPY] = {
@@ -92,12 +101,16 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.tp_event = { "fs_dax/dax_pte_fault_done", "fs_dax/dax_pmd_fault_done" },
 		.ftrace = { DT_FEV_FAULT, "flt",
 			    .tp_note = "ftrace fs_dax:dax_{pte,pmd}_fault_done" },
+		.flags = DT_T_TEL,
+		.tel_fentry = { [DT_P_EXIT] = DT_PROG(fx_fault_t) },
 	},
 	[DT_TGT_DEVFAULT] = {
 		.func = "dev_dax_huge_fault",
 		.fentry = { DT_PROG(fe_devfault), DT_PROG(fx_devfault) },
 		.kprobe = { DT_PROG(kp_devfault), DT_PROG(kr_devfault) },
 		.ftrace = { DT_FEV_FAULT, "dflt" },
+		.flags = DT_T_TEL,
+		.tel_fentry = { [DT_P_EXIT] = DT_PROG(fx_devfault_t) },
 	},
 	[DT_TGT_FAMFS_BEGIN] = {
 		.func = "famfs_fuse_iomap_begin",
@@ -112,13 +125,15 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 _Static_assert(DT_NTARGETS <= DT_MAX_TARGETS, "raise DT_MAX_TARGETS");
 
 struct dt_target_state dt_states[DT_NTARGETS];
+bool dt_telemetry;
 
 const struct dt_prog *dt_method_progs(const struct dt_target *t,
 				      enum dt_method m)
 {
 	switch (m) {
 	case DT_M_FENTRY:
-		return t->fentry;
+		return dt_telemetry && (t->flags & DT_T_TEL) ? t->tel_fentry :
+							      t->fentry;
 	case DT_M_KPROBE:
 		return t->kprobe;
 	case DT_M_TRACEPOINT:

@@ -50,6 +50,7 @@ enum dt_method {
 #define DT_T_DETECT	(1U << 3)	/* only reported, never attached */
 #define DT_T_LAT_DEEP	(1U << 4)	/* fentry: its entry program (latency
 					 * only; fexit has the args): --deep */
+#define DT_T_TEL	(1U << 5)	/* traced by --telemetry too */
 
 /*
  * A method's programs: [DT_P_ENTRY] fentry or kprobe, [DT_P_EXIT] fexit
@@ -104,6 +105,13 @@ struct dt_target {
 	const char *tp_event[DT_MAX_TP];
 	struct dt_fevent ftrace;
 	unsigned int flags;		/* DT_T_* */
+	/*
+	 * --telemetry: its fentry/fexit programs (kprobes and tracepoints
+	 * stay the rows' own), or for a target it leaves off, what is then
+	 * not seen
+	 */
+	struct dt_prog tel_fentry[DT_MAX_TP];
+	const char *tel_unseen;
 };
 
 /* What probing and attaching chose for a target in this run. */
@@ -121,6 +129,8 @@ struct dt_target_state {
 };
 
 extern const struct dt_target dt_targets[DT_NTARGETS];
+/* The run's profile: --telemetry, else diagnosis (the default). */
+extern bool dt_telemetry;
 extern struct dt_target_state dt_states[DT_NTARGETS];
 
 /* The programs a method may use, NULL for none (absent, off). */

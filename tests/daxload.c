@@ -459,6 +459,29 @@ static void c_short_copy(struct result *r)
 	close_case(&f);
 }
 
+/*
+ * A 4 KiB pread into, and a 4 KiB pwrite from, a buffer with no access at
+ * all: the copy moves nothing, so each returns -EFAULT.
+ */
+static void c_rw_efault(struct result *r)
+{
+	struct dfile f;
+	void *buf;
+
+	open_case(&f, r->name, &r->t, -1);
+	setup_file(&f, 16 * KiB, 16 * KiB);
+	buf = mmap(NULL, PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		sys_fail("mmap", "(PROT_NONE buffer)");
+	if (do_rw(&f, OP_READ, buf, PG, 0, 1) != -1 || errno != EFAULT)
+		die("%s: pread into a PROT_NONE buffer did not fail with EFAULT", f.path);
+	if (do_rw(&f, OP_WRITE, buf, PG, PG, 1) != -1 || errno != EFAULT)
+		die("%s: pwrite from a PROT_NONE buffer did not fail with EFAULT", f.path);
+	if (munmap(buf, PG))
+		sys_fail("munmap", "(PROT_NONE buffer)");
+	close_case(&f);
+}
+
 /* Device byte offset of file offset off; [off, off+len) must be in one real extent. */
 static long long phys_of(const struct dfile *f, long long off, long len)
 {
@@ -1407,6 +1430,8 @@ static const struct dcase cases[] = {
 	{ "readv", "1 MiB file, 64 preadv of 4096+8192+512 bytes", c_readv, F_DIR },
 	{ "writev", "64 pwritev of 4096+8192+512 bytes to a new file", c_writev, F_DIR },
 	{ "short-copy", "8 KiB pread into a buffer whose 2nd page faults", c_short_copy, F_DIR },
+	{ "rw-efault", "4 KiB pread into and pwrite from a PROT_NONE buffer: EFAULT each",
+	  c_rw_efault, F_DIR | F_NOALL },
 	{ "read-eof", "10000-byte file: 128 KiB pread at 0, 4 KiB pread at i_size",
 	  c_read_eof, F_DIR },
 	{ "media-error", "pread over a badblock set via sysfs (destructive, needs --pmem)",

@@ -26,6 +26,7 @@
 #include "account.bpf.h"
 #include "direct_access.bpf.h"
 #include "fault.bpf.h"
+#include "telemetry.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -149,6 +150,35 @@ int tp_pmd_done(struct trace_event_raw_dax_pmd_fault_class *ctx)
 {
 	return fault_tracepoint(ctx->dev, DT_FAULT_PMD, ctx->result, ctx->pgoff,
 				ctx->ino);
+}
+
+/*
+ * --telemetry's programs: the product's handlers, as the fault programs
+ * (the bench builds measure the default mode, which never attaches them)
+ */
+SEC("fentry/dax_iomap_rw")
+int BPF_PROG(fe_rw_t)
+{
+	return tel_rw_entry();
+}
+
+SEC("fexit/dax_iomap_rw")
+int BPF_PROG(fx_rw_t, struct kiocb *iocb, struct iov_iter *iter,
+	     const struct iomap_ops *ops, ssize_t ret)
+{
+	return tel_rw_exit(iocb, iter, ret);
+}
+
+SEC("fexit/dax_iomap_fault")
+int BPF_PROG(fx_fault_t, struct vm_fault *vmf, unsigned int pe)
+{
+	return tel_fault_exit(ctx, vmf, pe);
+}
+
+SEC("fexit/dev_dax_huge_fault")
+int BPF_PROG(fx_devfault_t, struct vm_fault *vmf, unsigned int pe)
+{
+	return tel_fault_exit(ctx, vmf, pe);
 }
 
 #endif /* __DT_BENCH_COMMON_BPF_H */

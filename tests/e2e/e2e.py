@@ -1685,6 +1685,161 @@ def test_rule_metrics():
         eq(vals.get('daxtrace_short_copies_total{device="daxfault0",side="source"}'), 3,
            "phys_kaddr: three copies declined source-side")
 
+TEL_UNSEEN = ("the kaddr checks", "copy variants", "direct_access: its calls and errors as such")
+
+
+def fault_sums(truth):
+    """pte and pmd faults daxload made, per device: its cases' own counts."""
+    out = {}
+    for c in truth:
+        # mt-both and mt-migrate fault on device-dax only
+        dev = DEVDAX if c["case"].startswith(("devdax", "mt-both", "mt-migrate")) else PMEM
+        pte, pmd = out.get(dev, (0, 0))
+        out[dev] = (pte + c["faults"]["pte"], pmd + c["faults"]["pmd"])
+    return out
+
+
+def telemetry_compare(t, truth, case):
+    """Everything --telemetry keeps, against daxload's ground truth: reads
+    and writes by result (calls, bytes asked and done, short, errors by
+    errno), every one timed and in the length histogram; faults by size
+    with no errors; nothing of what it does not trace."""
+    compare_rw(t, truth, case)
+    for op in ("read", "write"):
+        sm = t.summary(PMEM, op)
+        if sm:
+            eq(lat_count(sm), sm["calls"], case + ": every %s timed" % op)
+            eq(sum(n for _, n in sm["len_hist"]), sm["calls"],
+               case + ": every %s in the length histogram" % op)
+    for dev, (pte, pmd) in fault_sums(truth).items():
+        f = t.summary(dev, "fault")
+        if pte + pmd == 0:
+            continue
+        check(f is not None, case + ": fault summary on " + dev)
+        if f:
+            eq((f["pte"], f["pmd"], f["errors"]), (pte, pmd, {}),
+               case + ": %s faults pte, pmd, errors" % dev)
+    for op in ("direct_access", "copy_to_iter", "copy_from_iter", "iter"):
+        eq(t.summary(PMEM, op), None, case + ": no %s summary" % op)
+    checks = {r["check"] for r in t.of("check")}
+    check(checks <= {"rw.complete", "fault.size"},
+          case + ": no check of what it does not trace: %r" % sorted(checks))
+    st = t.of("stats")[-1]
+    eq(st["kernel_skipped_total"], 0, case + ": no run skipped")
+
+
+def test_telemetry_profile():
+    """--telemetry: only dax_iomap_rw and the fault handlers attached; each
+    metric it keeps exact against daxload, under 16 threads moved between
+    CPUs too; what it does not see said in --list-probes, the probes
+    record and /metrics."""
+    if FTRACE:
+        p = subprocess.run([DAXTRACE, "--telemetry"] + BACKEND, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        eq((p.returncode, p.stderr.count("\n"), p.stdout), (2, 1, ""),
+           "--telemetry with the ftrace backend: one-line error, exit 2")
+        return
+    print("--telemetry (%s preemption)" % PREEMPT, flush=True)
+    for bad in (["--deep"], ["-s"]):
+        p = subprocess.run([DAXTRACE, "--telemetry"] + bad, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+        eq((p.returncode, p.stderr.count("\n"), p.stdout), (2, 1, ""),
+           "--telemetry %s: one-line error, exit 2" % bad[0])
+    p = subprocess.run([DAXTRACE, "--telemetry", "--list-probes", "-j"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    eq(p.returncode, 0, "--telemetry --list-probes -j exit status")
+    rec = json.loads(p.stdout.splitlines()[0])
+    eq(rec.get("profile"), "telemetry", "probes record: the profile")
+    eq(rec.get("counters"), "per-cpu", "probes record: counters per CPU")
+    tg = {x["target"]: x for x in rec["targets"]}
+    eq(sorted(n for n, x in tg.items() if x["attached"]),
+       ["dax_iomap_fault", "dax_iomap_rw", "dev_dax_huge_fault"], "--telemetry: what it attaches")
+    for n in ("dax_direct_access", "pmem_dax_direct_access", "dax_copy_to_iter",
+              "dax_copy_from_iter"):
+        check(tg[n]["method"] == "off" and tg[n]["note"].startswith("--telemetry does not see"),
+              "--telemetry: %s off, and said why: %r" % (n, tg[n]))
+    for w in TEL_UNSEEN:
+        check(any(w in x for x in rec.get("not_seen", [])),
+              "probes record not_seen names %s: %r" % (w, rec.get("not_seen")))
+    if PREEMPTIBLE:
+        eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault")],
+           [["kp_rw", "kr_rw"], ["kp_fault", "kr_fault"]], "--telemetry's programs (kprobes)")
+        eq(len(rec["hot_path_atomics"]), 1, "kprobes: the thread slot's claim is said")
+    else:
+        eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault",
+                                            "dev_dax_huge_fault")],
+           [["fe_rw_t", "fx_rw_t"], ["fx_fault_t"], ["fx_devfault_t"]], "--telemetry's programs")
+        eq(rec["hot_path_atomics"], [], "--telemetry: no atomic on the hot path")
+    p = subprocess.run([DAXTRACE, "--telemetry", "--list-probes"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check(p.returncode == 0 and "--telemetry does not see:" in p.stdout and
+          all(w in p.stdout for w in TEL_UNSEEN),
+          "--list-probes text says what --telemetry does not see: %s" % p.stdout[-900:])
+    p = subprocess.run([DAXTRACE, "--list-probes", "-j"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    d = json.loads(p.stdout.splitlines()[0])
+    eq((d.get("profile"), d.get("not_seen"), len(d.get("hot_path_atomics", []))),
+       ("diagnosis", [], 1), "default profile: sees all; the slot claim said")
+
+    # every metric it keeps, with errors, shorts and faults of both kinds
+    cases = ["seq-read-4k", "seq-write-4k", "readv", "writev", "short-copy", "read-eof",
+             "rw-efault", "mmap-read", "devdax-mmap"]
+    tf = os.path.join(tempfile.mkdtemp(), "tel.prom")
+    t = Trace(["--telemetry", "--metrics-textfile", tf, "-c", "daxload"]).start()
+    try:
+        with open(tf) as f:
+            prom = f.read()
+        truth = daxload(*cases)
+    finally:
+        t.stop()
+    eq(t.rc, 0, "--telemetry: exit status")
+    rd, wr = op_truth(truth, "read"), op_truth(truth, "write")
+    # the workload has what each metric needs to move
+    eq((rd["errors"], wr["errors"]), ({"EFAULT": 1}, {"EFAULT": 1}), "truth: one EFAULT each")
+    eq(rd["short"], 3, "truth: short reads (short-copy, read-eof's two)")
+    telemetry_compare(t, truth, "--telemetry")
+    check('daxtrace_profile_info{profile="telemetry"} 1' in prom,
+          "/metrics: the profile")
+    for w in TEL_UNSEEN:
+        check(re.search(r'daxtrace_not_seen_info\{what="[^"]*%s' % re.escape(w), prom),
+              "/metrics: not seen: %s" % w)
+    # fallbacks have no ground truth of daxload's (where a mapping lands
+    # decides them): the default profile, tracing the same run beside it,
+    # must count the same faults by size and result
+    d = Trace(["-c", "daxload"]).start()
+    try:
+        t2 = Trace(["--telemetry", "-c", "daxload"]).start()
+        try:
+            truth2 = daxload("mmap-read", "mmap-pmd", "devdax-mmap")
+        finally:
+            t2.stop()
+    finally:
+        d.stop()
+    telemetry_compare(t2, truth2, "--telemetry beside the default profile")
+    for dev in (PMEM, DEVDAX):
+        a, b = d.summary(dev, "fault"), t2.summary(dev, "fault")
+        check(a is not None, "default profile: %s faults" % dev)
+        eq(b and (b["pte"], b["pmd"], b["fallback"], b["errors"]),
+           a and (a["pte"], a["pmd"], a["fallback"], a["errors"]),
+           "--telemetry: %s faults by size and result, as the default profile's beside it" % dev)
+    # exact length histograms: one size of read per case
+    t3, truth3 = traced(["seq-read-4k", "readv"], ["--telemetry", "-c", "daxload"])
+    telemetry_compare(t3, truth3, "--telemetry, seq-read-4k + readv")
+    sm = t3.summary(PMEM, "read")
+    eq(sm and sm["len_hist"], [[4096, 1024], [8192, 64]], "--telemetry: read length histogram")
+    # -d: the device memo keeps a device not wanted out, faults too
+    t5, truth5 = traced(["seq-read-4k", "devdax-mmap"], ["--telemetry", "-d", PMEM, "-c", "daxload"])
+    compare_rw(t5, truth5, "--telemetry -d " + PMEM)
+    eq(t5.summary(DEVDAX, "fault"), None, "--telemetry -d %s: no %s faults" % (PMEM, DEVDAX))
+    t6, truth6 = traced(["seq-read-4k", "devdax-mmap"], ["--telemetry", "-d", DEVDAX, "-c", "daxload"])
+    f6 = t6.summary(DEVDAX, "fault")
+    eq((t6.summary(PMEM, "read"), f6 and f6["pmd"]),
+       (None, fault_sums(truth6)[DEVDAX][1]), "--telemetry -d %s: its faults only" % DEVDAX)
+    # 16 threads moved between CPUs: per-CPU counters summed exactly
+    t4, truth4 = traced(["mt-migrate"], ["--telemetry", "-c", "daxload"])
+    check(truth4[0]["cpu_moves"] > 0, "mt-migrate: threads moved (%r)" % truth4[0]["cpu_moves"])
+    telemetry_compare(t4, truth4, "--telemetry, mt-migrate")
+
 
 def proc_table():
     """(pid, comm, state, cmdline) of every process but this one."""
@@ -1765,7 +1920,7 @@ def main():
              test_filter, test_thread_slots, test_concurrency, test_migration, test_methods,
              test_full_trampoline, test_deep,
              test_bad_input, test_bad_btf, test_clean_exit, test_kmod, test_fsdev, test_device_info,
-             test_rule_metrics, test_devices_cmd, test_media_error]
+             test_rule_metrics, test_telemetry_profile, test_devices_cmd, test_media_error]
     if "test_fault_size_pud" in sys.argv[1:]:    # a 1 GiB devdax only
         tests.append(test_fault_size_pud)
     return run_tests("e2e (%s, %s backend)" % (FS, "ftrace" if FTRACE else "bpf"),

@@ -463,8 +463,75 @@ static void test_checks_from_stats(void)
 	free(s.chks);
 }
 
+/*
+ * A per-CPU value summed as bpf_read.c sums stats, errors and histogram
+ * buckets: every CPU's word counts, none twice, whatever the CPU count.
+ */
+static void test_percpu_sum(void)
+{
+	/* 3 CPUs, 2 words each: CPU c's word i is 10^(2c+i) */
+	const __u64 v[6] = { 1, 10, 100, 1000, 10000, 100000 };
+	__u64 out[2] = { 7, 7 };
+
+	dt_percpu_sum(out, v, 3, 2);
+	EXPECT_EQ(out[0], 10101);
+	EXPECT_EQ(out[1], 101010);
+	dt_percpu_sum(out, v, 1, 2);	/* one CPU: its words as they are */
+	EXPECT_EQ(out[0], 1);
+	EXPECT_EQ(out[1], 10);
+	dt_percpu_sum(out, v, 6, 1);	/* one word, 6 CPUs */
+	EXPECT_EQ(out[0], 111111);
+}
+
+static void do_probes(const struct dt_out *o, const void *table)
+{
+	dt_print_probes(o, "bpf", false, table != NULL);
+}
+
+/*
+ * --telemetry's probes record, --list-probes and header say what it does
+ * not see, from the targets it leaves off; the default profile sees all.
+ * The states are what probing sets on a fentry kernel.
+ */
+static void test_telemetry_unseen(void)
+{
+	struct dt_target_state saved[DT_NTARGETS];
+	char *j, *t, *h, *d;
+	int i;
+
+	memcpy(saved, dt_states, sizeof(saved));
+	for (i = 0; i < DT_NTARGETS; i++) {
+		dt_states[i].method = (dt_targets[i].flags & DT_T_TEL) ? DT_M_FENTRY : DT_M_OFF;
+		dt_states[i].attached = dt_states[i].method == DT_M_FENTRY;
+	}
+	dt_telemetry = true;
+	j = capture(true, do_probes, NULL);
+	t = capture(false, do_probes, "table");
+	h = capture(false, do_probes, NULL);
+	dt_telemetry = false;
+	d = capture(true, do_probes, NULL);
+	EXPECT_CONTAINS(j, "\"profile\":\"telemetry\",\"not_seen\":[\"iomap iterations");
+	EXPECT_CONTAINS(j, "the kaddr checks");
+	EXPECT_CONTAINS(j, "copy variants, short copies and their side (copy.complete)");
+	EXPECT_CONTAINS(j, "the driver's own direct_access return");
+	EXPECT_CONTAINS(j, "fault latency and fault.size");
+	EXPECT_CONTAINS(j, "\"counters\":\"per-cpu\",\"hot_path_atomics\":[]");
+	EXPECT_CONTAINS(t, "--telemetry does not see:\n  - iomap iterations");
+	EXPECT_CONTAINS(t, "no atomic instruction per operation");
+	EXPECT_CONTAINS(h, "the kaddr checks");
+	EXPECT_CONTAINS(d, "\"profile\":\"diagnosis\",\"not_seen\":[]");
+	EXPECT_CONTAINS(d, "\"hot_path_atomics\":[\"thread slot claim");
+	free(j);
+	free(t);
+	free(h);
+	free(d);
+	memcpy(dt_states, saved, sizeof(saved));
+}
+
 int main(void)
 {
+	test_percpu_sum();
+	test_telemetry_unseen();
 	test_checks_from_stats();
 	test_checks();
 	test_log2_edges();
