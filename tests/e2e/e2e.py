@@ -677,8 +677,11 @@ def test_thread_slots():
            "--thread-slots %s: one-line error, exit 2" % bad)
 
 
-def tracefs_clean(timeout=10):
-    """Wait until no daxtrace instance or kprobe event is left."""
+def tracefs_clean(timeout=60):
+    """Wait until no daxtrace instance or kprobe event is left. Removing
+    each kprobe event waits for the kernel to patch its text back, which
+    a guest whose 2 vCPUs share a host thread on a busy host has taken
+    over 10 s to do for all of them."""
     t0 = time.monotonic()
     while True:
         inst = [i for i in os.listdir("/sys/kernel/tracing/instances") if i.startswith("daxtrace")]
