@@ -61,9 +61,11 @@ class Unavailable(Exception):
 
 
 def daxtrace_hooks(args=(), binary=None):
-    """(function, module or None, entry?, exit?) for every program daxtrace
-    attaches with args (default mode: none), from its own "probes" record:
-    a floor runs empty programs on exactly these. Raises Unavailable when
+    """(function, module or None, entry kind, exit kind) for every target
+    daxtrace attaches with args (default mode: none), from its own "probes"
+    record, each kind bpftrace's name for the kind of program daxtrace
+    attaches there (kfunc, kprobe, kretfunc, kretprobe, tracepoint) or
+    None: a floor runs empty programs on exactly these. Raises Unavailable when
     this build refuses args (exit 2, "unrecognized option")."""
     p = subprocess.Popen([binary or DAXTRACE, "-j"] + list(args), stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True)
@@ -79,13 +81,24 @@ def daxtrace_hooks(args=(), binary=None):
     p.communicate(timeout=120)
     hooks = []
     for t in rec["targets"]:
-        progs = t.get("programs", [])
-        if not t["attached"] or t["method"] != "fentry":
-            continue
-        hooks.append((t["target"], t.get("module"),
-                      any(x.startswith("fe_") for x in progs),
-                      any(x.startswith("fx_") for x in progs)))
+        progs = t.get("programs", []) if t["attached"] else []
+        kinds = {BT_KIND[x[:3]] for x in progs if x[:3] in BT_KIND}
+        entry = [k for k in ("kfunc", "kprobe") if k in kinds]
+        exit_ = [k for k in ("kretfunc", "kretprobe") if k in kinds]
+        if entry or exit_:
+            hooks.append((t["target"], t.get("module"), entry[0] if entry else None,
+                          exit_[0] if exit_ else None))
+        for x in progs:
+            if x in BT_TP:
+                hooks.append((BT_TP[x], None, "tracepoint", None))
     return hooks
+
+
+# daxtrace's program names say what kind of hook each is
+# (bpf/dax_trace.bpf.c): bpftrace's probe of the same kind
+BT_KIND = {"fe_": "kfunc", "fx_": "kretfunc", "kp_": "kprobe", "kr_": "kretprobe"}
+BT_TP = {"tp_pte_done": "fs_dax:dax_pte_fault_done",
+         "tp_pmd_done": "fs_dax:dax_pmd_fault_done"}
 
 
 def first_line(text):
@@ -98,64 +111,94 @@ def first_line(text):
 
 
 def bt_probe(kind, func, mod):
-    return "%s:%s%s" % (kind, mod + ":" if mod else "", func)
+    # bpftrace names a module's function for kfunc/kretfunc only
+    return "%s:%s%s" % (kind, mod + ":" if mod and "func" in kind else "", func)
 
 
 def bt_empty(hooks):
     out = []
     for func, mod, entry, exit_ in hooks:
-        if entry:
-            out.append(bt_probe("kfunc", func, mod) + " {}")
-        if exit_:
-            out.append(bt_probe("kretfunc", func, mod) + " {}")
+        for kind in (entry, exit_):
+            if kind:
+                out.append(bt_probe(kind, func, mod) + " {}")
     return " ".join(out)
+
+
+def bt_nprobes(script):
+    """How many probes a script attaches: bpftrace holds a BPF link (kfunc)
+    or a perf event (kprobe, tracepoint) for each once attached."""
+    return len(re.findall(r"^\s*(?:kfunc|kretfunc|kprobe|kretprobe|tracepoint):",
+                          script.replace("} ", "}\n"), re.M))
 
 
 # What daxtrace's default mode keeps, on the same hooks: per op calls,
 # bytes asked and done, short count, log2 histograms of returned length,
 # and latency where daxtrace has an entry program (read/write, faults);
-# the driver's own return for direct_access.
+# the driver's own return for direct_access. Where daxtrace takes kprobes
+# (7.x, preemptible), an exit cannot read the arguments: the entry, which
+# daxtrace attaches there too, keeps what the exit needs, as daxtrace does.
 def bt_equiv(hooks):
-    drv = [(f, m) for f, m, e, x in hooks if f.endswith("_direct_access") and
-           f != "dax_direct_access"]
-    s = """
-kfunc:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = args->iter->count; }
-kretfunc:dax_iomap_rw /@rs[tid]/ {
+    by = {f: (m, e, x) for f, m, e, x in hooks}
+    drv = [(f, m, x) for f, m, e, x in hooks if f.endswith("_direct_access") and
+           f != "dax_direct_access" and x]
+    s = ""
+    if "dax_iomap_rw" in by:
+        _, e, x = by["dax_iomap_rw"]
+        asked = "args->iter->count" if e == "kfunc" else "((struct iov_iter *)arg1)->count"
+        s += """
+%s:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = %s; }
+%s:dax_iomap_rw /@rs[tid]/ {
     @rw_calls = count(); @rw_asked = sum(@rasked[tid]); @rw_bytes = sum(retval > 0 ? retval : 0);
     if (retval < @rasked[tid]) { @rw_short = count(); }
     @rw_len = hist(retval); @rw_lat = hist(nsecs - @rs[tid]);
     delete(@rs[tid]); delete(@rasked[tid]);
 }
-kretfunc:dax_direct_access {
-    @da_calls = count(); @da_asked = sum(args->nr_pages); @da_len = hist(retval);
-    if (retval < args->nr_pages) { @da_short = count(); }
-    @da_drv = hist(@drv[tid]); delete(@drv[tid]);
-}
-kretfunc:dax_copy_to_iter {
-    @c_calls = count(); @c_asked = sum(args->bytes); @c_bytes = sum(retval);
-    if (retval < args->bytes) { @c_short = count(); }
-    @c_len = hist(retval);
-}
-kretfunc:dax_copy_from_iter {
-    @w_calls = count(); @w_asked = sum(args->bytes); @w_bytes = sum(retval);
-    if (retval < args->bytes) { @w_short = count(); }
-    @w_len = hist(retval);
-}
-"""
+""" % (e, asked, x)
+    if "dax_direct_access" in by:
+        _, e, x = by["dax_direct_access"]
+        if x == "kretfunc":
+            s += "kretfunc:dax_direct_access {\n    @da_asked = sum(args->nr_pages); "\
+                 "if (retval < args->nr_pages) { @da_short = count(); }\n"
+        else:
+            s += "kprobe:dax_direct_access { @danr[tid] = arg2; }\n" \
+                 "kretprobe:dax_direct_access {\n    @da_asked = sum(@danr[tid]); " \
+                 "if (retval < @danr[tid]) { @da_short = count(); } delete(@danr[tid]);\n"
+        s += "    @da_calls = count(); @da_len = hist(retval);\n"
+        if drv:
+            s += "    @da_drv = hist(@drv[tid]); delete(@drv[tid]);\n"
+        s += "}\n"
+    for f, tag in (("dax_copy_to_iter", "c"), ("dax_copy_from_iter", "w")):
+        if f not in by:
+            continue
+        _, e, x = by[f]
+        if x == "kretfunc":
+            s += "kretfunc:%s {\n    @%s_asked = sum(args->bytes); " \
+                 "if (retval < args->bytes) { @%s_short = count(); }\n" % (f, tag, tag)
+        else:
+            s += ("kprobe:%s { @%sb[tid] = arg3; }\n"
+                  "kretprobe:%s {\n    @%s_asked = sum(@%sb[tid]); "
+                  "if (retval < @%sb[tid]) { @%s_short = count(); } delete(@%sb[tid]);\n" %
+                  (f, tag, f, tag, tag, tag, tag, tag))
+        s += "    @%s_calls = count(); @%s_bytes = sum(retval); @%s_len = hist(retval);\n}\n" % \
+            (tag, tag, tag)
     for f, m, e, x in hooks:
-        if f.endswith("fault"):
+        if f.endswith("fault") and e and x:
             s += ("%s { @fs[tid] = nsecs; }\n%s /@fs[tid]/ { @f_calls = count(); "
                   "@f_lat = hist(nsecs - @fs[tid]); delete(@fs[tid]); }\n" %
-                  (bt_probe("kfunc", f, m), bt_probe("kretfunc", f, m)))
-    for f, m in drv:
-        s += bt_probe("kretfunc", f, m) + " { @drv[tid] = retval; }\n"
+                  (bt_probe(e, f, m), bt_probe(x, f, m)))
+        elif e == "tracepoint":
+            s += "tracepoint:%s { @f_calls = count(); }\n" % f
+    for f, m, x in drv:
+        s += bt_probe(x, f, m) + " { @drv[tid] = retval; }\n"
     return s
 
 
 def tracing_progs():
     out = subprocess.run(["bpftool", "prog", "list", "-j"], stdout=subprocess.PIPE,
                          text=True).stdout
-    return [p for p in json.loads(out or "[]") if p.get("type") == "tracing"]
+    # fentry/fexit programs are "tracing", kprobes (7.x) "kprobe"
+    return [p for p in json.loads(out or "[]")
+            if p.get("type") in ("tracing", "kprobe", "tracepoint", "raw_tracepoint")]
 
 
 class Tracer:
@@ -207,7 +250,7 @@ class Tracer:
             # appear earlier, at load). Counted in its /proc fd table, not
             # with bpftool: on one vCPU a bpftool poll would take CPU from
             # the bpftrace it waits for.
-            want = len(re.findall(r"\bk(?:ret)?func:", self.args))
+            want = bt_nprobes(self.args)
             while link_fds(self.p.pid) < want:
                 if self.p.poll() is not None:
                     raise self._failed("bpftrace exits %d" % self.p.returncode)
@@ -246,7 +289,7 @@ def usable(make):
 
 
 def link_fds(pid):
-    """How many BPF links pid holds open."""
+    """How many BPF links and perf events (a kprobe's) pid holds open."""
     n = 0
     try:
         fds = os.listdir("/proc/%d/fd" % pid)
@@ -254,7 +297,8 @@ def link_fds(pid):
         return 0
     for fd in fds:
         try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:bpf_link"
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) in ("anon_inode:bpf_link",
+                                                               "anon_inode:[perf_event]")
         except OSError:
             pass
     return n
@@ -292,10 +336,35 @@ def peak_rss(pid):
         return None
 
 
+# The file bench/lockcount.c's QEMU plugin writes at the end of every
+# loop: the atomic instructions the guest executed in it, kernel and user
+LOCKCOUNT = os.environ.get("BENCH_LOCKCOUNT")
+LAST_LOCKS = {}
+
+
 def loop(path, bs, ops, rate=0):
+    if LOCKCOUNT and os.path.exists(LOCKCOUNT):
+        os.unlink(LOCKCOUNT)
     out = subprocess.run([LOOP, path, str(bs), str(ops)] + ([str(rate)] if rate else []),
                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    LAST_LOCKS.clear()
+    if LOCKCOUNT:
+        try:
+            with open(LOCKCOUNT) as f:
+                for l in f:
+                    k, v = l.split()
+                    LAST_LOCKS[k] = int(v) / ops
+        except OSError:
+            pass
     return json.loads(out)["ns_per_op"]
+
+
+def kernel_locks():
+    """The kernel's atomic RMW instructions per op of the last loop, as the
+    QEMU plugin counted them, or why there is no count."""
+    if not LOCKCOUNT:
+        return na("no QEMU plugin (bench/lockcount.c)")
+    return LAST_LOCKS.get("kernel", na("the plugin wrote no count"))
 
 
 def make_file(path, size):
@@ -327,7 +396,8 @@ def run_configs(configs, path, bs, ops, count_atomics=False):
             res[key].append(min(loop(path, bs, max(ops // REPS, 10))
                                 for _ in range(REPS)))
             if before is not None:
-                atoms[key] = atomics_per_read(before, path, bs)
+                locks = kernel_locks()         # of the last timed loop
+                atoms[key] = (locks, atomics_per_read(before, path, bs) if t else None)
             if t:
                 t.stop()
     return res, atoms
@@ -522,33 +592,46 @@ def sect_read_path(daxfile, hooks, env):
             else:
                 show_ratio(what, v, "%.2fx", "<= %.2gx" % bound, lambda x, b=bound: x <= b)
         if atoms:
-            print("\n  atomic RMW instructions per 4 KiB read (BPF_STX|BPF_ATOMIC in each\n"
-                  "  program's xlated code, times its runs per read by bpf_stats over %d\n"
-                  "  reads; a range where a branch can skip one):" % ATOMIC_OPS)
-            for key, label, t in configs:
-                if key == "untraced":
-                    v = 0.0
-                elif is_na(t):
-                    v = t
-                else:
-                    v = atoms[key]
-                if is_na(v):
-                    print("  %-36s %s" % (label, v))
-                    FIG["atomics.%s" % key] = v
-                    continue
-                if key == "untraced":
-                    print("  %-36s %s" % (label, "0 (no BPF)"))
-                    FIG["atomics.%s" % key] = 0.0
-                    continue
-                lo, hi, rows = v
-                note = "" if rows else "  (no BPF program ran)"
-                print("  %-36s %s%s" % (label, fmt_atomics(v), note))
-                FIG["atomics.%s" % key] = lo if hi is not None and abs(hi - lo) < 0.005 \
-                    else "%.2f-%s" % (lo, "%.2f" % hi if hi is not None else "loop")
-                if key == "default":
-                    for name, per, lo1, hi1 in rows:
-                        print("    %-16s %5.2f runs/read x %s atomics/run" %
-                              (name, per, lo1 if lo1 == hi1 else "%s-%s" % (lo1, hi1)))
+            show_atomics(configs, atoms)
+
+
+def show_atomics(configs, atoms):
+    """Section 1's atomics per read: counted by the QEMU plugin in the
+    guest kernel (everything a read runs there: the kernel's own, the
+    BPF programs', trampolines', helpers' and kprobes'), and what the
+    BPF programs' own code holds."""
+    print("\n  atomic RMW instructions per 4 KiB read (x86 LOCK-prefixed or XCHG with memory):\n"
+          "  executed: counted in the guest kernel by a QEMU plugin (bench/lockcount.c) over\n"
+          "    the last timed loop: the kernel's own, the BPF programs', the trampolines',\n"
+          "    the helpers' and the kprobes'; added: over untraced;\n"
+          "  in BPF code: BPF_STX|BPF_ATOMIC in each program's xlated code, the fewest and the\n"
+          "    most on any path through it, times its runs per read (bpf_stats, %d reads)"
+          % ATOMIC_OPS)
+    print("  %-36s %10s %8s   %s" % ("configuration", "executed", "added", "in BPF code"))
+    base = atoms.get("untraced", (None, None))[0]
+    for key, label, t in configs:
+        if is_na(t):
+            print("  %-36s %s" % (label, t))
+            FIG["atomics.%s" % key] = t
+            continue
+        locks, static = atoms[key]
+        if is_na(locks):
+            ex, add = locks, ""
+        else:
+            ex = "%.2f" % locks
+            add = "%+.2f" % (locks - base) if not is_na(base) else ""
+        st = "none (no BPF)" if static is None else \
+            ("no BPF program ran" if not static[2] else fmt_atomics(static))
+        print("  %-36s %10s %8s   %s" % (label, ex, add, st))
+        FIG["atomics.%s" % key] = locks if is_na(locks) or is_na(base) else locks - base
+        FIG["atomics.%s.executed" % key] = locks
+        if static is not None:
+            lo, hi, rows = static
+            FIG["atomics.%s.bpf_code" % key] = fmt_atomics(static)
+            if key == "default":
+                for name, per, lo1, hi1 in rows:
+                    print("    %-16s %5.2f runs/read x %s atomics/run in its code" %
+                          (name, per, lo1 if lo1 == hi1 else "%s-%s" % (lo1, hi1)))
 
 
 def sect_non_dax():
@@ -811,24 +894,25 @@ def sect_cost_model(daxfile, hooks, env):
     """7. what each part of the default mode costs, by builds doing only it."""
     print("\n7. cost model: guest instructions per 4 KiB read; builds whose programs do one part\n"
           "   of the default mode's work with daxtrace's own helpers, each over the build it adds to;\n"
-          "   atomics: the build's atomic RMW instructions per read (as in section 1)")
+          "   atomics: the atomic RMW instructions per read it adds to the kernel's (as in section 1)")
     if os.environ.get("BENCH_CLOCK", "icount") != "icount":
         print("   (needs BENCH_CLOCK=icount: the differences are below the host clock's noise)")
         return
     def one(tracer):
-        before = prog_ids()
         t = tracer() if tracer else None
         if t:
             t.start()
         loop(daxfile, 4096, max(OPS4K // 10, 10))
         ns = loop(daxfile, 4096, OPS4K)
-        # counted after the timed loop: bpf_stats adds to every run
-        a = atomics_per_read(before, daxfile, 4096) if t else (0.0, 0.0, [])
+        locks = kernel_locks()
         if t:
             t.stop()
-        return ns, a
+        return ns, locks
 
-    base, _ = one(None)
+    def added(locks):
+        return locks if is_na(locks) or is_na(base_locks) else "%+.2f" % (locks - base_locks)
+
+    base, base_locks = one(None)
     if is_na(env["floor"]):
         print("   floor: %s" % env["floor"])
         return
@@ -839,7 +923,7 @@ def sect_cost_model(daxfile, hooks, env):
     FIG["cost.untraced"], FIG["cost.floor"], FIG["cost.default"] = base, floor, full
     print("   untraced %.0f; over it: floor (empty programs) +%.0f, daxtrace default +%.0f" %
           (base, floor, full))
-    print("   atomics per read: floor %s, daxtrace default %s" % (fmt_atomics(fa), fmt_atomics(da)))
+    print("   atomics added per read: floor %s, daxtrace default %s" % (added(fa), added(da)))
     print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
           (floor / 2, full - floor))
     over, atoms = {}, {}
@@ -868,9 +952,8 @@ def sect_cost_model(daxfile, hooks, env):
             print("   %-48s (no build: %s)" % (what, make_cmd("cost-%d" % mask)))
             continue
         FIG["cost.part%d" % mask] = ns - ns0
-        FIG["cost.part%d.atomics" % mask] = atoms["cost-%d" % mask][0]
-        print("   %-48s %+10.0f %10.0f %8s" % (what, ns, ns - ns0,
-                                               fmt_atomics(atoms["cost-%d" % mask])))
+        FIG["cost.part%d.atomics" % mask] = added(atoms["cost-%d" % mask])
+        print("   %-48s %+10.0f %10.0f %8s" % (what, ns, ns - ns0, added(atoms["cost-%d" % mask])))
     if over.get("cost-127") is not None:
         FIG["cost.rest"] = full - over["cost-127"]
         print("   the rest, no part of the seven (the programs' own work): %.0f" %
@@ -882,8 +965,8 @@ def sect_cost_model(daxfile, hooks, env):
     FIG["cost.bare/floor"] = ns / floor
     print("   a bare tracer of the same hooks (build/bench/%s): the read's latency histogram\n"
           "   and the kaddr check, nothing else: +%.0f over untraced, %.0f more than the\n"
-          "   floor: %.2fx the floor's overhead; atomics per read %s" %
-          (BARE, ns, ns - floor, ns / floor, fmt_atomics(atoms[BARE])))
+          "   floor: %.2fx the floor's overhead; atomics added per read %s" %
+          (BARE, ns, ns - floor, ns / floor, added(atoms[BARE])))
 
 
 def environment(hooks):
@@ -973,8 +1056,9 @@ COMPARE_ROWS = [
     ("default / bpftrace (target <= 0.25x)", "4k.default/bpftrace", "x"),
     ("--telemetry over untraced (target <= +20 %)", "4k.telemetry/untraced", "pct"),
     ("--telemetry / its floor (target <= 1.3x)", "4k.telemetry/tfloor", "x"),
-    ("atomic RMW instructions per 4 KiB read", None, None),
-] + [(label[2:], "atomics." + k, "atom") for k, label in READ_CONFIGS] + [
+    ("atomic RMW instructions per 4 KiB read, executed in the kernel (added)", None, None),
+] + [(label[2:], "atomics.%s.executed" % k, "atom") for k, label in READ_CONFIGS] + [
+    ("in default's BPF code (fewest to most on a path)", "atomics.default.bpf_code", "str"),
     ("1 MiB DAX pread, instructions per read", None, None),
     ("untraced", "1m.untraced", "ins"),
 ] + [(label[2:], "1m." + k, "ins+") for k, label in READ_CONFIGS[1:]] + [
@@ -1030,7 +1114,8 @@ def cell(figs, key, kind):
     if kind == "s":
         return "%.3f" % v
     if kind == "atom":
-        return "%.2f" % v
+        a = figs.get(key.replace(".executed", ""))
+        return "%.2f (%+.2f)" % (v, a) if isinstance(a, (int, float)) else "%.2f" % v
     return "%d" % v if kind == "int" else str(v)
 
 
