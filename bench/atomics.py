@@ -200,3 +200,28 @@ def _atomic_in_cycle(nodes, succ, w):
                 if cyclic and any(w[x] != (0, 0) for x in comp):
                     return True
     return False
+
+
+def _selftest():
+    """python3 bench/atomics.py: the counting rules on hand-made code."""
+    def i(code, dst=0, src=0, off=0, imm=0):
+        return struct.pack("<BBhi", code, dst | src << 4, off, imm)
+    add, ex, jeq, mov, call = 0xdb, 0x95, 0x15, 0xb7, 0x85
+    cases = [
+        # a branch skips one; a call (JITed: off relative) adds two
+        ([i(mov), i(jeq, 1, 0, 1), i(add, 1, 2), i(call, 0, 1, 1, 5), i(ex),
+          i(add, 1, 2), i(add, 1, 2), i(ex)], (2, 3)),
+        ([i(mov), i(add, 1, 2), i(jeq, 1, 0, -2), i(ex)], (1, None)),   # in a loop
+        ([i(mov), i(jeq, 1, 0, -2), i(add, 1, 2), i(ex)], (1, 1)),      # after one
+        ([i(add, 1, 2, 0, 0x100), i(ex)], (0, 0)),                     # load-acquire
+        ([i(0x18), i(0), i(add, 1, 2), i(ex)], (1, 1)),                # ld_imm64
+        ([i(add, 1, 2, 0, 0xf1), i(0xc3, 1, 2, 0, 0xe1), i(ex)], (2, 2)),  # cmpxchg, xchg
+    ]
+    for n, (code, want) in enumerate(cases):
+        got = per_run(parse(b"".join(code)))
+        assert got == want, "case %d: %s, want %s" % (n, got, want)
+    print("atomics.py: %d cases passed" % len(cases))
+
+
+if __name__ == "__main__":
+    _selftest()
