@@ -250,8 +250,7 @@ class Tracer:
             # appear earlier, at load). Counted in its /proc fd table, not
             # with bpftool: on one vCPU a bpftool poll would take CPU from
             # the bpftrace it waits for.
-            want = bt_nprobes(self.args)
-            while link_fds(self.p.pid) < want:
+            while not bt_attached(self.p.pid, self.args):
                 if self.p.poll() is not None:
                     raise self._failed("bpftrace exits %d" % self.p.returncode)
                 if time.monotonic() - t0 > START_LIMIT:
@@ -288,8 +287,27 @@ def usable(make):
         return str(e)
 
 
-def link_fds(pid):
-    """How many BPF links and perf events (a kprobe's) pid holds open."""
+def bt_attached(pid, script):
+    """Whether bpftrace (pid) has attached every probe of script: a kfunc
+    holds a BPF link once attached; a kprobe or tracepoint a perf event,
+    but bpftrace opens perf events for its output buffer too, so those
+    are asked of the kernel (bpftool perf list), only once there are
+    enough perf event fds for them."""
+    nfunc = len(re.findall(r"(?:^|\s)k(?:ret)?func:", script))
+    nperf = bt_nprobes(script) - nfunc
+    if link_fds(pid) < nfunc:
+        return False
+    if not nperf:
+        return True
+    if link_fds(pid, "anon_inode:[perf_event]") < nperf:
+        return False
+    out = subprocess.run(["bpftool", "perf", "list", "-j"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    return sum(e.get("pid") == pid for e in json.loads(out or "[]")) >= nperf
+
+
+def link_fds(pid, kind="anon_inode:bpf_link"):
+    """How many BPF links (or other kind of anon inode) pid holds open."""
     n = 0
     try:
         fds = os.listdir("/proc/%d/fd" % pid)
@@ -297,8 +315,7 @@ def link_fds(pid):
         return 0
     for fd in fds:
         try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) in ("anon_inode:bpf_link",
-                                                               "anon_inode:[perf_event]")
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == kind
         except OSError:
             pass
     return n
