@@ -1171,9 +1171,12 @@ def compare(paths, md=False):
         for h, r in zip(heads, runs):
             c = cell(r, key, kind)
             if len(c) > w:
-                notes.append("%s, %s: %s" % (h, label, c))
-                c = "n/a (note %d)" % len(notes) if c.startswith("n/a") else \
-                    "see note %d" % len(notes)
+                # one note for each reason, however many rows it holds for
+                text = "%s: %s" % (h, c)
+                if text not in notes:
+                    notes.append(text)
+                n = notes.index(text) + 1
+                c = "n/a (note %d)" % n if c.startswith("n/a") else "see note %d" % n
             cells.append("%-*s" % (w, c))
         print(("  %-50s %s" % (label, " ".join(cells))).rstrip())
     if notes:
