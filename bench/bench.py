@@ -612,6 +612,12 @@ def sect_read_path(daxfile, hooks, env):
             show_atomics(configs, atoms)
 
 
+def nonneg_zero(x):
+    """x, with a difference below the printed precision shown as +0.00,
+    not -0.00"""
+    return 0.0 if abs(x) < 0.005 else x
+
+
 def show_atomics(configs, atoms):
     """Section 1's atomics per read: counted by the QEMU plugin in the
     guest kernel (everything a read runs there: the kernel's own, the
@@ -636,7 +642,7 @@ def show_atomics(configs, atoms):
             ex, add = locks, ""
         else:
             ex = "%.2f" % locks
-            add = "%+.2f" % (locks - base) if not is_na(base) else ""
+            add = "%+.2f" % nonneg_zero(locks - base) if not is_na(base) else ""
         st = "none (no BPF)" if static is None else \
             ("no BPF program ran" if not static[2] else fmt_atomics(static))
         print("  %-36s %10s %8s   %s" % (label, ex, add, st))
@@ -927,7 +933,8 @@ def sect_cost_model(daxfile, hooks, env):
         return ns, locks
 
     def added(locks):
-        return locks if is_na(locks) or is_na(base_locks) else "%+.2f" % (locks - base_locks)
+        return locks if is_na(locks) or is_na(base_locks) else \
+            "%+.2f" % nonneg_zero(locks - base_locks)
 
     base, base_locks = one(None)
     if is_na(env["floor"]):
