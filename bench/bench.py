@@ -1151,7 +1151,7 @@ def cell(figs, key, kind):
         return "%.3f" % v
     if kind == "atom":
         a = figs.get(key.replace(".executed", ""))
-        return "%.2f (%+.2f)" % (v, a) if isinstance(a, (int, float)) else "%.2f" % v
+        return "%.2f (%+.2f)" % (v, nonneg_zero(a)) if isinstance(a, (int, float)) else "%.2f" % v
     return "%d" % v if kind == "int" else str(v)
 
 
