@@ -19,3 +19,10 @@ install installtest: bench-not-installable
 bench-not-installable:
 	@echo "BENCH_BPF=$(BENCH_BPF): a bench build is not a tracer, not installed" >&2; exit 1
 endif
+
+# bench/lockcount.c: the QEMU plugin counting the guest's atomic
+# instructions per loop (bench/run gives it to daxvm)
+build/bench/lockcount.so: bench/lockcount.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror $< -o $@

@@ -5,7 +5,12 @@
 Every figure is a ratio measured side by side in this one boot: the
 configurations alternate (A B C ... then reversed) over ROUNDS rounds and
 the median and spread of each are reported. No figure is compared with a
-fixed threshold here: targets are judged by reading the table.
+fixed threshold here: targets are printed beside the figures and judged by
+reading the table.
+
+Every figure also goes to the JSON file BENCH_JSON names (bench/run keeps
+one per kernel); `bench.py --compare FILE...` prints them side by side,
+one column per kernel, on the host.
 """
 import json
 import os
@@ -15,8 +20,12 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import atomics  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 B = os.path.join(ROOT, "build")
@@ -29,104 +38,197 @@ MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
 
 SECTIONS = set(os.environ.get("BENCH_SECTIONS", "1,2,3,4,5,6,7").split(","))
 CLOCK = "/sys/devices/system/clocksource/clocksource0/current_clocksource"
+# reads per atomics count (bpf_stats on): run counts, not timed
+ATOMIC_OPS = 2000
+# how long a tracer may take to attach, in guest seconds
+START_LIMIT = 600
+
+# Every figure of this run, by key, for BENCH_JSON and --compare: a
+# number, or a string saying why there is none ("n/a: ...").
+FIG = {}
 
 
-def daxtrace_hooks():
-    """(function, module or None, entry?, exit?) for every program daxtrace
-    attaches in default mode, from its own "probes" record: the floor runs
-    empty programs on exactly these."""
-    p = subprocess.Popen([DAXTRACE, "-j"], stdout=subprocess.PIPE,
-                         stderr=subprocess.DEVNULL, text=True)
-    rec = json.loads(p.stdout.readline())
+def na(why):
+    return "n/a: " + why
+
+
+def is_na(v):
+    return isinstance(v, str)
+
+
+class Unavailable(Exception):
+    """A configuration that cannot run here, and why (one line)."""
+
+
+def daxtrace_hooks(args=(), binary=None):
+    """(function, module or None, entry kind, exit kind) for every target
+    daxtrace attaches with args (default mode: none), from its own "probes"
+    record, each kind bpftrace's name for the kind of program daxtrace
+    attaches there (kfunc, kprobe, kretfunc, kretprobe, tracepoint) or
+    None: a floor runs empty programs on exactly these. Raises Unavailable when
+    this build refuses args (exit 2, "unrecognized option")."""
+    p = subprocess.Popen([binary or DAXTRACE, "-j"] + list(args), stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline()
+    if not line:
+        _, err = p.communicate(timeout=120)
+        if p.returncode == 2 and "unrecognized option" in err:
+            raise Unavailable("not in this build")
+        raise Unavailable("daxtrace %s exits %d: %s" %
+                          (" ".join(args), p.returncode, first_line(err)))
+    rec = json.loads(line)
     p.send_signal(signal.SIGINT)
     p.communicate(timeout=120)
     hooks = []
     for t in rec["targets"]:
-        progs = t.get("programs", [])
-        if not t["attached"] or t["method"] != "fentry":
-            continue
-        hooks.append((t["target"], t.get("module"),
-                      any(x.startswith("fe_") for x in progs),
-                      any(x.startswith("fx_") for x in progs)))
+        progs = t.get("programs", []) if t["attached"] else []
+        kinds = {BT_KIND[x[:3]] for x in progs if x[:3] in BT_KIND}
+        entry = [k for k in ("kfunc", "kprobe") if k in kinds]
+        exit_ = [k for k in ("kretfunc", "kretprobe") if k in kinds]
+        if entry or exit_:
+            hooks.append((t["target"], t.get("module"), entry[0] if entry else None,
+                          exit_[0] if exit_ else None))
+        for x in progs:
+            if x in BT_TP:
+                hooks.append((BT_TP[x], None, "tracepoint", None))
     return hooks
 
 
+# daxtrace's program names say what kind of hook each is
+# (bpf/dax_trace.bpf.c): bpftrace's probe of the same kind
+BT_KIND = {"fe_": "kfunc", "fx_": "kretfunc", "kp_": "kprobe", "kr_": "kretprobe"}
+BT_TP = {"tp_pte_done": "fs_dax:dax_pte_fault_done",
+         "tp_pmd_done": "fs_dax:dax_pmd_fault_done"}
+
+
+def first_line(text):
+    """The line of a tool's stderr that says what went wrong."""
+    lines = [l.strip() for l in (text or "").splitlines() if l.strip()]
+    for l in lines:
+        if re.search(r"error|fail|cannot|not supported|unknown|invalid", l, re.I):
+            return l
+    return lines[0] if lines else "no message"
+
+
 def bt_probe(kind, func, mod):
-    return "%s:%s%s" % (kind, mod + ":" if mod else "", func)
+    # bpftrace names a module's function for kfunc/kretfunc only
+    return "%s:%s%s" % (kind, mod + ":" if mod and "func" in kind else "", func)
 
 
 def bt_empty(hooks):
     out = []
     for func, mod, entry, exit_ in hooks:
-        if entry:
-            out.append(bt_probe("kfunc", func, mod) + " {}")
-        if exit_:
-            out.append(bt_probe("kretfunc", func, mod) + " {}")
+        for kind in (entry, exit_):
+            if kind:
+                out.append(bt_probe(kind, func, mod) + " {}")
     return " ".join(out)
+
+
+def bt_nprobes(script):
+    """How many probes a script attaches: bpftrace holds a BPF link (kfunc)
+    or a perf event (kprobe, tracepoint) for each once attached."""
+    return len(re.findall(r"^\s*(?:kfunc|kretfunc|kprobe|kretprobe|tracepoint):",
+                          script.replace("} ", "}\n"), re.M))
 
 
 # What daxtrace's default mode keeps, on the same hooks: per op calls,
 # bytes asked and done, short count, log2 histograms of returned length,
 # and latency where daxtrace has an entry program (read/write, faults);
-# the driver's own return for direct_access.
+# the driver's own return for direct_access. Where daxtrace takes kprobes
+# (7.x, preemptible), an exit cannot read the arguments: the entry, which
+# daxtrace attaches there too, keeps what the exit needs, as daxtrace does.
 def bt_equiv(hooks):
-    drv = [(f, m) for f, m, e, x in hooks if f.endswith("_direct_access") and
-           f != "dax_direct_access"]
-    s = """
-kfunc:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = args->iter->count; }
-kretfunc:dax_iomap_rw /@rs[tid]/ {
+    by = {f: (m, e, x) for f, m, e, x in hooks}
+    drv = [(f, m, x) for f, m, e, x in hooks if f.endswith("_direct_access") and
+           f != "dax_direct_access" and x]
+    s = ""
+    if "dax_iomap_rw" in by:
+        _, e, x = by["dax_iomap_rw"]
+        asked = "args->iter->count" if e == "kfunc" else "((struct iov_iter *)arg1)->count"
+        s += """
+%s:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = %s; }
+%s:dax_iomap_rw /@rs[tid]/ {
     @rw_calls = count(); @rw_asked = sum(@rasked[tid]); @rw_bytes = sum(retval > 0 ? retval : 0);
     if (retval < @rasked[tid]) { @rw_short = count(); }
     @rw_len = hist(retval); @rw_lat = hist(nsecs - @rs[tid]);
     delete(@rs[tid]); delete(@rasked[tid]);
 }
-kretfunc:dax_direct_access {
-    @da_calls = count(); @da_asked = sum(args->nr_pages); @da_len = hist(retval);
-    if (retval < args->nr_pages) { @da_short = count(); }
-    @da_drv = hist(@drv[tid]); delete(@drv[tid]);
-}
-kretfunc:dax_copy_to_iter {
-    @c_calls = count(); @c_asked = sum(args->bytes); @c_bytes = sum(retval);
-    if (retval < args->bytes) { @c_short = count(); }
-    @c_len = hist(retval);
-}
-kretfunc:dax_copy_from_iter {
-    @w_calls = count(); @w_asked = sum(args->bytes); @w_bytes = sum(retval);
-    if (retval < args->bytes) { @w_short = count(); }
-    @w_len = hist(retval);
-}
-"""
+""" % (e, asked, x)
+    if "dax_direct_access" in by:
+        _, e, x = by["dax_direct_access"]
+        if x == "kretfunc":
+            s += "kretfunc:dax_direct_access {\n    @da_asked = sum(args->nr_pages); "\
+                 "if (retval < args->nr_pages) { @da_short = count(); }\n"
+        else:
+            s += "kprobe:dax_direct_access { @danr[tid] = arg2; }\n" \
+                 "kretprobe:dax_direct_access {\n    @da_asked = sum(@danr[tid]); " \
+                 "if (retval < @danr[tid]) { @da_short = count(); } delete(@danr[tid]);\n"
+        s += "    @da_calls = count(); @da_len = hist(retval);\n"
+        if drv:
+            s += "    @da_drv = hist(@drv[tid]); delete(@drv[tid]);\n"
+        s += "}\n"
+    for f, tag in (("dax_copy_to_iter", "c"), ("dax_copy_from_iter", "w")):
+        if f not in by:
+            continue
+        _, e, x = by[f]
+        if x == "kretfunc":
+            s += "kretfunc:%s {\n    @%s_asked = sum(args->bytes); " \
+                 "if (retval < args->bytes) { @%s_short = count(); }\n" % (f, tag, tag)
+        else:
+            s += ("kprobe:%s { @%sb[tid] = arg3; }\n"
+                  "kretprobe:%s {\n    @%s_asked = sum(@%sb[tid]); "
+                  "if (retval < @%sb[tid]) { @%s_short = count(); } delete(@%sb[tid]);\n" %
+                  (f, tag, f, tag, tag, tag, tag, tag))
+        s += "    @%s_calls = count(); @%s_bytes = sum(retval); @%s_len = hist(retval);\n}\n" % \
+            (tag, tag, tag)
     for f, m, e, x in hooks:
-        if f.endswith("fault"):
+        if f.endswith("fault") and e and x:
             s += ("%s { @fs[tid] = nsecs; }\n%s /@fs[tid]/ { @f_calls = count(); "
                   "@f_lat = hist(nsecs - @fs[tid]); delete(@fs[tid]); }\n" %
-                  (bt_probe("kfunc", f, m), bt_probe("kretfunc", f, m)))
-    for f, m in drv:
-        s += bt_probe("kretfunc", f, m) + " { @drv[tid] = retval; }\n"
+                  (bt_probe(e, f, m), bt_probe(x, f, m)))
+        elif e == "tracepoint":
+            s += "tracepoint:%s { @f_calls = count(); }\n" % f
+    for f, m, x in drv:
+        s += bt_probe(x, f, m) + " { @drv[tid] = retval; }\n"
     return s
 
 
 def tracing_progs():
     out = subprocess.run(["bpftool", "prog", "list", "-j"], stdout=subprocess.PIPE,
                          text=True).stdout
-    return [p for p in json.loads(out or "[]") if p.get("type") == "tracing"]
+    # fentry/fexit programs are "tracing", kprobes (7.x) "kprobe"
+    return [p for p in json.loads(out or "[]")
+            if p.get("type") in ("tracing", "kprobe", "tracepoint", "raw_tracepoint")]
 
 
 class Tracer:
-    """A tracer process, started and known to be attached."""
+    """A tracer process, started and known to be attached. A tracer that
+    does not get there raises Unavailable with its own first error line."""
 
     def __init__(self, kind, args, binary=None):
         self.kind, self.args, self.p, self.startup = kind, args, None, None
         self.binary = binary or DAXTRACE    # daxtrace: which build
 
+    def _failed(self, what):
+        """Unavailable, with what the tracer said on stderr."""
+        try:
+            self.p.kill()
+        except OSError:
+            pass
+        self.p.wait(timeout=120)
+        self.err.seek(0)
+        return Unavailable("%s: %s" % (what, first_line(self.err.read())))
+
     def start(self):
+        self.err = tempfile.TemporaryFile("w+")
         t0 = time.monotonic()
         if self.kind == "daxtrace":
             self.p = subprocess.Popen([self.binary] + self.args, stdout=subprocess.PIPE,
-                                      stderr=subprocess.DEVNULL, text=True)
+                                      stderr=self.err, text=True)
             line = self.p.stdout.readline()       # printed once all is attached
             if not line:
-                raise RuntimeError("daxtrace did not start")
+                raise self._failed("daxtrace %s exits %s" % (" ".join(self.args),
+                                                              self.p.wait(timeout=120)))
             # a build the kernel refuses falls back to ftrace under auto:
             # its figure would be the other backend's, not measured as said
             want = "ftrace" if "ftrace" in self.args else "bpf"
@@ -142,16 +244,17 @@ class Tracer:
                                           stdout=subprocess.DEVNULL)
         else:
             self.p = subprocess.Popen(["bpftrace", "-e", self.args], stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL)
+                                      stderr=self.err)
             # bpftrace says "Attaching" before it is attached: wait for its
             # links, which exist once a program is attached (its programs
             # appear earlier, at load). Counted in its /proc fd table, not
             # with bpftool: on one vCPU a bpftool poll would take CPU from
             # the bpftrace it waits for.
-            want = len(re.findall(r"\bk(?:ret)?func:", self.args))
-            while link_fds(self.p.pid) < want:
+            while not bt_attached(self.p.pid, self.args):
                 if self.p.poll() is not None:
-                    raise RuntimeError("bpftrace exited: %d" % self.p.returncode)
+                    raise self._failed("bpftrace exits %d" % self.p.returncode)
+                if time.monotonic() - t0 > START_LIMIT:
+                    raise self._failed("bpftrace not attached after %d s" % START_LIMIT)
                 time.sleep(0.05)
         self.startup = time.monotonic() - t0
         self.cpu = cpu_seconds(self.p.pid)
@@ -171,11 +274,40 @@ class Tracer:
             self.p.wait(timeout=120)
         if self.kind == "daxtrace":
             self.drain.wait(timeout=60)
+        self.err.close()
         return rss
 
 
-def link_fds(pid):
-    """How many BPF links pid holds open."""
+def usable(make):
+    """None when the tracer make() gives starts here; else why not."""
+    try:
+        make().start().stop()
+        return None
+    except Unavailable as e:
+        return str(e)
+
+
+def bt_attached(pid, script):
+    """Whether bpftrace (pid) has attached every probe of script: a kfunc
+    holds a BPF link once attached; a kprobe or tracepoint a perf event,
+    but bpftrace opens perf events for its output buffer too, so those
+    are asked of the kernel (bpftool perf list), only once there are
+    enough perf event fds for them."""
+    nfunc = len(re.findall(r"(?:^|\s)k(?:ret)?func:", script))
+    nperf = bt_nprobes(script) - nfunc
+    if link_fds(pid) < nfunc:
+        return False
+    if not nperf:
+        return True
+    if link_fds(pid, "anon_inode:[perf_event]") < nperf:
+        return False
+    out = subprocess.run(["bpftool", "perf", "list", "-j"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    return sum(e.get("pid") == pid for e in json.loads(out or "[]")) >= nperf
+
+
+def link_fds(pid, kind="anon_inode:bpf_link"):
+    """How many BPF links (or other kind of anon inode) pid holds open."""
     n = 0
     try:
         fds = os.listdir("/proc/%d/fd" % pid)
@@ -183,7 +315,7 @@ def link_fds(pid):
         return 0
     for fd in fds:
         try:
-            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:bpf_link"
+            n += os.readlink("/proc/%d/fd/%s" % (pid, fd)) == kind
         except OSError:
             pass
     return n
@@ -221,10 +353,35 @@ def peak_rss(pid):
         return None
 
 
+# The file bench/lockcount.c's QEMU plugin writes at the end of every
+# loop: the atomic instructions the guest executed in it, kernel and user
+LOCKCOUNT = os.environ.get("BENCH_LOCKCOUNT")
+LAST_LOCKS = {}
+
+
 def loop(path, bs, ops, rate=0):
+    if LOCKCOUNT and os.path.exists(LOCKCOUNT):
+        os.unlink(LOCKCOUNT)
     out = subprocess.run([LOOP, path, str(bs), str(ops)] + ([str(rate)] if rate else []),
                          stdout=subprocess.PIPE, text=True, check=True).stdout
+    LAST_LOCKS.clear()
+    if LOCKCOUNT:
+        try:
+            with open(LOCKCOUNT) as f:
+                for l in f:
+                    k, v = l.split()
+                    LAST_LOCKS[k] = int(v) / ops
+        except OSError:
+            pass
     return json.loads(out)["ns_per_op"]
+
+
+def kernel_locks():
+    """The kernel's atomic RMW instructions per op of the last loop, as the
+    QEMU plugin counted them, or why there is no count."""
+    if not LOCKCOUNT:
+        return na("no QEMU plugin (bench/lockcount.c)")
+    return LAST_LOCKS.get("kernel", na("the plugin wrote no count"))
 
 
 def make_file(path, size):
@@ -236,22 +393,31 @@ def make_file(path, size):
         os.fsync(f.fileno())
 
 
-def run_configs(configs, path, bs, ops):
+def run_configs(configs, path, bs, ops, count_atomics=False):
     """Per round and configuration, the best of REPS loops of ops/REPS:
-    host noise only ever adds time. Reported: the median over rounds."""
-    res = {name: [] for name, _ in configs}
-    order = list(configs)
+    host noise only ever adds time. Reported: the median over rounds.
+    configs: (key, label, tracer) with tracer None (untraced), a function
+    making a Tracer, or a string saying why it cannot run (skipped). With
+    count_atomics, each tracer's atomics per read are counted in round 0,
+    after its timed loops (section 1)."""
+    res = {key: [] for key, _, t in configs if not is_na(t)}
+    order = [c for c in configs if not is_na(c[2])]
+    atoms = {}
     for r in range(ROUNDS):
-        for name, tracer in (order if r % 2 == 0 else order[::-1]):
+        for key, _, tracer in (order if r % 2 == 0 else order[::-1]):
+            before = prog_ids() if count_atomics and r == 0 else None
             t = tracer() if tracer else None
             if t:
                 t.start()
             loop(path, bs, max(ops // 20, 10))      # warm up
-            res[name].append(min(loop(path, bs, max(ops // REPS, 10))
-                                 for _ in range(REPS)))
+            res[key].append(min(loop(path, bs, max(ops // REPS, 10))
+                                for _ in range(REPS)))
+            if before is not None:
+                locks = kernel_locks()         # of the last timed loop
+                atoms[key] = (locks, atomics_per_read(before, path, bs) if t else None)
             if t:
                 t.stop()
-    return res
+    return res, atoms
 
 
 def med(xs):
@@ -263,15 +429,98 @@ def spread(xs):
     return 100.0 * (max(xs) - min(xs)) / m if m else 0.0
 
 
-def table(title, res, base="a untraced"):
+def table(title, configs, res, base="untraced"):
+    """Prints the table; returns each configuration's median, or its n/a."""
     b = med(res[base])
     print("\n%s (median of %d rounds, alternating; each the best of %d loops)" %
           (title, ROUNDS, REPS))
-    print("  %-30s %12s %8s %10s" % ("configuration", "ns/op", "spread", "overhead"))
-    for name, xs in res.items():
-        print("  %-30s %12.0f %7.1f%% %+9.1f%%" % (name, med(xs), spread(xs),
+    print("  %-36s %12s %8s %10s" % ("configuration", "ns/op", "spread", "overhead"))
+    out = {}
+    for key, label, t in configs:
+        if is_na(t):
+            print("  %-36s %s" % (label, t))
+            out[key] = t
+            continue
+        xs = res[key]
+        print("  %-36s %12.0f %7.1f%% %+9.1f%%" % (label, med(xs), spread(xs),
                                                    100.0 * (med(xs) - b) / b))
-    return {k: med(v) for k, v in res.items()}
+        out[key] = med(xs)
+    return out
+
+
+def prog_ids():
+    return {p["id"] for p in all_progs()}
+
+
+def all_progs():
+    out = subprocess.run(["bpftool", "prog", "list", "-j"], stdout=subprocess.PIPE,
+                         text=True).stdout
+    return json.loads(out or "[]")
+
+
+XLATED = {}
+
+
+def prog_atomics(p):
+    """(fewest, most) atomic RMW instructions per run of loaded program p,
+    from its xlated instructions (bench/atomics.py); by tag, which is the
+    same for the same program in every run."""
+    key = p.get("tag") or p["id"]
+    if key not in XLATED:
+        with tempfile.NamedTemporaryFile() as f:
+            subprocess.run(["bpftool", "prog", "dump", "xlated", "id", str(p["id"]),
+                            "file", f.name], check=True, stdout=subprocess.DEVNULL)
+            XLATED[key] = atomics.per_run(atomics.parse(f.read()))
+    return XLATED[key]
+
+
+def atomics_per_read(before, path, bs, ops=ATOMIC_OPS):
+    """Atomic RMW instructions per read of the programs loaded since
+    before: each program's runs per read (kernel.bpf_stats_enabled over
+    ops reads) times its atomics per run. Returns (fewest, most or None,
+    rows): most is None when an atomic sits in a loop."""
+    subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
+    try:
+        loop(path, bs, ops)
+    finally:
+        subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=0"], check=True)
+    lo, hi, rows = 0.0, 0.0, []
+    for p in all_progs():
+        if p["id"] in before or not p.get("run_cnt"):
+            continue
+        a, b = prog_atomics(p)
+        per = p["run_cnt"] / ops
+        lo += per * a
+        hi = None if hi is None or b is None else hi + per * b
+        rows.append((p.get("name", "?"), per, a, b))
+    return lo, hi, sorted(rows)
+
+
+def fmt_atomics(a):
+    lo, hi, _ = a
+    if hi is None:
+        return "%.2f or more (an atomic in a loop)" % lo
+    return "%.2f" % lo if abs(hi - lo) < 0.005 else "%.2f to %.2f" % (lo, hi)
+
+
+def ratio(x, y):
+    """x / y, or why not."""
+    if is_na(x):
+        return x
+    if is_na(y):
+        return y
+    return x / y if y > 0 else na("denominator not above 0")
+
+
+def show_ratio(label, v, fmt="%.2fx", target=None, ok=None):
+    """One ratio line, with its target and whether it is met."""
+    if is_na(v):
+        txt = v
+    else:
+        txt = fmt % v
+        if target:
+            txt += " (target %s: %s)" % (target, "met" if ok(v) else "missed")
+    print("  %-52s %s" % (label + ":", txt))
 
 
 def header():
@@ -283,32 +532,129 @@ def header():
               "every ns below is an instruction, free of host noise")
 
 
-def sect_read_path(daxfile, hooks):
-    """1. The DAX pread loops, every configuration alternating."""
+# The configurations of section 1, in the order they run and print
+READ_CONFIGS = [
+    ("untraced", "a untraced"),
+    ("floor", "b empty BPF programs (floor)"),
+    ("default", "c daxtrace (default)"),
+    ("snoop", "d daxtrace --snoop"),
+    ("deep", "e daxtrace --deep"),
+    ("bpftrace", "f bpftrace equivalent"),
+    ("ftrace", "g daxtrace --backend ftrace"),
+    ("telemetry", "h daxtrace --telemetry"),
+    ("tfloor", "i empty programs, --telemetry's hooks"),
+]
+# Targets, judged by reading: (what, figure, bound, direction)
+TARGETS = {
+    "default/floor": ("daxtrace default overhead / the floor's", 2.0),
+    "default/bpftrace": ("daxtrace default overhead / bpftrace's", 0.25),
+    "telemetry/untraced": ("--telemetry over untraced", 0.20),
+    "telemetry/tfloor": ("--telemetry overhead / its hooks' floor's", 1.3),
+}
+
+
+def hooks_text(hooks):
+    return ", ".join("%s(%s)" % (f, "+".join((["entry"] if e else []) + (["exit"] if x else [])))
+                     for f, m, e, x in hooks)
+
+
+def read_configs(hooks, env):
+    """Section 1's configurations: (key, label, Tracer maker or n/a)."""
     dt = lambda *a: lambda: Tracer("daxtrace", ["-j"] + list(a))
     bt = lambda s: lambda: Tracer("bpftrace", s)
-    print("\nfloor and bpftrace use daxtrace's default-mode hooks: %s" %
-          ", ".join("%s(%s)" % (f, "+".join((["entry"] if e else []) + (["exit"] if x else [])))
-                    for f, m, e, x in hooks))
-    configs = [("a untraced", None),
-               ("b empty BPF programs (floor)", bt(bt_empty(hooks))),
-               ("c daxtrace (default)", dt()),
-               ("d daxtrace --snoop", dt("-s")),
-               ("e daxtrace --deep", dt("--deep")),
-               ("f bpftrace equivalent", bt(bt_equiv(hooks))),
-               ("g daxtrace --backend ftrace", dt("--backend", "ftrace"))]
+    make = {"untraced": None, "default": dt(), "snoop": dt("-s"), "deep": dt("--deep"),
+            "ftrace": dt("--backend", "ftrace")}
+    make["floor"] = env["floor"]
+    make["bpftrace"] = bt(bt_equiv(hooks)) if env["bpftrace"] is None else na(env["bpftrace"])
+    make["telemetry"] = (na(env["telemetry"]) if is_na_reason(env["telemetry"])
+                         else dt("--telemetry"))
+    make["tfloor"] = env["tfloor"]
+    labels = dict(READ_CONFIGS)
+    if env.get("floor_label"):
+        labels["floor"] = env["floor_label"]
+    return [(k, labels[k], make[k]) for k, _ in READ_CONFIGS]
+
+
+def is_na_reason(v):
+    return isinstance(v, str)
+
+
+def sect_read_path(daxfile, hooks, env):
+    """1. The DAX pread loops, every configuration alternating."""
+    print("\nfloor and bpftrace use daxtrace's default-mode hooks: %s" % hooks_text(hooks))
+    if env["floor_note"]:
+        print(env["floor_note"])
+    if not is_na_reason(env["telemetry"]):
+        print("--telemetry's hooks, its floor's: %s" % hooks_text(env["telemetry"]))
+    configs = read_configs(hooks, env)
     # long runs: a round of one configuration must outlast the host's noise
-    for bs, ops in ((4096, 5 * OPS4K), (1 << 20, max(OPS4K // 20, 50))):
-        m = table("1. DAX pread loop, %d bytes, %d ops" % (bs, ops),
-                  run_configs(configs, daxfile, bs, ops))
-        a = m["a untraced"]
-        ov = {k: (v - a) / a for k, v in m.items()}
-        print("  daxtrace default overhead / empty-program overhead: %s" %
-              ("%.2fx" % (ov["c daxtrace (default)"] / ov["b empty BPF programs (floor)"])
-               if ov["b empty BPF programs (floor)"] > 0 else "n/a (floor not measurable)"))
-        print("  daxtrace default overhead / bpftrace overhead:      %s" %
-              ("%.2fx" % (ov["c daxtrace (default)"] / ov["f bpftrace equivalent"])
-               if ov["f bpftrace equivalent"] > 0 else "n/a"))
+    for bs, ops, tag in ((4096, 5 * OPS4K, "4k"), (1 << 20, max(OPS4K // 20, 50), "1m")):
+        res, atoms = run_configs(configs, daxfile, bs, ops, count_atomics=(bs == 4096))
+        m = table("1. DAX pread loop, %d bytes, %d ops" % (bs, ops), configs, res)
+        a = m["untraced"]
+        ov = {k: (v - a) / a if not is_na(v) else v for k, v in m.items()}
+        for k, v in m.items():
+            FIG["%s.%s" % (tag, k)] = v
+            FIG["%s.%s.over" % (tag, k)] = ov[k]
+        r = {"default/floor": ratio(ov["default"], ov["floor"]),
+             "default/bpftrace": ratio(ov["default"], ov["bpftrace"]),
+             "telemetry/untraced": ov["telemetry"],
+             "telemetry/tfloor": ratio(ov["telemetry"], ov["tfloor"])}
+        for k, v in r.items():
+            FIG["%s.%s" % (tag, k)] = v
+            what, bound = TARGETS[k]
+            if k == "telemetry/untraced":
+                show_ratio(what, v if is_na(v) else 100 * v, "%+.1f %%",
+                           "<= +%d %%" % (100 * bound), lambda x, b=bound: x <= 100 * b)
+            else:
+                show_ratio(what, v, "%.2fx", "<= %.2gx" % bound, lambda x, b=bound: x <= b)
+        if atoms:
+            show_atomics(configs, atoms)
+
+
+def nonneg_zero(x):
+    """x, with a difference below the printed precision shown as +0.00,
+    not -0.00"""
+    return 0.0 if abs(x) < 0.005 else x
+
+
+def show_atomics(configs, atoms):
+    """Section 1's atomics per read: counted by the QEMU plugin in the
+    guest kernel (everything a read runs there: the kernel's own, the
+    BPF programs', trampolines', helpers' and kprobes'), and what the
+    BPF programs' own code holds."""
+    print("\n  atomic RMW instructions per 4 KiB read (x86 LOCK-prefixed or XCHG with memory):\n"
+          "  executed: counted in the guest kernel by a QEMU plugin (bench/lockcount.c) over\n"
+          "    the last timed loop: the kernel's own, the BPF programs', the trampolines',\n"
+          "    the helpers' and the kprobes'; added: over untraced;\n"
+          "  in BPF code: BPF_STX|BPF_ATOMIC in each program's xlated code, the fewest and the\n"
+          "    most on any path through it, times its runs per read (bpf_stats, %d reads)"
+          % ATOMIC_OPS)
+    print("  %-36s %10s %8s   %s" % ("configuration", "executed", "added", "in BPF code"))
+    base = atoms.get("untraced", (None, None))[0]
+    for key, label, t in configs:
+        if is_na(t):
+            print("  %-36s %s" % (label, t))
+            FIG["atomics.%s" % key] = t
+            continue
+        locks, static = atoms[key]
+        if is_na(locks):
+            ex, add = locks, ""
+        else:
+            ex = "%.2f" % locks
+            add = "%+.2f" % nonneg_zero(locks - base) if not is_na(base) else ""
+        st = "none (no BPF)" if static is None else \
+            ("no BPF program ran" if not static[2] else fmt_atomics(static))
+        print("  %-36s %10s %8s   %s" % (label, ex, add, st))
+        FIG["atomics.%s" % key] = locks if is_na(locks) or is_na(base) else locks - base
+        FIG["atomics.%s.executed" % key] = locks
+        if static is not None:
+            lo, hi, rows = static
+            FIG["atomics.%s.bpf_code" % key] = fmt_atomics(static)
+            if key == "default":
+                for name, per, lo1, hi1 in rows:
+                    print("    %-16s %5.2f runs/read x %s atomics/run in its code" %
+                          (name, per, lo1 if lo1 == hi1 else "%s-%s" % (lo1, hi1)))
 
 
 def sect_non_dax():
@@ -325,11 +671,14 @@ def sect_non_dax():
     extf = os.path.join(mnt, "bench.dat")
     make_file(extf, 16 << 20)
     for label, path in (("tmpfs", tmpf), ("ext4 without dax", extf)):
-        table("2. non-DAX pread loop on %s, 4096 bytes, %d ops" % (label, OPS4K),
-              run_configs([("a untraced", None), ("c daxtrace (default)", dt)],
-                          path, 4096, OPS4K))
+        configs = [("untraced", "a untraced", None), ("default", "c daxtrace (default)", dt)]
+        m = table("2. non-DAX pread loop on %s, 4096 bytes, %d ops" % (label, OPS4K),
+                  configs, run_configs(configs, path, 4096, OPS4K)[0])
+        tag = "nondax.%s" % label.split()[0]
+        FIG[tag + ".over"] = (m["default"] - m["untraced"]) / m["untraced"]
         # below TCG's noise, the exact answer: how often daxtrace ran there
         runs = prog_runs(lambda: loop(path, 4096, OPS4K))
+        FIG[tag + ".runs"] = sum(r["run_cnt"] for r in runs)
         print("  daxtrace's BPF programs ran %d times during %d reads on %s "
               "(kernel.bpf_stats_enabled)" % (sum(r["run_cnt"] for r in runs), OPS4K, label))
     subprocess.run(["umount", mnt], check=False)
@@ -372,6 +721,7 @@ def sect_capacity(daxfile):
           "traced loop ceiling %.0f reads/s):" % full)
     for r, got, lost in steps:
         print("   asked %6d reads/s, ran %6.0f/s: %d records dropped" % (r, got, lost))
+    FIG["snoop.zero_drop_reads_s"] = lo
     print("   highest rate with zero drops: %d reads/s (%d records/s)%s" %
           (lo, 3 * lo, " = the loop's own ceiling: never dropped" if lo == int(full) else ""))
 
@@ -390,6 +740,8 @@ def sect_capacity(daxfile):
           "%d records dropped (counted by the BPF side)" % (n, 1e9 / ns, got, st["ringbuf_dropped"]))
     # each 4 KiB read inside one block makes 3 records: read, direct_access, copy
     made = sum(1 for r in recs if r["type"] == "event")
+    FIG["snoop.accounting"] = ("exact" if made + st["ringbuf_dropped"] == 3 * n
+                               else "MISMATCH")
     print("   records received + dropped = %d; records made by %d reads (3 each) = %d: %s" %
           (made + st["ringbuf_dropped"], n, 3 * n,
            "exact" if made + st["ringbuf_dropped"] == 3 * n else "MISMATCH"))
@@ -406,11 +758,13 @@ def installed(path, name):
     return dst
 
 
-def sect_startup_memory(hooks):
+def sect_startup_memory(hooks, env):
     """4. start-up and 5. memory."""
     empty = bench_build(EMPTY)
     paths = {"daxtrace": installed(DAXTRACE, "daxtrace-bench")}
-    tracers = [("daxtrace", ["-j"]), ("bpftrace", bt_equiv(hooks))]
+    tracers = [("daxtrace", ["-j"])]
+    if env["bpftrace"] is None:
+        tracers.append(("bpftrace", bt_equiv(hooks)))
     if os.access(empty, os.X_OK):
         paths["empty"] = installed(empty, "daxtrace-empty")
         tracers.append(("empty", ["-j"]))
@@ -431,13 +785,22 @@ def sect_startup_memory(hooks):
             runs[kind].append((x.startup, x.cpu, rss))
     el = {k: med([a for a, _, _ in v]) for k, v in runs.items()}
     cpu = {k: med([c for _, c, _ in v]) for k, v in runs.items()}
+    nobt = na("bpftrace: " + env["bpftrace"]) if env["bpftrace"] else None
+    FIG["startup.daxtrace_cpu_s"] = cpu["daxtrace"]
+    FIG["startup.bpftrace_cpu_s"] = cpu.get("bpftrace", nobt)
+    FIG["startup.ratio"] = ratio(cpu["daxtrace"], cpu.get("bpftrace", nobt))
+    FIG["startup.empty_cpu_s"] = cpu.get("empty", na("no empty build"))
     print("\n4. start-up, exec to attached (median of 3, alternating, after a warm-up run"
           " of each;\n   daxtrace run from the guest's tmpfs, as installed):")
-    print("   CPU, exec to attached: daxtrace %.3f s, bpftrace %.3f s (ratio %.3f): the figure judged" %
-          (cpu["daxtrace"], cpu["bpftrace"], cpu["daxtrace"] / cpu["bpftrace"]))
-    print("   elapsed:               daxtrace %.2f s, bpftrace %.2f s (ratio %.2f): not judged,\n"
-          "   under icount a wait for 9p I/O jumps the guest clock to its next timer" %
-          (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
+    if nobt:
+        print("   CPU, exec to attached: daxtrace %.3f s, bpftrace %s" % (cpu["daxtrace"], nobt))
+        print("   elapsed:               daxtrace %.2f s: not judged" % el["daxtrace"])
+    else:
+        print("   CPU, exec to attached: daxtrace %.3f s, bpftrace %.3f s (ratio %.3f): the figure judged" %
+              (cpu["daxtrace"], cpu["bpftrace"], cpu["daxtrace"] / cpu["bpftrace"]))
+        print("   elapsed:               daxtrace %.2f s, bpftrace %.2f s (ratio %.2f): not judged,\n"
+              "   under icount a wait for 9p I/O jumps the guest clock to its next timer" %
+              (el["daxtrace"], el["bpftrace"], el["daxtrace"] / el["bpftrace"]))
     if "empty" in runs:
         print("   daxtrace with every hot program empty (build/bench/%s; the fault programs,\n"
               "   which a read never runs, keep theirs): elapsed %.2f s, CPU %.3f s: the kernel's\n"
@@ -454,8 +817,12 @@ def sect_startup_memory(hooks):
     for k, v in runs.items():
         print("   %s runs: %s" % (k, ", ".join("%.2f s (CPU %.3f s, peak RSS %d KiB)" % r
                                               for r in v)))
-    print("5. peak RSS: daxtrace %s KiB, bpftrace %s KiB (the most of 3 runs)" %
-          (max(x for _, _, x in runs["daxtrace"]), max(x for _, _, x in runs["bpftrace"])))
+    FIG["rss.daxtrace_kib"] = max(x for _, _, x in runs["daxtrace"])
+    FIG["rss.bpftrace_kib"] = (max(x for _, _, x in runs["bpftrace"]) if "bpftrace" in runs
+                               else nobt)
+    print("5. peak RSS: daxtrace %s KiB, bpftrace %s (the most of 3 runs)" %
+          (FIG["rss.daxtrace_kib"], FIG["rss.bpftrace_kib"] if nobt else
+           "%s KiB" % FIG["rss.bpftrace_kib"]))
     before = {p["id"] for p in tracing_progs()}
     x = Tracer("daxtrace", ["-j"]).start()
     maps = json.loads(subprocess.run(["bpftool", "map", "list", "-j"],
@@ -464,8 +831,10 @@ def sect_startup_memory(hooks):
     ids = {i for p in tracing_progs() if p["id"] not in before for i in p.get("map_ids", [])}
     mine = [m for m in maps if m["id"] in ids]
     x.stop()
+    FIG["maps.count"] = len(mine)
+    FIG["maps.kib"] = sum(m.get("bytes_memlock", 0) for m in mine) // 1024
     print("   daxtrace BPF maps: %d maps, %d KiB memlock (all fixed max_entries)" %
-          (len(mine), sum(m.get("bytes_memlock", 0) for m in mine) // 1024))
+          (FIG["maps.count"], FIG["maps.kib"]))
 
 
 
@@ -501,6 +870,7 @@ def sect_per_program(daxfile):
         print("   %-12s %7d runs %7.0f ns/run %7.0f ns/read" %
               (p["name"], p["run_cnt"], p["run_time_ns"] / p["run_cnt"],
                p["run_time_ns"] / OPS4K))
+    FIG["perprog.bodies_per_read"] = total / OPS4K
     print("   program bodies: %.0f ns per read (%.0f%% of the traced op)" %
           (total / OPS4K, 100.0 * total / OPS4K / ns))
 
@@ -543,10 +913,11 @@ def make_cmd(name):
     return "make BENCH_BPF=%s %s" % (name, path)
 
 
-def sect_cost_model(daxfile, hooks):
+def sect_cost_model(daxfile, hooks, env):
     """7. what each part of the default mode costs, by builds doing only it."""
     print("\n7. cost model: guest instructions per 4 KiB read; builds whose programs do one part\n"
-          "   of the default mode's work with daxtrace's own helpers, each over the build it adds to")
+          "   of the default mode's work with daxtrace's own helpers, each over the build it adds to;\n"
+          "   atomics: the atomic RMW instructions per read it adds to the kernel's (as in section 1)")
     if os.environ.get("BENCH_CLOCK", "icount") != "icount":
         print("   (needs BENCH_CLOCK=icount: the differences are below the host clock's noise)")
         return
@@ -556,49 +927,128 @@ def sect_cost_model(daxfile, hooks):
             t.start()
         loop(daxfile, 4096, max(OPS4K // 10, 10))
         ns = loop(daxfile, 4096, OPS4K)
+        locks = kernel_locks()
         if t:
             t.stop()
-        return ns
+        return ns, locks
 
-    base = one(None)
-    floor = one(lambda: Tracer("bpftrace", bt_empty(hooks))) - base
-    full = one(lambda: Tracer("daxtrace", ["-j"])) - base
+    def added(locks):
+        return locks if is_na(locks) or is_na(base_locks) else \
+            "%+.2f" % nonneg_zero(locks - base_locks)
+
+    base, base_locks = one(None)
+    if is_na(env["floor"]):
+        print("   floor: %s" % env["floor"])
+        return
+    floor, fa = one(env["floor"])
+    floor -= base
+    full, da = one(lambda: Tracer("daxtrace", ["-j"]))
+    full -= base
+    FIG["cost.untraced"], FIG["cost.floor"], FIG["cost.default"] = base, floor, full
     print("   untraced %.0f; over it: floor (empty programs) +%.0f, daxtrace default +%.0f" %
           (base, floor, full))
+    print("   atomics added per read: floor %s, daxtrace default %s" % (added(fa), added(da)))
     print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
           (floor / 2, full - floor))
-    over = {}
+    over, atoms = {}, {}
 
     def over_base(name):
         if name not in over:
             path = bench_build(name)
-            over[name] = (one(lambda: Tracer("daxtrace", ["-j"], path)) - base
-                          if os.access(path, os.X_OK) else None)
+            if os.access(path, os.X_OK):
+                ns, atoms[name] = one(lambda: Tracer("daxtrace", ["-j"], path))
+                over[name] = ns - base
+            else:
+                over[name] = None
         return over[name]
 
     empty = over_base(EMPTY)
     if empty is None:
         print("   (no empty build: %s)" % make_cmd(EMPTY))
         return
+    FIG["cost.empty"] = empty
     print("   every hot program empty (%s): +%.0f, the floor's +%.0f: the method checked" %
           (EMPTY, empty, floor))
-    print("   %-48s %10s %10s" % ("part", "over base", "its cost"))
+    kprobes = sorted({f for f, m, e, x in hooks if "kprobe" in (e or "") + (x or "")})
+    if kprobes:
+        # bench/bpf/cost.bpf.c and bare.bpf.c give their parts to the
+        # fentry/fexit programs only; their kprobes are common.bpf.h's
+        # empty ones, so every build would measure as the empty one
+        why = na("the cost builds do their parts in fentry/fexit programs only; "
+                 "daxtrace takes kprobes on this kernel (%s)" % ", ".join(kprobes))
+        print("   parts and the bare tracer: %s" % why)
+        for mask, _, _ in PARTS:
+            FIG["cost.part%d" % mask] = why
+        FIG["cost.rest"] = FIG["cost.bare/floor"] = why
+        return
+    print("   %-48s %10s %10s %8s" % ("part", "over base", "its cost", "atomics"))
     for mask, under, what in PARTS:
         ns, ns0 = over_base("cost-%d" % mask), over_base("cost-%d" % under)
         if ns is None or ns0 is None:
             print("   %-48s (no build: %s)" % (what, make_cmd("cost-%d" % mask)))
             continue
-        print("   %-48s %+10.0f %10.0f" % (what, ns, ns - ns0))
+        FIG["cost.part%d" % mask] = ns - ns0
+        FIG["cost.part%d.atomics" % mask] = added(atoms["cost-%d" % mask])
+        print("   %-48s %+10.0f %10.0f %8s" % (what, ns, ns - ns0, added(atoms["cost-%d" % mask])))
     if over.get("cost-127") is not None:
+        FIG["cost.rest"] = full - over["cost-127"]
         print("   the rest, no part of the seven (the programs' own work): %.0f" %
               (full - over["cost-127"]))
     ns = over_base(BARE)
     if ns is None:
         print("   bare tracer: no build (%s)" % make_cmd(BARE))
         return
+    FIG["cost.bare/floor"] = ns / floor
     print("   a bare tracer of the same hooks (build/bench/%s): the read's latency histogram\n"
           "   and the kaddr check, nothing else: +%.0f over untraced, %.0f more than the\n"
-          "   floor: %.2fx the floor's overhead" % (BARE, ns, ns - floor, ns / floor))
+          "   floor: %.2fx the floor's overhead; atomics added per read %s" %
+          (BARE, ns, ns - floor, ns / floor, added(atoms[BARE])))
+
+
+def environment(hooks):
+    """What can run on this kernel and build: bpftrace (the floor and the
+    equivalent script), --telemetry and its floor. A floor without
+    bpftrace is the empty build (build/bench/cost-0), which section 7
+    checks against bpftrace's empty programs where both run."""
+    env = {"floor_note": None}
+    env["bpftrace"] = usable(lambda: Tracer("bpftrace", bt_equiv(hooks)))
+    bt_floor = usable(lambda: Tracer("bpftrace", bt_empty(hooks)))
+    empty = bench_build(EMPTY)
+    if not os.access(empty, os.X_OK):
+        empty_why = "no empty build (%s)" % make_cmd(EMPTY)
+    else:
+        empty_why = usable(lambda: Tracer("daxtrace", ["-j"], empty))
+    FIG["floor.method"] = "bpftrace, empty programs"
+    if bt_floor is None:
+        env["floor"] = lambda: Tracer("bpftrace", bt_empty(hooks))
+    elif empty_why is None:
+        env["floor"] = lambda: Tracer("daxtrace", ["-j"], empty)
+        env["floor_label"] = "b empty build cost-0 (floor)"
+        FIG["floor.method"] = "the empty build cost-0"
+        env["floor_note"] = ("bpftrace cannot run here (%s): the floor is the empty build "
+                             "build/bench/%s instead" % (bt_floor, EMPTY))
+    else:
+        env["floor"] = na("bpftrace: %s; empty build: %s" % (bt_floor, empty_why))
+        FIG["floor.method"] = env["floor"]
+    try:
+        env["telemetry"] = daxtrace_hooks(["--telemetry"])
+    except Unavailable as e:
+        env["telemetry"] = str(e)
+    t = env["telemetry"]
+    if is_na_reason(t):
+        env["tfloor"] = na(t)
+    elif bt_floor is None:
+        env["tfloor"] = lambda: Tracer("bpftrace", bt_empty(t))
+    elif empty_why is None and usable(lambda: Tracer("daxtrace", ["-j", "--telemetry"], empty)) is None:
+        env["tfloor"] = lambda: Tracer("daxtrace", ["-j", "--telemetry"], empty)
+    else:
+        why = usable(lambda: Tracer("daxtrace", ["-j", "--telemetry"], empty)) \
+            if empty_why is None else empty_why
+        env["tfloor"] = na("bpftrace: %s; empty build --telemetry: %s" % (bt_floor, why))
+    for k, what in (("bpftrace", "bpftrace equivalent"),):
+        if env[k] is not None:
+            print("%s: n/a: %s" % (what, env[k]))
+    return env
 
 
 def main():
@@ -606,23 +1056,144 @@ def main():
         with open(CLOCK, "w") as f:
             f.write(os.environ["BENCH_CLOCKSOURCE"])
     header()
+    FIG["kernel"] = os.uname().release
     daxfile = os.path.join(MNT, "bench.dat")
     make_file(daxfile, 64 << 20)
     hooks = daxtrace_hooks()
-    if "1" in SECTIONS:
-        sect_read_path(daxfile, hooks)
-    if "2" in SECTIONS:
-        sect_non_dax()
-    if "3" in SECTIONS:
-        sect_capacity(daxfile)
-    if "4" in SECTIONS or "5" in SECTIONS:
-        sect_startup_memory(hooks)
-    if "6" in SECTIONS:
-        sect_per_program(daxfile)
-    if "7" in SECTIONS:
-        sect_cost_model(daxfile, hooks)
+    env = environment(hooks)
+    try:
+        if "1" in SECTIONS:
+            sect_read_path(daxfile, hooks, env)
+        if "2" in SECTIONS:
+            sect_non_dax()
+        if "3" in SECTIONS:
+            sect_capacity(daxfile)
+        if "4" in SECTIONS or "5" in SECTIONS:
+            sect_startup_memory(hooks, env)
+        if "6" in SECTIONS:
+            sect_per_program(daxfile)
+        if "7" in SECTIONS:
+            sect_cost_model(daxfile, hooks, env)
+    finally:
+        if os.environ.get("BENCH_JSON"):
+            with open(os.environ["BENCH_JSON"], "w") as f:
+                json.dump(FIG, f, indent=1, sort_keys=True)
+    return 0
+
+
+# The side-by-side table (--compare): (label, key, format). A format
+# "ins+" prints the figure with its overhead over untraced beside it.
+COMPARE_ROWS = [
+    ("4 KiB DAX pread, instructions per read", None, None),
+    ("untraced", "4k.untraced", "ins"),
+] + [(label[2:], "4k." + k, "ins+") for k, label in READ_CONFIGS[1:]] + [
+    ("the floor is made by", "floor.method", "str"),
+    ("default / floor (target <= 2.0x)", "4k.default/floor", "x"),
+    ("default / bpftrace (target <= 0.25x)", "4k.default/bpftrace", "x"),
+    ("--telemetry over untraced (target <= +20 %)", "4k.telemetry/untraced", "pct"),
+    ("--telemetry / its floor (target <= 1.3x)", "4k.telemetry/tfloor", "x"),
+    ("atomic RMW instructions per 4 KiB read, executed in the kernel (added)", None, None),
+] + [(label[2:], "atomics.%s.executed" % k, "atom") for k, label in READ_CONFIGS] + [
+    ("in default's BPF code (fewest to most on a path)", "atomics.default.bpf_code", "str"),
+    ("1 MiB DAX pread, instructions per read", None, None),
+    ("untraced", "1m.untraced", "ins"),
+] + [(label[2:], "1m." + k, "ins+") for k, label in READ_CONFIGS[1:]] + [
+    ("default / floor", "1m.default/floor", "x"),
+    ("default / bpftrace", "1m.default/bpftrace", "x"),
+    ("--telemetry over untraced", "1m.telemetry/untraced", "pct"),
+    ("--telemetry / its floor", "1m.telemetry/tfloor", "x"),
+    ("non-DAX reads, default mode", None, None),
+    ("tmpfs: overhead", "nondax.tmpfs.over", "pct"),
+    ("tmpfs: daxtrace program runs", "nondax.tmpfs.runs", "int"),
+    ("ext4 without dax: overhead", "nondax.ext4.over", "pct"),
+    ("ext4 without dax: program runs", "nondax.ext4.runs", "int"),
+    ("--snoop", None, None),
+    ("highest rate with zero drops, reads/s", "snoop.zero_drop_reads_s", "int"),
+    ("records received + dropped = made", "snoop.accounting", "str"),
+    ("start-up, memory", None, None),
+    ("start-up CPU, daxtrace (s)", "startup.daxtrace_cpu_s", "s"),
+    ("start-up CPU, bpftrace (s)", "startup.bpftrace_cpu_s", "s"),
+    ("start-up, daxtrace / bpftrace (target <= 0.1x)", "startup.ratio", "x3"),
+    ("start-up CPU, empty build (s)", "startup.empty_cpu_s", "s"),
+    ("peak RSS daxtrace (KiB)", "rss.daxtrace_kib", "int"),
+    ("peak RSS bpftrace (KiB)", "rss.bpftrace_kib", "int"),
+    ("BPF maps", "maps.count", "int"),
+    ("BPF maps memlock (KiB)", "maps.kib", "int"),
+    ("default mode's program bodies, ns/read (bpf_stats)", "perprog.bodies_per_read", "ins"),
+    ("cost model (section 7), instructions per read", None, None),
+    ("floor, over untraced", "cost.floor", "ins"),
+    ("empty build, over untraced", "cost.empty", "ins"),
+    ("daxtrace default, over untraced", "cost.default", "ins"),
+] + [(what, "cost.part%d" % m, "ins") for m, _, what in PARTS] + [
+    ("the rest (the programs' own work)", "cost.rest", "ins"),
+    ("bare tracer / floor", "cost.bare/floor", "x"),
+]
+
+
+def cell(figs, key, kind):
+    v = figs.get(key)
+    if v is None:
+        return "-"                         # not measured in this run
+    if isinstance(v, str):
+        return v
+    if kind == "ins":
+        return "%.0f" % v
+    if kind == "ins+":
+        o = figs.get(key + ".over")
+        return "%.0f (%+.1f %%)" % (v, 100 * o) if isinstance(o, (int, float)) else "%.0f" % v
+    if kind == "x":
+        return "%.2fx" % v
+    if kind == "x3":
+        return "%.3fx" % v
+    if kind == "pct":
+        return "%+.1f %%" % (100 * v)
+    if kind == "s":
+        return "%.3f" % v
+    if kind == "atom":
+        a = figs.get(key.replace(".executed", ""))
+        return "%.2f (%+.2f)" % (v, nonneg_zero(a)) if isinstance(a, (int, float)) else "%.2f" % v
+    return "%d" % v if kind == "int" else str(v)
+
+
+def compare(paths, md=False):
+    """Every figure of each kernel's BENCH_JSON, side by side."""
+    runs = [json.load(open(p)) for p in paths]
+    heads = [r.get("kernel", os.path.basename(p)) for r, p in zip(runs, paths)]
+    if md:
+        print("| | %s |" % " | ".join(heads))
+        print("|---|%s" % "---|" * len(heads))
+        for label, key, kind in COMPARE_ROWS:
+            if key is None:
+                print("| **%s** |%s" % (label, " |" * len(heads)))
+            else:
+                print("| %s | %s |" % (label, " | ".join(cell(r, key, kind) for r in runs)))
+        return 0
+    w, notes = 24, []
+    print("%-52s %s" % ("", " ".join("%-*s" % (w, h) for h in heads)))
+    for label, key, kind in COMPARE_ROWS:
+        if key is None:
+            print("\n%s" % label)
+            continue
+        cells = []
+        for h, r in zip(heads, runs):
+            c = cell(r, key, kind)
+            if len(c) > w:
+                # one note for each reason, however many rows it holds for
+                text = "%s: %s" % (h, c)
+                if text not in notes:
+                    notes.append(text)
+                n = notes.index(text) + 1
+                c = "n/a (note %d)" % n if c.startswith("n/a") else "see note %d" % n
+            cells.append("%-*s" % (w, c))
+        print(("  %-50s %s" % (label, " ".join(cells))).rstrip())
+    if notes:
+        print()
+        for i, n in enumerate(notes, 1):
+            print("note %d: %s" % (i, n))
     return 0
 
 
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] in ("--compare", "--compare-md"):
+        sys.exit(compare(sys.argv[2:], md=sys.argv[1] == "--compare-md"))
     sys.exit(main())
