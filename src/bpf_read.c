@@ -106,6 +106,48 @@ out:
 }
 
 /*
+ * The files map: a per-CPU value per file, summed over the CPUs. Rows
+ * are only ever added, so a walk that races an insert at most misses a
+ * file that shows up in the next snapshot.
+ */
+static int read_files(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int fd = bpf_map__fd(skel->maps.files), ncpu = libbpf_num_possible_cpus();
+	int cap = bpf_map__max_entries(skel->maps.files), c, x;
+	struct dt_file_key key, prev;
+	struct dt_file_val *vals;
+	bool first = true;
+	__u64 *a, *b;
+
+	if (ncpu <= 0)
+		return ncpu ?: -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	s->files = calloc(cap, sizeof(*s->files));
+	if (!vals || !s->files) {
+		free(vals);
+		return -ENOMEM;
+	}
+	while (s->nfiles < cap && !bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
+		first = false;
+		prev = key;
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		s->files[s->nfiles].key = key;
+		b = (__u64 *)&s->files[s->nfiles].v;
+		for (c = 0; c < ncpu; c++) {
+			a = (__u64 *)&vals[c];
+			for (x = 0; x < (int)(sizeof(*vals) / sizeof(__u64)); x++)
+				b[x] += a[x];
+		}
+		s->nfiles++;
+	}
+	free(vals);
+	s->files_counted = s->nfiles;
+	s->files_known = true;
+	return 0;
+}
+
+/*
  * struct bpf_link_info of uapi 6.7, as far as a kprobe's own misses (its
  * kretprobe ran out of instances): older headers lack it.
  */
@@ -183,6 +225,7 @@ int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, struct dt_snapshot
 	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,
 			      sizeof(*s->media), offsetof(struct dt_media_ent, n),
 			      &s->nmedia);
+	err = err ?: read_files(skel, s);
 	if (err || dt_snapshot_checks(s))
 		return err ?: -ENOMEM;
 	s->bpf = skel->bss->bpf_stats;

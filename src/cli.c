@@ -27,6 +27,7 @@ struct dt_env env = {
 	.rotate_size = 64ULL << 20,
 	.rotate_keep = 4,
 	.thread_slots = DT_TFAST,
+	.top_files = DT_TOP_FILES,
 };
 
 /*
@@ -89,9 +90,9 @@ const char argp_program_doc[] =
 "USAGE: daxtrace [-d DEV]... [-p PID] [-c COMM] [-s] [--deep] [-j] [-T]\n"
 "                [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
 "                [-o FILE [--rotate-size SIZE] [--rotate-keep N]]\n"
-"                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
+"                [--backend auto|bpf|ftrace] [--list-probes] [--top-files N] [-v]\n"
 "                [INTERVAL [COUNT]]\n"
-"       daxtrace report [-j] [--no-hist] FILE...\n"
+"       daxtrace report [-j] [--no-hist] [--top-files N] FILE...\n"
 "       daxtrace devices [-j]\n"
 "\n"
 "EXAMPLES:\n"
@@ -116,6 +117,7 @@ enum {
 	OPT_ROTATE_SIZE,
 	OPT_ROTATE_KEEP,
 	OPT_THREAD_SLOTS,
+	OPT_TOP_FILES,
 };
 
 static const struct argp_option opts[] = {
@@ -145,6 +147,8 @@ static const struct argp_option opts[] = {
 	{ "rotate-keep", OPT_ROTATE_KEEP, "N", 0, "Rotated captures kept: FILE.1..FILE.N (default 4)", 0 },
 	{ "thread-slots", OPT_THREAD_SLOTS, "N", 0,
 	  "Per-thread state slots, a power of 2 (default 4096; BPF backend)", 0 },
+	{ "top-files", OPT_TOP_FILES, "N", 0,
+	  "Top N files per device in the summaries (default 10; 0: no per-file counting)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -281,6 +285,12 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "invalid --thread-slots '%s' (want a power of 2, 1..%d)",
 				    arg, DT_TFAST_MAX);
 		env.thread_slots = v;
+		break;
+	case OPT_TOP_FILES:
+		if (dt_parse_ulong(arg, DT_TOP_FILES_MAX, &v))
+			usage_error(state, "invalid --top-files '%s' (want 0..%d)", arg,
+				    DT_TOP_FILES_MAX);
+		env.top_files = v;
 		break;
 	case 'v':
 		env.verbose = true;

@@ -45,6 +45,7 @@ struct dt_env {
 	unsigned long long rotate_size;
 	int rotate_keep;
 	unsigned int thread_slots;
+	unsigned int top_files;	/* --top-files: 0 counts no files */
 	bool rotate_given;
 };
 

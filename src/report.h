@@ -29,6 +29,11 @@ struct dt_out {
 	const char *run_id;	/* JSON: ties a capture's snapshots to one run */
 	/* the probes record: runs each target's programs missed so far */
 	const struct dt_snapshot *probe_snap;
+	/* files in the summaries: the top N per device by each rank; 0: none */
+	int top_files;
+	/* a fault.size failure's file: its path, or NULL where it has none */
+	const char *(*path_of)(void *ctx, __u32 dev, __u64 ino);
+	void *path_ctx;
 	/* after each event and each whole summary: -o rotation */
 	void (*after_record)(void *ctx);
 	void *after_ctx;
@@ -45,5 +50,8 @@ void dt_print_header(const struct dt_out *o, const char *backend, bool deep,
 void dt_event_header(const struct dt_out *o);
 void dt_event_print(const struct dt_out *o, const struct dt_event *e);
 void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s);
+/* the top files of a summary (report_files.c) */
+void dt_files_text(const struct dt_out *o, const struct dt_snapshot *s);
+void dt_files_json(const struct dt_out *o, const struct dt_snapshot *s);
 
 #endif /* __DT_REPORT_H */
