@@ -105,43 +105,68 @@ out:
 	return err;
 }
 
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct dt_file_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
 /*
- * The files map: a per-CPU value per file, summed over the CPUs. Rows
- * are only ever added, so a walk that races an insert at most misses a
- * file that shows up in the next snapshot.
+ * The files map: each CPU's copy a table of its own, so a file can hold
+ * a slot on every CPU; its slots are summed. Slots are only ever taken,
+ * so a read that races one at most misses counts the next one has.
  */
 static int read_files(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int fd = bpf_map__fd(skel->maps.files), ncpu = libbpf_num_possible_cpus();
-	int cap = bpf_map__max_entries(skel->maps.files), c, x;
-	struct dt_file_key key, prev;
-	struct dt_file_val *vals;
-	bool first = true;
-	__u64 *a, *b;
+	__u32 cap = bpf_map__max_entries(skel->maps.files), i;
+	struct dt_file_slot *vals, *all;
+	size_t n = 0, k, x;
+	int c;
 
 	if (ncpu <= 0)
 		return ncpu ?: -EINVAL;
 	vals = calloc(ncpu, sizeof(*vals));
-	s->files = calloc(cap, sizeof(*s->files));
-	if (!vals || !s->files) {
+	all = calloc((size_t)cap * ncpu, sizeof(*all));
+	if (!vals || !all) {
 		free(vals);
+		free(all);
 		return -ENOMEM;
 	}
-	while (s->nfiles < cap && !bpf_map_get_next_key(fd, first ? NULL : &prev, &key)) {
-		first = false;
-		prev = key;
-		if (bpf_map_lookup_elem(fd, &key, vals))
+	for (i = 0; i < cap; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;
-		s->files[s->nfiles].key = key;
-		b = (__u64 *)&s->files[s->nfiles].v;
-		for (c = 0; c < ncpu; c++) {
-			a = (__u64 *)&vals[c];
-			for (x = 0; x < (int)(sizeof(*vals) / sizeof(__u64)); x++)
-				b[x] += a[x];
-		}
-		s->nfiles++;
+		for (c = 0; c < ncpu; c++)
+			if (vals[c].key.used)
+				all[n++] = vals[c];
 	}
 	free(vals);
+	qsort(all, n, sizeof(*all), cmp_slot);
+	s->files = calloc(n + 1, sizeof(*s->files));
+	if (!s->files) {
+		free(all);
+		return -ENOMEM;
+	}
+	for (k = 0; k < n; k++) {
+		struct dt_file_ent *f = &s->files[s->nfiles];
+		const __u64 *src = (const __u64 *)&all[k].v;
+		__u64 *dst;
+
+		if (!s->nfiles || cmp_slot(&f[-1].key, &all[k].key)) {
+			f->key = all[k].key;
+			f->key.used = 0;
+			s->nfiles++;
+		} else {
+			f--;
+		}
+		dst = (__u64 *)&f->v;
+		for (x = 0; x < sizeof(f->v) / sizeof(__u64); x++)
+			dst[x] += src[x];
+	}
+	free(all);
 	s->files_counted = s->nfiles;
 	s->files_known = true;
 	return 0;

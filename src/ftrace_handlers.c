@@ -72,9 +72,10 @@ static __u64 nevents;
 static __u64 lost;	/* ops or updates lost to a full table: map_full */
 
 /*
- * Per-file counters, as the BPF side's files map: DT_FILES rows at most,
- * found by open addressing over twice as many slots; an op whose file
- * finds the table full is counted in file_full.
+ * Per-file counters, as the BPF side's files map: DT_FILES files at most,
+ * found by open addressing over twice as many slots (one thread reads
+ * trace_pipe: no per-CPU copies); an op whose file finds the table full
+ * is counted in file_full.
  */
 #define NFILE_SLOTS	(2 * DT_FILES)
 static struct {

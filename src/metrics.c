@@ -179,9 +179,9 @@ static const struct fam
 	f_fpte = { "daxtrace_file_pte_fallbacks", M_COUNTER,
 		   "PMD faults that fell back (to PTEs), per top file." },
 	f_fcount = { "daxtrace_files_counted", M_GAUGE,
-		     "Files with per-file counters (the files map holds at most 1024)." },
+		     "Files with per-file counters." },
 	f_ffull = { "daxtrace_file_map_full", M_COUNTER,
-		    "Operations not counted per file: the files map was full." },
+		    "Operations not counted per file: the files map had no slot for their file." },
 	f_skipped = { "daxtrace_kernel_skipped_runs", M_COUNTER,
 		      "Runs of a target's programs the kernel skipped (recursion guard, kretprobe instances): counts are short by these. Only where measured." };
 
