@@ -12,8 +12,9 @@
  * Answers are cached. A cached path is checked (lstat) before each use,
  * so a renamed or deleted file is looked for again; an inode the walk
  * did not find (deleted, beyond the budget, on a mount daxtrace cannot
- * see) is tried again no sooner than DT_INOPATH_RETRY_S later. Hard
- * links: the first name the walk meets.
+ * see) is tried again no sooner than DT_INOPATH_RETRY_S later, and one
+ * that had a path keeps it as "PATH (deleted)". Hard links: the first
+ * name the walk meets.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -41,6 +42,7 @@ struct ent {
 	bool used;
 	__u64 ino;
 	char *path;		/* NULL: not found at tried */
+	bool gone;		/* path is "PATH (deleted)": it named the file once */
 	time_t tried;		/* dt_mono_s() of the last walk for it */
 };
 
@@ -201,17 +203,31 @@ static struct ent *cache_find(__u32 dev, __u64 ino)
 	return NULL;
 }
 
+/*
+ * A walk's answer. Where it did not find a file that had a path before,
+ * that path is kept, marked as /proc marks a deleted file's: the file was
+ * deleted, or moved out of the walk's reach.
+ */
 static struct ent *cache_put(__u32 dev, __u64 ino, char *path)
 {
 	struct ent *e = cache_find(dev, ino);
+	bool gone = false;
 
 	if (!e) {
 		e = &cache[next_victim];
 		next_victim = (next_victim + 1) % DT_INOPATH_CACHE;
+		free(e->path);
+		e->path = NULL;
+	} else if (!path && e->path) {
+		gone = true;
+		if (e->gone)
+			path = e->path, e->path = NULL;
+		else if (asprintf(&path, "%s (deleted)", e->path) < 0)
+			path = NULL;
 	}
 	free(e->path);
 	*e = (struct ent){ .dev = dev, .used = true, .ino = ino, .path = path,
-			   .tried = dt_mono_s() };
+			   .gone = gone && path, .tried = dt_mono_s() };
 	return e;
 }
 
@@ -224,8 +240,10 @@ static bool cached(__u32 dev, __u64 ino, const char **path)
 	*path = NULL;
 	if (!e)
 		return false;
-	if (!e->path)
+	if (!e->path || e->gone) {
+		*path = e->path;
 		return dt_mono_s() < e->tried + DT_INOPATH_RETRY_S;
+	}
 	if (lstat(e->path, &st) || !same_file(&st, dev, ino))
 		return false;	/* renamed or deleted since */
 	*path = e->path;

@@ -357,6 +357,19 @@ static void test_inopath(void)
 	EXPECT_EQ(rename(p, sub), 0);
 	got = dt_inopath(dev, ino_of(sub));
 	EXPECT_STR(got ? got : "(null)", sub);
+	/* deleted: the path it had, marked, until the next walk finds it */
+	snprintf(p, sizeof(p), "%s/d1/gone", root);
+	fd = open(p, O_CREAT | O_WRONLY, 0644);
+	close(fd);
+	want[0] = ino_of(p);
+	got = dt_inopath(dev, want[0]);
+	EXPECT_STR(got ? got : "(null)", p);
+	unlink(p);
+	got = dt_inopath(dev, want[0]);
+	strcat(p, " (deleted)");
+	EXPECT_STR(got ? got : "(null)", p);
+	got = dt_inopath(dev, want[0]);	/* from the cache, not walked again */
+	EXPECT_STR(got ? got : "(null)", p);
 	/* an inode the walk cannot find: NULL, and not walked again at once */
 	EXPECT(dt_inopath(dev, 999999999) == NULL);
 	/* on a device not mounted here */
