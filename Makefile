@@ -51,7 +51,8 @@ SRCS		:= src/daxtrace.c src/probe.c src/devices.c src/report.c src/ftrace.c \
 		   src/json.c src/buf.c src/metrics.c src/http.c src/telemetry.c \
 		   src/offline_report.c src/parse.c src/kbtf.c src/core_btf.c \
 		   src/targets.c src/names.c src/snapshot.c src/report_event.c \
-		   src/report_summary.c src/capture_reader.c src/cli.c src/bpf_load.c \
+		   src/report_summary.c src/report_files.c src/inopath.c \
+		   src/capture_reader.c src/cli.c src/bpf_load.c \
 		   src/bpf_read.c src/kernel_syms.c src/preempt.c \
 		   src/devinfo.c src/devcmd.c \
 		   src/ftrace_tracefs.c src/ftrace_events.c src/ftrace_handlers.c
@@ -61,13 +62,14 @@ LIB_OBJS	:= $(OUT)/report.o $(OUT)/devices.o $(OUT)/ftrace.o $(OUT)/probe.o \
 		   $(OUT)/telemetry.o $(OUT)/offline_report.o $(OUT)/parse.o \
 		   $(OUT)/kbtf.o $(OUT)/core_btf.o $(OUT)/targets.o $(OUT)/names.o \
 		   $(OUT)/snapshot.o $(OUT)/report_event.o $(OUT)/report_summary.o \
+		   $(OUT)/report_files.o $(OUT)/inopath.o \
 		   $(OUT)/capture_reader.o $(OUT)/kernel_syms.o $(OUT)/preempt.o \
 		   $(OUT)/devinfo.o $(OUT)/devcmd.o \
 		   $(OUT)/ftrace_tracefs.o $(OUT)/ftrace_events.o $(OUT)/ftrace_handlers.o
 SKELS		:= $(OUT)/dax_trace.skel.h $(OUT)/probe.skel.h
 UNIT_TESTS	:= $(OUT)/test_report $(OUT)/test_devices $(OUT)/test_ftrace \
 		   $(OUT)/test_telemetry $(OUT)/test_core_btf $(OUT)/test_facts \
-		   $(OUT)/test_devcmd $(OUT)/test_ftrace_handlers
+		   $(OUT)/test_devcmd $(OUT)/test_ftrace_handlers $(OUT)/test_files
 
 # The kernels the test modules are built for (tests/kmod/build): the
 # matrix tests/vm/daxvm boots, each resolved to its newest Debian ABI.

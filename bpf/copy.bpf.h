@@ -90,6 +90,9 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 		ts->copy.side = short_side(c->op, c->iter, &uaddr);
 		side = reload_unknown(&ts->copy.side);
 		why |= DT_EV_SHORT | DT_EV_CHECK;
+		/* its read/write's file row takes it at that op's exit */
+		if (ts->rw.active)
+			ts->rw.shorts++;
 	}
 	if (ts->last_da.valid && ts->last_da.kaddr &&
 	    c->addr >= ts->last_da.kaddr &&

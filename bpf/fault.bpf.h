@@ -5,6 +5,7 @@
 
 #include "core.bpf.h"
 #include "account.bpf.h"
+#include "files.bpf.h"
 
 /*
  * geom: fault.size's inputs, or NULL where they were not read (the
@@ -101,7 +102,8 @@ static __always_inline int fault_entry(struct vm_fault *vmf, __u32 pe)
 	f->size = dt_fault_size(pe);
 	/* device-dax's rule is its character device's: not fs-dax on it (fsdev) */
 	align = NULL;
-	if ((BPF_CORE_READ(inode, i_mode) & 00170000) == 0020000)
+	f->chr = (BPF_CORE_READ(inode, i_mode) & 00170000) == 0020000;
+	if (f->chr)
 		align = bpf_map_lookup_elem(&dev_align, &dev);
 	vma = fault_geom(vmf, inode, align ? *align : 0, &f->geom);
 	if (f->size == DT_FAULT_PTE)
@@ -137,6 +139,9 @@ __noinline int fault_done(struct tstate *ts, __u32 ret)
 		      ts->fault.ino, now() - ts->fault.start_ns, true, ts->seq,
 		      &ts->fault.geom);
 	fault_fell(&ts->fault, ret);
+	/* device-dax's inode is its character device's, not a file */
+	if (ts->fault.where.wanted && !ts->fault.chr)
+		file_fault(ts->fault.where.dev, ts->fault.ino, ts->fault.size, ret);
 	return 0;
 }
 
@@ -173,6 +178,8 @@ static __always_inline int fault_tracepoint(__u32 dev, __u32 size, __u32 result,
 		return 0;
 	where_dev(&w, dev);
 	fault_account(&w, size, result, pgoff, ino, 0, false, 0, NULL);
+	if (w.wanted)
+		file_fault(dev, ino, size, result);
 	return 0;
 }
 

@@ -60,6 +60,7 @@ struct rw_state {
 	__u64 pos;
 	__u64 asked;
 	__u64 inode;		/* for kretprobes: fexit has the args */
+	__u64 shorts;		/* short copies inside it, for its file's row */
 	struct where where;
 	__u32 op;		/* DT_OP_READ or DT_OP_WRITE */
 	__u32 active;
@@ -78,7 +79,7 @@ struct fault_state {
 	__u64 fb_vma;
 	__u64 fb_start;
 	__u32 fb_size;
-	__u32 pad;
+	__u32 chr;		/* a character device (device-dax): no file */
 };
 
 /*

@@ -5,6 +5,7 @@
 
 #include "core.bpf.h"
 #include "account.bpf.h"
+#include "files.bpf.h"
 
 static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 				    __u64 asked, int dir)
@@ -29,6 +30,7 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 	ts->rw.pos = pos;
 	ts->rw.asked = asked;
 	ts->rw.inode = (__u64)inode;
+	ts->rw.shorts = 0;
 	ts->seq++;
 	ts->last_da.valid = 0;
 	ts->rw.start_ns = now();
@@ -70,6 +72,7 @@ __noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
 		chk |= 1U << DT_CHK_RW_COMPLETE;
 	}
 	verdict(st, DT_CHK_RW_COMPLETE, v);
+	file_rw(ts->rw.where.dev, ino, ts->rw.op, ret, ts->rw.shorts);
 
 	if (snoop)
 		why |= DT_EV_SNOOP;

@@ -226,4 +226,38 @@ static __always_inline __u32 dt_fault_size_verdict(const struct dt_fault_geom *g
 	return v;
 }
 
+/*
+ * A read or write in its file's row: shorts are the copies inside it that
+ * copied less (copy.complete's failures), counted at its exit.
+ */
+static __always_inline void dt_file_rw(struct dt_file_val *v, __u32 op, __s64 ret,
+				       __u64 shorts)
+{
+	int wr = op == DT_OP_WRITE;
+
+	if (wr)
+		v->writes++;
+	else
+		v->reads++;
+	if (ret < 0)
+		v->errors++;
+	else if (wr)
+		v->bytes_written += ret;
+	else
+		v->bytes_read += ret;
+	v->short_copies += shorts;
+}
+
+/* A fault in its file's row: a PMD try that fell back is a PTE fallback. */
+static __always_inline void dt_file_fault(struct dt_file_val *v, __u32 size, __u32 ret)
+{
+	__u32 res = dt_fault_result(ret);
+
+	v->faults++;
+	if (res == DT_FAULT_RES_ERROR)
+		v->errors++;
+	else if (res == DT_FAULT_RES_FALLBACK && size == DT_FAULT_PMD)
+		v->pte_fallbacks++;
+}
+
 #endif /* __DAX_FACTS_H */

@@ -12,6 +12,10 @@
 #define DT_MAX_DEVS	64	/* -d filter entries */
 #define DT_TFAST	4096	/* per-thread state slots: tid % N (--thread-slots) */
 #define DT_TFAST_MAX	65536
+#define DT_FILES	1024	/* files map slots per CPU, a power of 2 */
+#define DT_FILE_PROBES	8	/* slots a file may take, from its hash on */
+#define DT_TOP_FILES	10	/* --top-files default */
+#define DT_TOP_FILES_MAX 100
 
 enum dt_op {
 	DT_OP_READ,
@@ -220,11 +224,47 @@ struct dt_media_key {
 	__u64 pgoff;
 };
 
+/* The files map: a file by its filesystem's device and inode number. */
+struct dt_file_key {
+	__u32 dev;
+	__u32 used;		/* files map: the slot holds this file */
+	__u64 ino;
+};
+
+/*
+ * A file's counters (a per-CPU value on the BPF side, summed by user
+ * space). Reads, writes and faults are calls, fallbacks included, as the
+ * device summary counts them.
+ */
+struct dt_file_val {
+	__u64 reads;
+	__u64 writes;
+	__u64 faults;
+	__u64 bytes_read;	/* returned by reads */
+	__u64 bytes_written;	/* returned by writes */
+	__u64 errors;		/* reads/writes that returned -errno, faults VM_FAULT_ERROR */
+	__u64 short_copies;	/* copies inside its reads/writes that copied less */
+	__u64 pte_fallbacks;	/* PMD faults that fell back (to PTEs) */
+};
+
+/* A files map slot: each CPU's copy of the map is a table of its own. */
+struct dt_file_slot {
+	struct dt_file_key key;
+	struct dt_file_val v;
+};
+
+/* Where a file's slots start in the files map (a multiplicative hash). */
+static inline __u32 dt_file_hash(__u32 dev, __u64 ino)
+{
+	return (__u32)(((ino ^ ((__u64)dev << 32)) * 0x9e3779b97f4a7c15ULL) >> 40);
+}
+
 /* Where the BPF side tells user space about its own losses. */
 struct dt_bpf_stats {
 	__u64 rb_dropped;	/* ring buffer full */
 	__u64 map_full;		/* stats/errors/checks update failed */
 	__u64 thread_overflow;	/* ops kept in task storage: thread slot busy */
+	__u64 file_full;	/* ops not counted per file: files map full */
 };
 
 #endif /* __DAXTRACE_H */

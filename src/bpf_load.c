@@ -273,6 +273,10 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 	err = bpf_map__set_max_entries(skel->maps.tfast, env.thread_slots);
 	if (!err)
 		err = bpf_map__set_max_entries(skel->maps.tel_slots, env.thread_slots);
+	/* --top-files 0: no per-file code runs, and its map holds one row */
+	skel->rodata->files_on = env.top_files > 0;
+	if (!err && !env.top_files)
+		err = bpf_map__set_max_entries(skel->maps.files, 1);
 	if (err) {
 		fprintf(stderr, "daxtrace: failed to size the thread slots: %s\n",
 			strerror(-err));

@@ -169,6 +169,73 @@ out:
 	return err;
 }
 
+static int cmp_slot(const void *a, const void *b)
+{
+	const struct dt_file_key *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	return x->ino < y->ino ? -1 : x->ino > y->ino;
+}
+
+/*
+ * The files map: each CPU's copy a table of its own, so a file can hold
+ * a slot on every CPU; its slots are summed. Slots are only ever taken,
+ * so a read that races one at most misses counts the next one has.
+ */
+static int read_files(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+{
+	int fd = bpf_map__fd(skel->maps.files), ncpu = libbpf_num_possible_cpus();
+	__u32 cap = bpf_map__max_entries(skel->maps.files), i;
+	struct dt_file_slot *vals, *all;
+	size_t n = 0, k, x;
+	int c;
+
+	if (ncpu <= 0)
+		return ncpu ?: -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	all = calloc((size_t)cap * ncpu, sizeof(*all));
+	if (!vals || !all) {
+		free(vals);
+		free(all);
+		return -ENOMEM;
+	}
+	for (i = 0; i < cap; i++) {
+		if (bpf_map_lookup_elem(fd, &i, vals))
+			continue;
+		for (c = 0; c < ncpu; c++)
+			if (vals[c].key.used)
+				all[n++] = vals[c];
+	}
+	free(vals);
+	qsort(all, n, sizeof(*all), cmp_slot);
+	s->files = calloc(n + 1, sizeof(*s->files));
+	if (!s->files) {
+		free(all);
+		return -ENOMEM;
+	}
+	for (k = 0; k < n; k++) {
+		struct dt_file_ent *f = &s->files[s->nfiles];
+		const __u64 *src = (const __u64 *)&all[k].v;
+		__u64 *dst;
+
+		if (!s->nfiles || cmp_slot(&f[-1].key, &all[k].key)) {
+			f->key = all[k].key;
+			f->key.used = 0;
+			s->nfiles++;
+		} else {
+			f--;
+		}
+		dst = (__u64 *)&f->v;
+		for (x = 0; x < sizeof(f->v) / sizeof(__u64); x++)
+			dst[x] += src[x];
+	}
+	free(all);
+	s->files_counted = s->nfiles;
+	s->files_known = true;
+	return 0;
+}
+
 /*
  * struct bpf_link_info of uapi 6.7, as far as a kprobe's own misses (its
  * kretprobe ran out of instances): older headers lack it.
@@ -247,6 +314,7 @@ int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, struct dt_snapshot
 	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,
 			      sizeof(*s->media), offsetof(struct dt_media_ent, n),
 			      &s->nmedia);
+	err = err ?: read_files(skel, s);
 	if (err || dt_snapshot_checks(s))
 		return err ?: -ENOMEM;
 	s->bpf = skel->bss->bpf_stats;

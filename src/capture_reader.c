@@ -46,6 +46,8 @@ struct reader {
 	struct dt_out *out;
 	bool events_header;
 	unsigned long long nevents;
+	/* the event being read's "path", for out->path_of */
+	const char *ev_path;
 	/* a line that is not JSON, held until we see whether a run starts next */
 	bool cut;
 	char cut_err[256];
@@ -340,6 +342,40 @@ static int rec_media(struct reader *r, const struct dt_jnode *o)
 	return 0;
 }
 
+/* A file of a snapshot's top: its counters, and its path where it had one. */
+static int rec_file(struct reader *r, const struct dt_jnode *o)
+{
+	const struct dt_jnode *p = dt_json_get(r->j, o, "path");
+	struct dt_file_ent *fe;
+	struct dt_file_val v = {};
+	__u64 ino;
+	__u32 dev;
+
+	if (get_dev_op(r, o, &dev, NULL) || get_u64(r, o, "ino", true, &ino) ||
+	    get_u64(r, o, "reads", true, &v.reads) ||
+	    get_u64(r, o, "writes", true, &v.writes) ||
+	    get_u64(r, o, "faults", true, &v.faults) ||
+	    get_u64(r, o, "bytes_read", true, &v.bytes_read) ||
+	    get_u64(r, o, "bytes_written", true, &v.bytes_written) ||
+	    get_u64(r, o, "errors", true, &v.errors) ||
+	    get_u64(r, o, "short_copies", true, &v.short_copies) ||
+	    get_u64(r, o, "pte_fallbacks", true, &v.pte_fallbacks))
+		return -EINVAL;
+	if (p && p->type != DT_J_NULL && p->type != DT_J_STR)
+		return bad(r, "\"path\" is not a string");
+	fe = dt_snap_file(&r->pending, dev, ino);
+	if (!fe)
+		return bad(r, "out of memory");
+	if (fe->v.reads || fe->v.writes || fe->v.faults)
+		return bad(r, "second file record for %s ino %llu before the stats record",
+			   r->labels[dev - 1].name, (unsigned long long)ino);
+	fe->v = v;
+	if (p && p->type == DT_J_STR && !(fe->path = strdup(p->str)))
+		return bad(r, "out of memory");
+	r->pending_any = true;
+	return 0;
+}
+
 static void snap_clear(struct dt_snapshot *s)
 {
 	dt_snapshot_free(s);
@@ -422,6 +458,11 @@ static int rec_stats(struct reader *r, const struct dt_jnode *o)
 	    get_u64(r, o, "ringbuf_dropped", true, &s->bpf.rb_dropped) ||
 	    get_u64(r, o, "map_full", false, &s->bpf.map_full) ||
 	    get_u64(r, o, "thread_overflow", false, &s->bpf.thread_overflow) ||
+	    /* null where the run counted no files (--top-files 0) */
+	    ((s->files_known = has_value(r, o, "files_counted")) &&
+	     get_u64(r, o, "files_counted", false, &s->files_counted)) ||
+	    (has_value(r, o, "file_map_full") &&
+	     get_u64(r, o, "file_map_full", false, &s->bpf.file_full)) ||
 	    get_skipped(r, o, s))
 		return -EINVAL;
 	if (!id)
@@ -519,7 +560,7 @@ static bool get_bool(struct reader *r, const struct dt_jnode *o, const char *key
 static int rec_event(struct reader *r, const struct dt_jnode *o)
 {
 	static const char *const whys[] = { "snoop", "error", "short", "check" };
-	const struct dt_jnode *da, *pfn, *lat, *ok;
+	const struct dt_jnode *da, *pfn, *lat, *ok, *pth;
 	struct dt_event e = { .kind = DT_REC_EVENT };
 	const char *comm, *s;
 	__u64 v;
@@ -557,6 +598,10 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 	e.seq = v;
 	if (get_bool(r, o, "eof"))
 		e.flags |= DT_F_EOF;
+	pth = dt_json_get(r->j, o, "path");
+	if (pth && pth->type != DT_J_NULL && pth->type != DT_J_STR)
+		return bad(r, "\"path\" is not a string");
+	r->ev_path = pth && pth->type == DT_J_STR ? pth->str : NULL;
 	switch (op) {
 	case DT_OP_DIRECT_ACCESS:
 		if (get_u64(r, o, "pgoff", false, &e.pos))
@@ -635,6 +680,7 @@ static int rec_event(struct reader *r, const struct dt_jnode *o)
 		r->events_header = true;
 	}
 	dt_event_print(r->out, &e);
+	r->ev_path = NULL;
 	r->nevents++;
 	return 0;
 }
@@ -681,6 +727,8 @@ static int one_line(struct reader *r, char *line, size_t len)
 		return rec_check(r, root);
 	if (!strcmp(type, "media_error"))
 		return rec_media(r, root);
+	if (!strcmp(type, "file"))
+		return rec_file(r, root);
 	if (!strcmp(type, "stats"))
 		return rec_stats(r, root);
 	if (!strcmp(type, "event"))
@@ -712,6 +760,8 @@ static void order_devices(struct reader *r, struct dt_snapshot *t)
 		t->chks[i].key.dev = map[t->chks[i].key.dev];
 	for (i = 0; i < t->nmedia; i++)
 		t->media[i].key.dev = map[t->media[i].key.dev];
+	for (i = 0; i < t->nfiles; i++)
+		t->files[i].key.dev = map[t->files[i].key.dev];
 }
 
 static int sum_runs(struct reader *r, struct dt_snapshot *t)
@@ -724,7 +774,15 @@ static int sum_runs(struct reader *r, struct dt_snapshot *t)
 			return -ENOMEM;
 	order_devices(r, t);
 	dt_snapshot_sort(t);
+	/* the files each snapshot carried, summed, and the top of those */
+	dt_snapshot_top_files(t, r->out->top_files);
 	return 0;
+}
+
+/* A fault.size failure's path, as its event in the capture gave it. */
+static const char *event_path(void *ctx, __u32 dev, __u64 ino)
+{
+	return ((struct reader *)ctx)->ev_path;
 }
 
 struct dt_reader *dt_reader_new(struct dt_out *out)
@@ -740,6 +798,8 @@ struct dt_reader *dt_reader_new(struct dt_out *out)
 	}
 	r->names.devs = r->labels;
 	out->names = &r->names;
+	out->path_of = event_path;
+	out->path_ctx = r;
 	r->out = out;
 	r->file = "-";
 	return (struct dt_reader *)r;

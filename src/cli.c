@@ -27,6 +27,7 @@ struct dt_env env = {
 	.rotate_size = 64ULL << 20,
 	.rotate_keep = 4,
 	.thread_slots = DT_TFAST,
+	.top_files = DT_TOP_FILES,
 };
 
 /*
@@ -90,8 +91,8 @@ const char argp_program_doc[] =
 "                [--metrics [ADDR:]PORT] [--metrics-textfile PATH]\n"
 "                [-o FILE [--rotate-size SIZE] [--rotate-keep N]]\n"
 "                [--backend auto|bpf|ftrace] [--list-probes] [-v]\n"
-"                [INTERVAL [COUNT]]\n"
-"       daxtrace report [-j] [--no-hist] FILE...\n"
+"                [--top-files N] [INTERVAL [COUNT]]\n"
+"       daxtrace report [-j] [--no-hist] [--top-files N] FILE...\n"
 "       daxtrace devices [-j]\n"
 "\n"
 "EXAMPLES:\n"
@@ -118,6 +119,7 @@ enum {
 	OPT_ROTATE_KEEP,
 	OPT_THREAD_SLOTS,
 	OPT_TELEMETRY,
+	OPT_TOP_FILES,
 };
 
 static const struct argp_option opts[] = {
@@ -149,6 +151,8 @@ static const struct argp_option opts[] = {
 	{ "rotate-keep", OPT_ROTATE_KEEP, "N", 0, "Rotated captures kept: FILE.1..FILE.N (default 4)", 0 },
 	{ "thread-slots", OPT_THREAD_SLOTS, "N", 0,
 	  "Per-thread state slots, a power of 2 (default 4096; BPF backend)", 0 },
+	{ "top-files", OPT_TOP_FILES, "N", 0,
+	  "Top N files per device in the summaries (default 10; 0: no per-file counting)", 0 },
 	{ "verbose", 'v', NULL, 0, "Verbose debug output (libbpf too)", 0 },
 	{ NULL, 'h', NULL, OPTION_HIDDEN, "Show the full help", 0 },
 	{},
@@ -289,6 +293,13 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 				    arg, DT_TFAST_MAX);
 		env.thread_slots = v;
 		break;
+	case OPT_TOP_FILES:
+		if (dt_parse_ulong(arg, DT_TOP_FILES_MAX, &v))
+			usage_error(state, "invalid --top-files '%s' (want 0..%d)", arg,
+				    DT_TOP_FILES_MAX);
+		env.top_files = v;
+		env.top_files_given = true;
+		break;
 	case 'v':
 		env.verbose = true;
 		dt_probe_verbose = true;
@@ -300,6 +311,10 @@ static error_t parse_arg(int key, char *arg, struct argp_state *state)
 			usage_error(state, "--telemetry needs the bpf backend");
 		if (env.telemetry && (env.deep || env.snoop))
 			usage_error(state, "--telemetry keeps counters only: no --deep or -s");
+		if (env.telemetry && env.top_files_given && env.top_files)
+			usage_error(state, "--telemetry keeps no per-file counts: no --top-files");
+		if (env.telemetry)
+			env.top_files = 0;
 		if (env.list_probes && (env.metrics_addr || env.textfile || env.capture))
 			usage_error(state, "--list-probes exits at once: no --metrics, --metrics-textfile or -o");
 		if (env.rotate_given && !env.capture)

@@ -46,6 +46,8 @@ struct dt_env {
 	unsigned long long rotate_size;
 	int rotate_keep;
 	unsigned int thread_slots;
+	unsigned int top_files;	/* --top-files: 0 counts no files */
+	bool top_files_given;
 	bool rotate_given;
 };
 

@@ -26,6 +26,7 @@
 #include "daxtrace.h"
 #include "devices.h"
 #include "ftrace.h"
+#include "inopath.h"
 #include "probe.h"
 #include "report.h"
 #include "telemetry.h"
@@ -140,6 +141,8 @@ static void setup_output(struct dt_out *out, char *run_id, size_t len)
 	out->targets = dt_targets;
 	out->states = dt_states;
 	out->ntargets = DT_NTARGETS;
+	out->top_files = env.top_files;
+	out->path_of = dt_inopath_of;
 }
 
 /*
@@ -313,7 +316,11 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 static int bpf_snap(void *ctx, struct dt_snapshot *s)
 {
-	return dt_bpf_snapshot(ctx, nevents, s);
+	int err = dt_bpf_snapshot(ctx, nevents, s);
+
+	if (!err)
+		dt_files_finish(s, env.top_files);
+	return err;
 }
 
 static void bpf_snap_put(void *ctx, struct dt_snapshot *s)
@@ -324,7 +331,7 @@ static void bpf_snap_put(void *ctx, struct dt_snapshot *s)
 static void print_summary(struct dax_trace_bpf *skel, const struct dt_out *o)
 {
 	struct dt_snapshot s;
-	int err = dt_bpf_snapshot(skel, nevents, &s);
+	int err = bpf_snap(skel, &s);
 
 	if (err) {
 		fprintf(stderr, "daxtrace: reading the BPF maps: %s\n", strerror(-err));

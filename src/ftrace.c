@@ -27,6 +27,7 @@
 #include "ftrace_tracefs.h"
 #include "probe.h"
 #include "devinfo.h"
+#include "inopath.h"
 
 static const char *absent_note(const struct dt_target *t)
 {
@@ -166,22 +167,28 @@ static void kprobe_misses(struct dt_snapshot *s)
 /* The handlers' tables, with what the ring buffer lost. */
 static int snap(void *ctx, struct dt_snapshot *s)
 {
+	const struct dt_out *out = ctx;
+
 	dt_fh_tables(s);
+	dt_files_finish(s, out->top_files);
 	s->bpf.rb_dropped = dt_tfs_overruns();
 	kprobe_misses(s);
 	return 0;
 }
 
+/* the tables are the handlers' own; only the files are the snapshot's */
 static void snap_put(void *ctx, struct dt_snapshot *s)
 {
+	dt_snapshot_free_files(s);
 }
 
 static void summary(struct dt_out *out)
 {
 	struct dt_snapshot s;
 
-	snap(NULL, &s);
+	snap(out, &s);
 	dt_summary_print(out, &s);
+	snap_put(out, &s);
 }
 
 /* Until *exiting or -c COUNT summaries: lines to the handlers, summaries. */
@@ -237,7 +244,7 @@ static int run(const struct dt_ftrace_cfg *cfg, struct dt_out *out,
 	dt_print_header(out, "ftrace", false, cfg->devs, cfg->ndevs, cfg->snoop);
 	if (out->json)
 		coverage(out);
-	dt_tel_start(cfg->tel, out, snap, snap_put, NULL);
+	dt_tel_start(cfg->tel, out, snap, snap_put, out);
 	ret = loop(cfg, out, fd, exiting);
 	dt_tel_finish(cfg->tel);
 	close(fd);

@@ -30,10 +30,12 @@ struct fstate {
 		bool active;
 		__u32 op, dev;
 		__u64 start, pos, asked, ino, isize;
+		__u64 shorts;	/* short copies inside it, for its file's row */
 	} rw;
 	struct {
 		bool active;
 		bool geom_ok;	/* fault.size's inputs were fetched */
+		bool chr;	/* on a character device (device-dax): no file */
 		__u32 dev, size;
 		__u64 start, pgoff, ino;
 		struct dt_fault_geom geom;
@@ -68,6 +70,21 @@ static struct dt_media_ent media_tab[4096];
 static int nst, nerr, nchk, nmedia;
 static __u64 nevents;
 static __u64 lost;	/* ops or updates lost to a full table: map_full */
+
+/*
+ * Per-file counters, as the BPF side's files map: DT_FILES files at most,
+ * found by open addressing over twice as many slots (one thread reads
+ * trace_pipe: no per-CPU copies); an op whose file finds the table full
+ * is counted in file_full.
+ */
+#define NFILE_SLOTS	(2 * DT_FILES)
+static struct {
+	bool used;
+	struct dt_file_key key;
+	struct dt_file_val v;
+} file_tab[NFILE_SLOTS];
+static int nfile;
+static __u64 file_full;
 
 static const struct dt_ftrace_cfg *fcfg;
 static struct dt_out *fout;
@@ -181,6 +198,30 @@ static void verdict(__u32 dev, __u32 check, __u32 v)
 	}
 }
 
+static struct dt_file_val *file_row(__u32 dev, __u64 ino)
+{
+	unsigned int h = (unsigned int)((ino * 0x9e3779b97f4a7c15ULL) >> 32) ^ dev, i;
+
+	if (!fout || !fout->top_files)
+		return NULL;
+	for (i = 0; i < NFILE_SLOTS; i++) {
+		unsigned int k = (h + i) % NFILE_SLOTS;
+
+		if (file_tab[k].used && file_tab[k].key.dev == dev && file_tab[k].key.ino == ino)
+			return &file_tab[k].v;
+		if (!file_tab[k].used) {
+			if (nfile >= DT_FILES)
+				break;
+			file_tab[k].used = true;
+			file_tab[k].key = (struct dt_file_key){ .dev = dev, .ino = ino };
+			nfile++;
+			return &file_tab[k].v;
+		}
+	}
+	file_full++;
+	return NULL;
+}
+
 static void media(__u32 dev, __u64 pgoff)
 {
 	int i;
@@ -291,6 +332,7 @@ static void rw_entry(struct fstate *s, const struct dt_tline *t,
 	s->rw.asked = arg(t->args, "cnt");
 	s->rw.ino = arg(t->args, "ino");
 	s->rw.isize = arg(t->args, "isize");
+	s->rw.shorts = 0;
 	s->rw.start = t->ts_ns;
 	s->seq++;
 	s->last_da.valid = false;
@@ -300,6 +342,7 @@ static void rw_exit(struct fstate *s, const struct dt_tline *t,
 		    const struct dt_target *tgt)
 {
 	struct dt_event e = {};
+	struct dt_file_val *fv;
 	__u32 why = 0, v;
 	__s64 ret;
 	int eof;
@@ -314,6 +357,9 @@ static void rw_exit(struct fstate *s, const struct dt_tline *t,
 	v = dt_check_rw(s->rw.op == DT_OP_READ, s->rw.pos, s->rw.asked, ret,
 			s->rw.isize, &eof);
 	verdict(s->rw.dev, DT_CHK_RW_COMPLETE, v);
+	fv = file_row(s->rw.dev, s->rw.ino);
+	if (fv)
+		dt_file_rw(fv, s->rw.op, ret, s->rw.shorts);
 	if (ret < 0) {
 		count_error(s->rw.dev, s->rw.op, -ret);
 		why |= DT_EV_ERROR;
@@ -495,6 +541,9 @@ static void copy_exit(struct fstate *s, const struct dt_tline *t,
 		side = s->copy.uaddr ? user_side(t->pid, e.user_addr, op) : DT_SIDE_UNKNOWN;
 		if (s->copy.uaddr)
 			flags |= DT_F_UADDR;
+		/* its read/write's file row takes it at that op's exit */
+		if (s->rw.active)
+			s->rw.shorts++;
 	}
 	/* no kaddr here: tie the copy to a direct_access by page range */
 	if (s->last_da.valid && s->copy.pgoff >= s->last_da.pgoff &&
@@ -527,6 +576,7 @@ struct fault_end {
 	__u32 dev, size, ret, seq;
 	__u64 pgoff, ino, lat;
 	bool lat_ok;
+	bool file;	/* ino is a file's, not device-dax's character device */
 	const struct dt_fault_geom *geom;
 };
 
@@ -553,11 +603,15 @@ static void fault_account(const struct fault_end *f)
 static void fault_done(const struct dt_tline *t, const struct fault_end *f)
 {
 	struct dt_event e = {};
+	struct dt_file_val *fv;
 	__u32 why = 0, v = DT_NA;
 
 	if (!dev_wanted(f->dev))
 		return;
 	fault_account(f);
+	fv = f->file ? file_row(f->dev, f->ino) : NULL;
+	if (fv)
+		dt_file_fault(fv, f->size, f->ret);
 	if (f->ret & DT_VMF_ERROR) {
 		count_error(f->dev, DT_OP_FAULT, f->ret & DT_VMF_ERROR);
 		why |= DT_EV_ERROR;
@@ -634,6 +688,7 @@ static void fault_entry(struct fstate *s, const struct dt_tline *t,
 	s->fault.dev = inode_dev(t->args);
 	s->fault.pgoff = arg(t->args, "pgoff");
 	s->fault.ino = arg(t->args, "ino");
+	s->fault.chr = (arg(t->args, "mode") & 0170000) == 0020000;
 	s->fault.size = dt_fault_size(arg(t->args, "pe"));
 	s->fault.geom_ok = fault_geom(s, t->args);
 	s->fault.start = t->ts_ns;
@@ -660,7 +715,7 @@ static void fault_exit(struct fstate *s, const struct dt_tline *t,
 		.dev = s->fault.dev, .size = s->fault.size, .ret = arg(t->args, "ret"),
 		.seq = s->seq, .pgoff = s->fault.pgoff, .ino = s->fault.ino,
 		.lat = t->ts_ns - s->fault.start, .lat_ok = true,
-		.geom = s->fault.geom_ok ? &s->fault.geom : NULL,
+		.file = !s->fault.chr, .geom = s->fault.geom_ok ? &s->fault.geom : NULL,
 	};
 
 	if (!s->fault.active)
@@ -721,7 +776,7 @@ static void fault_tp(const struct dt_tline *t, int index)
 {
 	unsigned int maj, min;
 	unsigned long long ino = 0, pgoff = 0;
-	struct fault_end f = { .size = index };
+	struct fault_end f = { .size = index, .file = true };
 	const char *p;
 
 	if (sscanf(t->args, " dev %u:%u ino %llx", &maj, &min, &ino) < 2)
@@ -792,6 +847,17 @@ void dt_fh_tables(struct dt_snapshot *s)
 		.events = nevents,
 	};
 	s->bpf.map_full = lost;
+	s->bpf.file_full = file_full;
+	s->files_counted = nfile;
+	s->files_known = fout && fout->top_files;
+	/* the files are the snapshot's own: dt_snapshot_top_files() trims them */
+	s->files = nfile ? calloc(nfile, sizeof(*s->files)) : NULL;
+	for (i = 0; s->files && i < NFILE_SLOTS; i++) {
+		if (!file_tab[i].used)
+			continue;
+		s->files[s->nfiles].key = file_tab[i].key;
+		s->files[s->nfiles++].v = file_tab[i].v;
+	}
 	dt_snapshot_sort(s);
 }
 
@@ -813,4 +879,7 @@ void dt_fh_reset(void)
 	memset(media_tab, 0, sizeof(media_tab));
 	nevents = 0;
 	lost = 0;
+	memset(file_tab, 0, sizeof(file_tab));
+	nfile = 0;
+	file_full = 0;
 }

@@ -172,6 +172,20 @@ static const struct fam
 		      "Updates or operations lost because a table was full (a BPF map; the ftrace backend's own)." },
 	f_overflow = { "daxtrace_thread_slot_overflow", M_COUNTER,
 		       "Operations traced through task storage: their thread slot was busy." },
+	f_fops = { "daxtrace_file_ops", M_COUNTER,
+		   "Reads, writes and faults (fallbacks included) of each device's top files (--top-files): a file leaves the series when it leaves the top." },
+	f_fbytes = { "daxtrace_file_bytes", M_COUNTER,
+		     "Bytes read and written through each top file." },
+	f_ferr = { "daxtrace_file_errors", M_COUNTER,
+		   "Reads and writes that returned -errno and faults with VM_FAULT_ERROR, per top file." },
+	f_fshort = { "daxtrace_file_short_copies", M_COUNTER,
+		     "Short DAX copies inside each top file's reads and writes." },
+	f_fpte = { "daxtrace_file_pte_fallbacks", M_COUNTER,
+		   "PMD faults that fell back (to PTEs), per top file." },
+	f_fcount = { "daxtrace_files_counted", M_GAUGE,
+		     "Files with per-file counters." },
+	f_ffull = { "daxtrace_file_map_full", M_COUNTER,
+		    "Operations not counted per file: the files map had no slot for their file." },
 	f_skipped = { "daxtrace_kernel_skipped_runs", M_COUNTER,
 		      "Runs of a target's programs the kernel skipped (recursion guard, kretprobe instances): counts are short by these. Only where measured." };
 
@@ -261,9 +275,9 @@ static void m_devices(struct ctx *c)
 
 static void m_profile(struct ctx *c)
 {
-	const char *what[DT_NTARGETS + 2];
+	const char *what[DT_UNSEEN_MAX];
 	const char *l[] = { "profile", dt_telemetry ? "telemetry" : "diagnosis", NULL };
-	int i, n = dt_unseen(c->o, what, DT_NTARGETS + 2);
+	int i, n = dt_unseen(c->o, what, DT_UNSEEN_MAX);
 
 	family(c->b, &f_profile, c->om);
 	sample_u64(c->b, f_profile.name, "_info", l, 1);
@@ -512,6 +526,82 @@ static void m_skipped(struct ctx *c)
 	}
 }
 
+/*
+ * Labels device, ino and path (empty where it did not resolve): bounded,
+ * as only each device's top N by each rank are series.
+ */
+static const char *const *file_lbl(struct ctx *c, struct lbl *l, char *ino,
+				   size_t len, const struct dt_file_ent *e,
+				   const char *k, const char *v)
+{
+	int n = 0;
+
+	snprintf(ino, len, "%llu", (unsigned long long)e->key.ino);
+	l->v[n++] = "device";
+	l->v[n++] = dt_dev_label(c->o->names, e->key.dev, l->dev, sizeof(l->dev));
+	l->v[n++] = "ino";
+	l->v[n++] = ino;
+	l->v[n++] = "path";
+	l->v[n++] = e->path ? e->path : "";
+	if (k) {
+		l->v[n++] = k;
+		l->v[n++] = v;
+	}
+	l->v[n] = NULL;
+	return l->v;
+}
+
+static void m_files(struct ctx *c)
+{
+	const struct dt_snapshot *s = c->s;
+	char ino[24];
+	struct lbl l;
+	int i;
+
+	if (!c->o->top_files)
+		return;
+	family(c->b, &f_fops, c->om);
+	for (i = 0; i < s->nfiles; i++) {
+		const struct dt_file_ent *e = &s->files[i];
+
+		sample_u64(c->b, f_fops.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), e, "op", "read"), e->v.reads);
+		sample_u64(c->b, f_fops.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), e, "op", "write"), e->v.writes);
+		sample_u64(c->b, f_fops.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), e, "op", "fault"), e->v.faults);
+	}
+	family(c->b, &f_fbytes, c->om);
+	for (i = 0; i < s->nfiles; i++) {
+		const struct dt_file_ent *e = &s->files[i];
+
+		sample_u64(c->b, f_fbytes.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), e, "op", "read"), e->v.bytes_read);
+		sample_u64(c->b, f_fbytes.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), e, "op", "write"),
+			   e->v.bytes_written);
+	}
+	family(c->b, &f_ferr, c->om);
+	for (i = 0; i < s->nfiles; i++)
+		sample_u64(c->b, f_ferr.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), &s->files[i], NULL, NULL),
+			   s->files[i].v.errors);
+	family(c->b, &f_fshort, c->om);
+	for (i = 0; i < s->nfiles; i++)
+		sample_u64(c->b, f_fshort.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), &s->files[i], NULL, NULL),
+			   s->files[i].v.short_copies);
+	family(c->b, &f_fpte, c->om);
+	for (i = 0; i < s->nfiles; i++)
+		sample_u64(c->b, f_fpte.name, "_total",
+			   file_lbl(c, &l, ino, sizeof(ino), &s->files[i], NULL, NULL),
+			   s->files[i].v.pte_fallbacks);
+	family(c->b, &f_fcount, c->om);
+	sample_u64(c->b, f_fcount.name, "", NULL, s->files_counted);
+	family(c->b, &f_ffull, c->om);
+	sample_u64(c->b, f_ffull.name, "_total", NULL, s->bpf.file_full);
+}
+
 static void m_self(struct ctx *c)
 {
 	family(c->b, &f_events, c->om);
@@ -542,6 +632,7 @@ int dt_metrics_render(struct dt_buf *b, const struct dt_snapshot *s,
 	m_checks(&c);
 	m_media(&c);
 	m_hists(&c);
+	m_files(&c);
 	m_self(&c);
 	if (openmetrics)
 		dt_buf_puts(b, "# EOF\n");

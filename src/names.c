@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "names.h"
+#include "snapshot.h"
 
 static const char *const op_names[DT_OP_MAX] = {
 	[DT_OP_READ] = "read",
@@ -242,4 +243,22 @@ bool dt_op_is_copy(__u32 op)
 const char *dt_check_expect(__u32 check)
 {
 	return check < DT_CHK_MAX && check_expect[check] ? check_expect[check] : "";
+}
+
+static const char *const rank_names[DT_FR_MAX] = {
+	[DT_FR_OPS] = "ops",
+	[DT_FR_BYTES] = "bytes",
+	[DT_FR_ERRORS] = "errors",
+	[DT_FR_SHORT] = "short_copies",
+	[DT_FR_PTE_FB] = "pte_fallbacks",
+};
+
+const char *dt_file_rank_name(__u32 rank)
+{
+	return NAME_OR(rank_names, rank, DT_FR_MAX);
+}
+
+int dt_file_rank_parse(const char *name)
+{
+	return lookup(rank_names, DT_FR_MAX, name);
 }

@@ -34,6 +34,9 @@ int dt_side_parse(const char *name);
 int dt_fault_size_parse(const char *name);
 int dt_fsz_why_parse(const char *name);
 int dt_errno_parse(__u32 op, const char *name, __s32 *err);
+/* what a file is ranked by in the top files: enum dt_file_rank */
+const char *dt_file_rank_name(__u32 rank);
+int dt_file_rank_parse(const char *name);
 
 /* The devices a run knows by name; any other dev_t reads "major:minor". */
 struct dt_names {

@@ -11,18 +11,22 @@
 #include <string.h>
 #include "capture_reader.h"
 #include "offline_report.h"
+#include "parse.h"
 #include "report.h"
 
 static struct {
 	bool json;
 	bool no_hist;
+	unsigned int top_files;
 	const char *files[256];
 	int nfiles;
-} ropt;
+} ropt = { .top_files = DT_TOP_FILES };
 
 static const struct argp_option report_opts[] = {
 	{ "json", 'j', NULL, 0, "Print the aggregated summary as JSON lines", 0 },
 	{ "no-hist", 'H', NULL, 0, "No histograms in the text summary", 0 },
+	{ "top-files", 'F', "N", 0,
+	  "Top N files per device, of those the capture holds (default 10; 0: none)", 0 },
 	{},
 };
 
@@ -35,6 +39,17 @@ static error_t report_arg(int key, char *arg, struct argp_state *state)
 	case 'H':
 		ropt.no_hist = true;
 		break;
+	case 'F': {
+		unsigned long v;
+
+		if (dt_parse_ulong(arg, DT_TOP_FILES_MAX, &v)) {
+			fprintf(stderr, "daxtrace report: invalid --top-files '%s' (want 0..%d)\n",
+				arg, DT_TOP_FILES_MAX);
+			exit(2);
+		}
+		ropt.top_files = v;
+		break;
+	}
 	case ARGP_KEY_ARG:
 		if (ropt.nfiles == 256) {
 			fprintf(stderr, "daxtrace report: too many files (max 256)\n");
@@ -44,7 +59,7 @@ static error_t report_arg(int key, char *arg, struct argp_state *state)
 		break;
 	case ARGP_KEY_END:
 		if (!ropt.nfiles) {
-			fprintf(stderr, "daxtrace report: no capture FILE given (daxtrace report [-j] [--no-hist] FILE...)\n");
+			fprintf(stderr, "daxtrace report: no capture FILE given (daxtrace report [-j] [--no-hist] [--top-files N] FILE...)\n");
 			exit(2);
 		}
 		break;
@@ -77,6 +92,7 @@ int dt_offline_report_main(int argc, char **argv)
 		return 2;
 	out.json = ropt.json;
 	out.hist = !ropt.no_hist;
+	out.top_files = ropt.top_files;
 	rd = dt_reader_new(&out);
 	if (!rd) {
 		fprintf(stderr, "daxtrace: report: out of memory\n");

@@ -189,6 +189,8 @@ int dt_unseen(const struct dt_out *o, const char **what, int max)
 	if (n < max && DT_TGT_DEVFAULT < o->ntargets &&
 	    (tel_progs(o, DT_TGT_FAULT) || tel_progs(o, DT_TGT_DEVFAULT)))
 		what[n++] = "fault latency and fault.size";
+	if (n < max)
+		what[n++] = "per-file counts (--top-files)";
 	return n;
 }
 
@@ -207,8 +209,8 @@ bool dt_slot_claims(const struct dt_out *o)
 /* BPF: the profile, what it does not see, how the counters are kept. */
 static void profile_json(const struct dt_out *o, FILE *f)
 {
-	const char *what[DT_NTARGETS + 2];
-	int i, n = dt_unseen(o, what, DT_NTARGETS + 2);
+	const char *what[DT_UNSEEN_MAX];
+	int i, n = dt_unseen(o, what, DT_UNSEEN_MAX);
 
 	fprintf(f, ",\"profile\":\"%s\",\"not_seen\":[",
 		dt_telemetry ? "telemetry" : "diagnosis");
@@ -225,8 +227,8 @@ static void profile_json(const struct dt_out *o, FILE *f)
 
 static void profile_text(const struct dt_out *o, FILE *f)
 {
-	const char *what[DT_NTARGETS + 2];
-	int i, n = dt_unseen(o, what, DT_NTARGETS + 2);
+	const char *what[DT_UNSEEN_MAX];
+	int i, n = dt_unseen(o, what, DT_UNSEEN_MAX);
 
 	if (dt_telemetry) {
 		fputs("--telemetry does not see:\n", f);

@@ -29,6 +29,11 @@ struct dt_out {
 	const char *run_id;	/* JSON: ties a capture's snapshots to one run */
 	/* the probes record: runs each target's programs missed so far */
 	const struct dt_snapshot *probe_snap;
+	/* files in the summaries: the top N per device by each rank; 0: none */
+	int top_files;
+	/* a fault.size failure's file: its path, or NULL where it has none */
+	const char *(*path_of)(void *ctx, __u32 dev, __u64 ino);
+	void *path_ctx;
 	/* after each event and each whole summary: -o rotation */
 	void (*after_record)(void *ctx);
 	void *after_ctx;
@@ -42,6 +47,8 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
  * What --telemetry does not see in this run (none in the default
  * profile): up to max phrases into what; their number.
  */
+/* what --telemetry does not see: a target's, two of the profile's own, files */
+#define DT_UNSEEN_MAX	(DT_NTARGETS + 3)
 int dt_unseen(const struct dt_out *o, const char **what, int max);
 /* Does an attached program take a thread slot (one cmpxchg per op)? */
 bool dt_slot_claims(const struct dt_out *o);
@@ -53,5 +60,8 @@ void dt_print_header(const struct dt_out *o, const char *backend, bool deep,
 void dt_event_header(const struct dt_out *o);
 void dt_event_print(const struct dt_out *o, const struct dt_event *e);
 void dt_summary_print(const struct dt_out *o, const struct dt_snapshot *s);
+/* the top files of a summary (report_files.c) */
+void dt_files_text(const struct dt_out *o, const struct dt_snapshot *s);
+void dt_files_json(const struct dt_out *o, const struct dt_snapshot *s);
 
 #endif /* __DT_REPORT_H */

@@ -48,22 +48,33 @@ static void ev_verdict(const struct dt_event *e, char *buf, size_t len)
 		snprintf(buf, len, "%s", e->why & DT_EV_SHORT ? "short" : "ok");
 }
 
-static void fault_size_text(FILE *f, const struct dt_event *e)
+/* A fault.size failure's file, where its inode resolves to a path. */
+static const char *ev_path(const struct dt_out *o, const struct dt_event *e)
 {
-	fprintf(f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu) "
+	return o->path_of ? o->path_of(o->path_ctx, e->dev, e->ino) : NULL;
+}
+
+static void fault_size_text(const struct dt_out *o, const struct dt_event *e)
+{
+	const char *path = ev_path(o, e);
+
+	fprintf(o->f, "    -> %s fault %s at %#llx (file offset %#llx, ino %llu, %s) "
 		"in VMA %#llx-%#llx: a %s was possible%s\n",
 		dt_fault_size_name(e->fault_size),
 		e->flags & DT_F_FALLBACK ? "fell back" : "mapped",
 		(unsigned long long)e->address, (unsigned long long)e->pos,
-		(unsigned long long)e->ino, (unsigned long long)e->vm_start,
+		(unsigned long long)e->ino, path ? path : "path not resolved",
+		(unsigned long long)e->vm_start,
 		(unsigned long long)e->vm_end, dt_fault_size_name(e->best),
 		e->size_why & DT_FSZ_THPOFF ?
 		", but the process turned THP off (PR_SET_THP_DISABLE)" : "");
 }
 
 /* The second line under an anomaly: the evidence that explains it. */
-static void ev_detail_text(FILE *f, const struct dt_event *e)
+static void ev_detail_text(const struct dt_out *o, const struct dt_event *e)
 {
+	FILE *f = o->f;
+
 	if (e->op == DT_OP_DIRECT_ACCESS) {
 		fprintf(f, "    -> direct_access(pgoff %#llx, nr_pages %llu) = %lld",
 			(unsigned long long)e->pos, (unsigned long long)e->asked,
@@ -102,7 +113,7 @@ static void ev_detail_text(FILE *f, const struct dt_event *e)
 			fprintf(f, "    -> source %#llx not from a traced direct_access on this thread\n",
 				(unsigned long long)e->addr);
 	} else if (e->op == DT_OP_FAULT && (e->check_fail & (1U << DT_CHK_FAULT_SIZE))) {
-		fault_size_text(f, e);
+		fault_size_text(o, e);
 	} else if ((e->op == DT_OP_READ || e->op == DT_OP_WRITE) &&
 		   (e->why & DT_EV_SHORT)) {
 		fprintf(f, "    -> %s returned %lld of %llu at pos %llu, i_size %llu: not at EOF\n",
@@ -143,7 +154,7 @@ static void event_text(const struct dt_out *o, const struct dt_event *e)
 		(unsigned long long)ev_offset(e), (unsigned long long)e->asked,
 		(long long)e->ret, vb);
 	if (e->why & (DT_EV_SHORT | DT_EV_CHECK | DT_EV_ERROR))
-		ev_detail_text(o->f, e);
+		ev_detail_text(o, e);
 }
 
 static void json_hex(FILE *f, const char *key, __u64 v)
@@ -269,6 +280,15 @@ static void event_json(const struct dt_out *o, const struct dt_event *e)
 			dt_fault_size_name(e->fault_size),
 			e->flags & DT_F_FALLBACK ? "true" : "false",
 			(unsigned long long)e->ino);
+		if (e->check_fail & (1U << DT_CHK_FAULT_SIZE)) {
+			const char *path = ev_path(o, e);
+
+			fputs(",\"path\":", f);
+			if (path)
+				dt_json_str(f, path);
+			else
+				fputs("null", f);
+		}
 		fault_size_json(f, e);
 		break;
 	}

@@ -146,6 +146,7 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 		hist_json(f, "lat_hist_ns", st->lat_hist);
 		fputs("}\n", f);
 	}
+	dt_files_json(o, s);
 	for (i = 0; i < s->nchks; i++) {
 		const struct dt_chk_ent *c = &s->chks[i];
 
@@ -172,6 +173,14 @@ static void summary_json(const struct dt_out *o, const struct dt_snapshot *s)
 		(unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full,
 		(unsigned long long)s->bpf.thread_overflow);
+	/* files: what --top-files asked, and what the files map held or lost */
+	fprintf(f, ",\"top_files\":%d", o->top_files);
+	if (o->top_files && s->files_known)
+		fprintf(f, ",\"files_counted\":%llu,\"file_map_full\":%llu",
+			(unsigned long long)s->files_counted,
+			(unsigned long long)s->bpf.file_full);
+	else
+		fputs(",\"files_counted\":null,\"file_map_full\":null", f);
 	skipped_stats_json(o, s);
 	if (o->run_id) {
 		fputs(",\"run\":", f);
@@ -249,6 +258,7 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 				dt_hist_text(f, st->lat_hist, DT_HIST_SLOTS, "nsecs");
 		}
 	}
+	dt_files_text(o, s);
 	if (s->nchks)
 		fprintf(f, "\nChecks\n  %-9s %-27s %7s %7s %7s  %s\n", "DEVICE",
 			"CHECK", "PASS", "FAIL", "N/A", "EXPECTS");
@@ -271,9 +281,14 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 			dt_dev_label(o->names, s->media[i].key.dev, db, sizeof(db)),
 			(unsigned long long)s->media[i].key.pgoff << 12,
 			(unsigned long long)s->media[i].n);
-	fprintf(f, "\n%llu events, %llu lost (ring buffer full), %llu map-full\n",
+	fprintf(f, "\n%llu events, %llu lost (ring buffer full), %llu map-full",
 		(unsigned long long)s->events, (unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full);
+	if (o->top_files && s->files_known)
+		fprintf(f, "; %llu files counted, %llu ops not counted per file (files map full)",
+			(unsigned long long)s->files_counted,
+			(unsigned long long)s->bpf.file_full);
+	fputc('\n', f);
 	/* exact either way; only the cost per op is higher (--thread-slots) */
 	if (s->bpf.thread_overflow)
 		fprintf(f, "%llu ops in task storage (their thread's slot was busy)\n",

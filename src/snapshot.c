@@ -136,8 +136,20 @@ void dt_snapshot_sort(struct dt_snapshot *s)
 		qsort(s->media, s->nmedia, sizeof(*s->media), cmp_media);
 }
 
+void dt_snapshot_free_files(struct dt_snapshot *s)
+{
+	int i;
+
+	for (i = 0; i < s->nfiles; i++)
+		free(s->files[i].path);
+	free(s->files);
+	s->files = NULL;
+	s->nfiles = 0;
+}
+
 void dt_snapshot_free(struct dt_snapshot *s)
 {
+	dt_snapshot_free_files(s);
 	free(s->stats);
 	free(s->errs);
 	free(s->chks);
@@ -230,6 +242,23 @@ __u64 *dt_snap_media(struct dt_snapshot *s, __u32 dev, __u64 pgoff)
 	return &a[s->nmedia++].n;
 }
 
+struct dt_file_ent *dt_snap_file(struct dt_snapshot *s, __u32 dev, __u64 ino)
+{
+	struct dt_file_ent *a;
+	int i;
+
+	for (i = 0; i < s->nfiles; i++)
+		if (s->files[i].key.dev == dev && s->files[i].key.ino == ino)
+			return &s->files[i];
+	a = grow(s->files, s->nfiles, sizeof(*a));
+	if (!a)
+		return NULL;
+	s->files = a;
+	memset(&a[s->nfiles], 0, sizeof(*a));
+	a[s->nfiles].key = (struct dt_file_key){ .dev = dev, .ino = ino };
+	return &a[s->nfiles++];
+}
+
 static void add_stats(struct dt_stats *d, const struct dt_stats *s)
 {
 	const __u64 *a = (const __u64 *)s;
@@ -278,13 +307,100 @@ int dt_snapshot_add(struct dt_snapshot *t, const struct dt_snapshot *s)
 			return -ENOMEM;
 		*n += s->media[k].n;
 	}
+	for (k = 0; k < s->nfiles; k++) {
+		const struct dt_file_ent *f = &s->files[k];
+		struct dt_file_ent *d = dt_snap_file(t, f->key.dev, f->key.ino);
+		const __u64 *a = (const __u64 *)&f->v;
+		__u64 *b;
+
+		if (!d)
+			return -ENOMEM;
+		b = (__u64 *)&d->v;
+		for (x = 0; x < (int)(sizeof(f->v) / sizeof(__u64)); x++)
+			b[x] += a[x];
+		if (!d->path && f->path && !(d->path = strdup(f->path)))
+			return -ENOMEM;
+	}
+	t->files_counted += s->files_counted;
+	t->files_known |= s->files_known;
 	t->events += s->events;
 	t->bpf.rb_dropped += s->bpf.rb_dropped;
 	t->bpf.map_full += s->bpf.map_full;
 	t->bpf.thread_overflow += s->bpf.thread_overflow;
+	t->bpf.file_full += s->bpf.file_full;
 	for (k = 0; k < DT_MAX_TARGETS; k++)
 		t->skipped[k] += s->skipped[k];
 	t->skipped_known |= s->skipped_known;
 	t->skipped_unread |= s->skipped_unread;
 	return 0;
+}
+
+/* ---- the files' top N ------------------------------------------------- */
+
+__u64 dt_file_ops(const struct dt_file_val *v)
+{
+	return v->reads + v->writes + v->faults;
+}
+
+__u64 dt_file_rank_value(const struct dt_file_val *v, int rank)
+{
+	switch (rank) {
+	case DT_FR_OPS:
+		return dt_file_ops(v);
+	case DT_FR_BYTES:
+		return v->bytes_read + v->bytes_written;
+	case DT_FR_ERRORS:
+		return v->errors;
+	case DT_FR_SHORT:
+		return v->short_copies;
+	case DT_FR_PTE_FB:
+		return v->pte_fallbacks;
+	}
+	return 0;
+}
+
+static int rank_by;	/* qsort has no context argument */
+
+/* device, then rank_by's value, most first, then inode: a stable order */
+static int cmp_file(const void *a, const void *b)
+{
+	const struct dt_file_ent *x = a, *y = b;
+	__u64 vx = dt_file_rank_value(&x->v, rank_by), vy = dt_file_rank_value(&y->v, rank_by);
+
+	if (x->key.dev != y->key.dev)
+		return x->key.dev < y->key.dev ? -1 : 1;
+	if (vx != vy)
+		return vx > vy ? -1 : 1;
+	return x->key.ino < y->key.ino ? -1 : x->key.ino > y->key.ino;
+}
+
+void dt_snapshot_top_files(struct dt_snapshot *s, int n)
+{
+	int r, i, j, k, kept = 0;
+
+	if (!s->nfiles)
+		return;
+	for (i = 0; i < s->nfiles; i++)
+		s->files[i].top = 0;
+	for (r = 0; r < DT_FR_MAX; r++) {
+		rank_by = r;
+		qsort(s->files, s->nfiles, sizeof(*s->files), cmp_file);
+		for (i = 0; i < s->nfiles; i = j) {
+			for (j = i; j < s->nfiles && s->files[j].key.dev == s->files[i].key.dev; j++)
+				;
+			for (k = i; k < j && k - i < n; k++)
+				if (dt_file_rank_value(&s->files[k].v, r))
+					s->files[k].top |= 1U << r;
+		}
+	}
+	for (i = 0; i < s->nfiles; i++) {
+		if (s->files[i].top)
+			s->files[kept++] = s->files[i];
+		else
+			free(s->files[i].path);
+	}
+	s->nfiles = kept;
+	rank_by = DT_FR_OPS;
+	if (kept)
+		qsort(s->files, kept, sizeof(*s->files), cmp_file);
 }

@@ -32,6 +32,23 @@ struct dt_media_ent {
 	__u64 n;
 };
 
+/* What a file can be in the top N by (--top-files): bits of dt_file_ent.top */
+enum dt_file_rank {
+	DT_FR_OPS,
+	DT_FR_BYTES,
+	DT_FR_ERRORS,
+	DT_FR_SHORT,
+	DT_FR_PTE_FB,
+	DT_FR_MAX,
+};
+
+struct dt_file_ent {
+	struct dt_file_key key;
+	struct dt_file_val v;
+	char *path;	/* where it resolved; NULL: known by its inode only */
+	__u32 top;	/* bit per enum dt_file_rank it is in the top N for */
+};
+
 /* A copy of the kernel maps at one moment. */
 struct dt_snapshot {
 	struct dt_stat_ent *stats;
@@ -42,6 +59,11 @@ struct dt_snapshot {
 	int nchks;
 	struct dt_media_ent *media;
 	int nmedia;
+	/* every file counted, until dt_snapshot_top_files() keeps the top */
+	struct dt_file_ent *files;
+	int nfiles;
+	__u64 files_counted;	/* files with a row, before the top was taken */
+	bool files_known;	/* files were counted (not --top-files 0, or an old capture) */
 	struct dt_bpf_stats bpf;
 	__u64 events;		/* ring-buffer records received */
 	/*
@@ -77,6 +99,16 @@ void dt_percpu_sum(__u64 *out, const __u64 *vals, int ncpu, size_t words);
 int dt_snapshot_checks(struct dt_snapshot *s);
 void dt_snapshot_sort(struct dt_snapshot *s);
 void dt_snapshot_free(struct dt_snapshot *s);
+void dt_snapshot_free_files(struct dt_snapshot *s);
+
+__u64 dt_file_ops(const struct dt_file_val *v);
+__u64 dt_file_rank_value(const struct dt_file_val *v, int rank);
+/*
+ * Keep only the files in the top n of their device by any rank (a file
+ * with 0 of something is not in its top), marking which; ordered by
+ * device, then ops, most first. n 0 keeps none.
+ */
+void dt_snapshot_top_files(struct dt_snapshot *s, int n);
 
 /*
  * Find-or-append for a snapshot built up entry by entry (its arrays grown
@@ -86,6 +118,7 @@ struct dt_stats *dt_snap_stat(struct dt_snapshot *s, __u32 dev, __u32 op, bool *
 __u64 *dt_snap_err(struct dt_snapshot *s, __u32 dev, __u32 op, __s32 err);
 struct dt_chk_val *dt_snap_chk(struct dt_snapshot *s, __u32 dev, __u32 check);
 __u64 *dt_snap_media(struct dt_snapshot *s, __u32 dev, __u64 pgoff);
+struct dt_file_ent *dt_snap_file(struct dt_snapshot *s, __u32 dev, __u64 ino);
 /* Add every counter of s into t (built with the above): 0 or -ENOMEM. */
 int dt_snapshot_add(struct dt_snapshot *t, const struct dt_snapshot *s);
 

@@ -73,6 +73,14 @@ struct result {
 	unsigned long long fsz_ino;	/* the file the faults were in */
 	int nev;
 	struct event ev[2];
+	/* per-file: each file's own tally (also merged into t) and faults */
+	int nfiles;
+	struct {
+		char path[PATH_MAX];
+		unsigned long long ino;
+		struct tally t;
+		long pte;
+	} files[3];
 };
 
 /* One open DAX file plus what we know about it. */
@@ -100,6 +108,7 @@ struct dcase {
 #define F_NOALL		0x8	/* destructive: only run when named */
 
 static const char *opt_dir, *opt_devdax, *opt_pmem;
+static int opt_keep;		/* --keep: leave the case's files in place */
 static unsigned long long opt_seed = 1;
 static const char *cur_case;	/* whose files die() should remove */
 
@@ -335,7 +344,7 @@ static void close_case(struct dfile *f)
 {
 	if (close(f->fd))
 		sys_fail("close", f->path);
-	if (unlink(f->path))
+	if (!opt_keep && unlink(f->path))
 		sys_fail("unlink", f->path);
 	free(f->ext);
 	f->ext = NULL;
@@ -766,6 +775,93 @@ static void c_fault_size(struct result *r)
 	if (munmap(resv, PMD_SIZE + 2 * PMD_SIZE))
 		sys_fail("munmap", f.path);
 	close_case(&f);
+	free(buf);
+}
+
+static void merge_tally(struct tally *dst, const struct tally *src);
+
+/* A file of per-file: its own tally, its path and inode in the result. */
+static void per_file_open(struct result *r, struct dfile *f, int idx)
+{
+	struct stat st;
+
+	open_case(f, r->name, &r->files[idx].t, idx);
+	if (fstat(f->fd, &st))
+		sys_fail("fstat", f->path);
+	snprintf(r->files[idx].path, sizeof(r->files[idx].path), "%s", f->path);
+	r->files[idx].ino = st.st_ino;
+	r->nfiles = idx + 1;
+}
+
+/*
+ * Three files with known per-file counts:
+ *   .0: 1 MiB written in one pwrite, then 40 preads of 4 KiB;
+ *   .1: 16 KiB written, 25 preads of 4 KiB, one 8 KiB pread into a
+ *       buffer whose second page faults (short), one pread into NULL
+ *       (EFAULT): its copies are the run's only short ones;
+ *   .2: 2 MiB (its first and last page written, a hole between) mapped
+ *       at a 2 MiB boundary, one byte loaded per page: the PMD try falls
+ *       back, then 512 PTE faults. No reads or writes but its setup.
+ * With --keep the files stay, so their paths can be resolved after.
+ */
+static void c_per_file(struct result *r)
+{
+	unsigned char *buf = xmalloc(MiB), *resv, *half;
+	volatile unsigned char *p;
+	struct dfile f[3];
+	long long off;
+	int i;
+
+	per_file_open(r, &f[0], 0);
+	setup_file(&f[0], MiB, MiB);
+	for (i = 0; i < 40; i++) {
+		off = (long long)i * 4 * KiB;
+		do_rw(&f[0], OP_READ, buf, 4 * KiB, off, 0);
+		check(&f[0], buf, 4 * KiB, off);
+	}
+
+	per_file_open(r, &f[1], 1);
+	setup_file(&f[1], 16 * KiB, 16 * KiB);
+	for (i = 0; i < 25; i++) {
+		off = (long long)(i % 4) * 4 * KiB;
+		do_rw(&f[1], OP_READ, buf, 4 * KiB, off, 0);
+		check(&f[1], buf, 4 * KiB, off);
+	}
+	half = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (half == MAP_FAILED)
+		sys_fail("mmap", "(anonymous 8 KiB buffer)");
+	memset(half, 0, PG);
+	if (mprotect(half + PG, PG, PROT_NONE))
+		sys_fail("mprotect", "(anonymous buffer)");
+	if (do_rw(&f[1], OP_READ, half, 2 * PG, 0, 1) >= 2 * PG)
+		die("%s: pread into a half-protected buffer was not short", f[1].path);
+	if (do_rw(&f[1], OP_READ, NULL, 4 * KiB, 0, 1) >= 0 || errno != EFAULT)
+		die("%s: pread into NULL did not fail with EFAULT", f[1].path);
+	if (munmap(half, 2 * PG))
+		sys_fail("munmap", "(anonymous buffer)");
+
+	per_file_open(r, &f[2], 2);
+	fill(buf, PG, 0, f[2].salt);
+	do_rw(&f[2], OP_WRITE, buf, PG, 0, 0);
+	fill(buf, PG, PMD_SIZE - PG, f[2].salt);
+	do_rw(&f[2], OP_WRITE, buf, PG, PMD_SIZE - PG, 0);
+	do_fsync(&f[2]);
+	p = map_at(&f[2], PMD_SIZE, 0, &resv);
+	for (off = 0; off < PMD_SIZE; off += PG) {
+		unsigned char want = off == 0 || off == PMD_SIZE - PG ? pat(off, f[2].salt) : 0;
+
+		if (p[off] != want)
+			die("%s: mapped byte at %lld is 0x%02x, want 0x%02x",
+			    f[2].path, off, p[off], want);
+	}
+	r->files[2].pte = PMD_SIZE / PG;
+	r->pte = PMD_SIZE / PG;
+	if (munmap(resv, PMD_SIZE + 2 * PMD_SIZE))
+		sys_fail("munmap", f[2].path);
+	for (i = 0; i < 3; i++) {
+		close_case(&f[i]);
+		merge_tally(&r->t, &r->files[i].t);
+	}
 	free(buf);
 }
 
@@ -1443,6 +1539,8 @@ static const struct dcase cases[] = {
 	{ "fault-size", "4 MiB file (2 MiB, a page, a hole, a page) mapped aligned; "
 	  "2 MiB of it misaligned; aligned with THP disabled",
 	  c_fault_size, F_DIR },
+	{ "per-file", "3 files: 40 preads; 25 preads, a short one and an EFAULT; "
+	  "2 MiB with a hole mapped (a PMD fallback, 512 PTE faults)", c_per_file, F_DIR },
 	{ "devdax-mmap", "4 MiB of --devdax mapped, store one byte per page",
 	  c_devdax_mmap, F_DEVDAX },
 	{ "devdax-mmap-1g", "1 GiB of a 1 GiB-aligned --devdax mapped, a store per 2 MiB: one PUD fault",
@@ -1538,6 +1636,24 @@ static void print_result(const struct result *r)
 		printf(",\"fault_size\":{\"pass\":%ld,\"fail\":%ld,\"fail_fallbacks\":%ld,"
 		       "\"ino\":%llu}", r->fsz_pass, r->fsz_fail, r->fsz_fail_fb, r->fsz_ino);
 	}
+	if (r->nfiles) {
+		printf(",\"files\":[");
+		for (i = 0; i < r->nfiles; i++) {
+			const struct tally *t = &r->files[i].t;
+			long errs = 0;
+			int e;
+
+			for (e = 0; e < MAX_ERRNO; e++)
+				errs += t->op[OP_READ].errs[e] + t->op[OP_WRITE].errs[e];
+			printf("%s{\"path\":", i ? "," : "");
+			json_str(r->files[i].path);
+			printf(",\"ino\":%llu,\"reads\":%ld,\"writes\":%ld,\"bytes_read\":%ld,"
+			       "\"bytes_written\":%ld,\"errors\":%ld,\"pte\":%ld}",
+			       r->files[i].ino, t->op[OP_READ].calls, t->op[OP_WRITE].calls,
+			       t->op[OP_READ].done, t->op[OP_WRITE].done, errs, r->files[i].pte);
+		}
+		putchar(']');
+	}
 	printf(",\"events\":[");
 	for (i = 0; i < r->nev; i++) {
 		ev = &r->ev[i];
@@ -1631,6 +1747,8 @@ int main(int argc, char **argv)
 			opt_seed = strtoull(v, &end, 0);
 			if (errno || !*v || *end || *v == '-')
 				bad_usage("bad --seed value '%s'", v);
+		} else if (!strcmp(argv[i], "--keep")) {
+			opt_keep = 1;
 		} else if (!strcmp(argv[i], "--list")) {
 			list = 1;
 		} else if (argv[i][0] == '-') {
@@ -1663,7 +1781,7 @@ int main(int argc, char **argv)
 	}
 	if (!nrun)
 		bad_usage("no case given; usage: daxload [--dir DIR] [--devdax PATH] "
-			  "[--pmem NAME] [--seed N] CASE... | --list");
+			  "[--pmem NAME] [--seed N] [--keep] CASE... | --list");
 	for (i = 0; i < nrun; i++)
 		validate(run[i]);
 	if (sysconf(_SC_PAGESIZE) != PG)

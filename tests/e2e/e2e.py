@@ -619,6 +619,159 @@ def test_fault_size_pud():
     eq((ck["pass"], ck["fail"], ck["na"]), (1, 0, 0), "devdax-mmap-1g: fault.size pass, fail, n/a")
 
 
+def per_file_metrics(path):
+    """daxtrace_file_* series of a metrics textfile: {(name, ino, op): value},
+    and each inode's path label."""
+    out, paths = {}, {}
+    with open(path) as f:
+        body = f.read()
+    for line in body.splitlines():
+        m = re.match(r'(daxtrace_file_\w+)\{device="([^"]*)",ino="(\d+)",path="([^"]*)"'
+                     r'(?:,op="(\w+)")?\} (\d+)$', line)
+        if m and m.group(2) == PMEM:
+            out[(m.group(1), int(m.group(3)), m.group(5))] = int(m.group(6))
+            paths[int(m.group(3))] = m.group(4)
+    return out, paths
+
+
+def test_per_file():
+    """The per-file view against daxload per-file's own per-file counts
+    (reads, writes, bytes, errors per file), exactly; the short copies
+    against copy.complete's failures (the run's only short copies are in
+    file .1's reads), faults and PTE fallbacks against the --snoop events
+    of that inode; each path resolved on the mount. devdax-mmap in the
+    same run: device-dax has no files, so no file records for it. The
+    same records in the metrics (the textfile written at exit), in `daxtrace
+    report` of the run's JSON, and report --top-files 1's choice."""
+    case = "per-file"
+    print(case, flush=True)
+    # the textfile, written at exit: a scrape while --snoop's records wait
+    # in the stdout pipe (read at stop) would wait for them
+    mfile = tempfile.mktemp(suffix=".prom")
+    t = Trace(["-c", "daxload", "-s", "--metrics-textfile", mfile]).start()
+    try:
+        truth = daxload("--keep", case, "devdax-mmap")
+        files = truth[0]["files"]
+    finally:
+        t.stop()
+    scraped, mpaths = per_file_metrics(mfile)
+    os.unlink(mfile)
+    for f in files:
+        try:
+            os.unlink(f["path"])
+        except OSError:
+            pass
+    eq(t.rc, 0, case + ": daxtrace exit status")
+    st = t.of("stats")
+    eq(len(st), 1, case + ": one stats record")
+    if not st:
+        return
+    st = st[0]
+    eq((st["ringbuf_dropped"], st["map_full"]), (0, 0), case + ": no drops, no full maps")
+    eq((st["top_files"], st["files_counted"], st["file_map_full"]), (10, 3, 0),
+       case + ": stats: top_files, files_counted, file_map_full")
+    recs = {r["ino"]: r for r in t.of("file") if r["device"] == PMEM}
+    eq(sorted(recs), sorted(f["ino"] for f in files), case + ": a file record per file")
+    eq([r for r in t.of("file") if r["device"] == DEVDAX], [],
+       case + ": device-dax faults have no file")
+    ev = t.events()
+    copies_failed = t.checks(PMEM)["copy.complete"]["fail"]
+    fsum = t.summary(PMEM, "fault")
+    for i, f in enumerate(files):
+        r = recs.get(f["ino"])
+        if not r:
+            continue
+        what = "%s: file .%d" % (case, i)
+        eq(r["path"], f["path"], what + " path")
+        eq((r["reads"], r["writes"], r["bytes_read"], r["bytes_written"], r["errors"]),
+           (f["reads"], f["writes"], f["bytes_read"], f["bytes_written"], f["errors"]),
+           what + " reads, writes, bytes read, bytes written, errors")
+        eq((r["ops"], r["bytes"]), (r["reads"] + r["writes"] + r["faults"],
+                                    r["bytes_read"] + r["bytes_written"]), what + " sums")
+        mine = [e for e in ev if e["device"] == PMEM and e.get("ino") == f["ino"]]
+        eq(r["reads"], len([e for e in mine if e["op"] == "read"]), what + " reads = its read events")
+        eq(r["faults"], len([e for e in mine if e["op"] == "fault"]),
+           what + " faults = its fault events")
+        fb = len([e for e in mine if e["op"] == "fault" and e["size"] == "pmd" and e["fallback"]])
+        eq(r["pte_fallbacks"], fb, what + " PTE fallbacks = its PMD fallback events")
+        if i == 1:
+            check(copies_failed >= 2, what + ": a short read and an EFAULT, 2+ short copies")
+            eq(r["short_copies"], copies_failed, what + " short copies = copy.complete fails")
+            eq(r["top"], ["ops", "bytes", "errors", "short_copies"], what + " top")
+        else:
+            eq(r["short_copies"], 0, what + " short copies")
+        if i == 2:
+            eq(r["faults"], fsum and fsum["calls"], what + " faults = the device's fault calls")
+            check(r["pte_fallbacks"] >= 1, what + ": the PMD try fell back")
+            eq(len([e for e in mine if e["op"] == "fault" and e["size"] == "pte"
+                    and not e["fallback"]]), f["pte"], what + " PTE faults")
+        else:
+            eq(r["faults"], 0, what + " faults")
+        # the metrics, as written at exit
+        for name, op, key in (("daxtrace_file_ops_total", "read", "reads"),
+                              ("daxtrace_file_ops_total", "write", "writes"),
+                              ("daxtrace_file_ops_total", "fault", "faults"),
+                              ("daxtrace_file_bytes_total", "read", "bytes_read"),
+                              ("daxtrace_file_bytes_total", "write", "bytes_written"),
+                              ("daxtrace_file_errors_total", None, "errors"),
+                              ("daxtrace_file_short_copies_total", None, "short_copies"),
+                              ("daxtrace_file_pte_fallbacks_total", None, "pte_fallbacks")):
+            eq(scraped.get((name, f["ino"], op)), r[key], what + " metric %s %s" % (name, op or ""))
+        eq(mpaths.get(f["ino"]), f["path"], what + " metric path label")
+    # fault.size: the PMD try in file .2 fell back where a PMD was possible
+    fails = [e for e in t.events("fault") if "fault.size" in e["checks_failed"]
+             and e["device"] == PMEM]
+    check(len(fails) >= 1, case + ": a fault.size failure in file .2")
+    for e in fails:
+        eq((e["ino"], e.get("path")), (files[2]["ino"], files[2]["path"]),
+           case + ": fault.size failure names the file by path")
+    # daxtrace report of the run's JSON lines
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as cap:
+        for rec in t.records:
+            cap.write(json.dumps(rec, separators=(",", ":")) + "\n")
+    try:
+        rep = subprocess.run([DAXTRACE, "report", "-j", cap.name], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        eq(rep.returncode, 0, case + ": report -j exit status: " + rep.stderr.strip())
+        back = {r["ino"]: r for r in map(json.loads, rep.stdout.splitlines())
+                if r["type"] == "file" and r["device"] == PMEM}
+        eq(back, recs, case + ": report -j gives the same file records")
+        rep = subprocess.run([DAXTRACE, "report", "-j", "--top-files", "1", cap.name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        top1 = {r["ino"]: r["top"] for r in map(json.loads, rep.stdout.splitlines())
+                if r["type"] == "file" and r["device"] == PMEM}
+        eq(top1, {files[0]["ino"]: ["bytes"], files[1]["ino"]: ["errors", "short_copies"],
+                  files[2]["ino"]: ["ops", "pte_fallbacks"]},
+           case + ": report --top-files 1: the top file by each rank")
+        rep = subprocess.run([DAXTRACE, "report", "--no-hist", cap.name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        r0 = recs.get(files[0]["ino"])
+        if r0:
+            line = "  %9d %8d %8d %8d %12d %6d %6d %6d  %s\n" % (
+                r0["ops"], r0["reads"], r0["writes"], r0["faults"], r0["bytes"], 0, 0, 0,
+                files[0]["path"])
+            check(line in rep.stdout, case + ": report's text has file .0's line %r:\n%s"
+                  % (line, rep.stdout))
+        check("Files on %s: top 10 by ops" % PMEM in rep.stdout, case + ": report's files header")
+        check("3 files counted, 0 ops not counted per file" in rep.stdout,
+              case + ": report's files line")
+        check(("(file offset 0, ino %d, %s)" % (files[2]["ino"], files[2]["path"]))
+              in rep.stdout, case + ": report's fault.size line names the path")
+    finally:
+        os.unlink(cap.name)
+
+    # --top-files 0: nothing counted per file, nothing made up
+    t = Trace(["-c", "daxload", "--top-files", "0"]).start()
+    try:
+        daxload("seq-read-4k")
+    finally:
+        t.stop()
+    st = t.of("stats")
+    eq([(s["top_files"], s["files_counted"], s["file_map_full"]) for s in st], [(0, None, None)],
+       "--top-files 0: stats record")
+    eq(t.of("file"), [], "--top-files 0: no file records")
+
+
 def test_filter():
     print("-d filtering", flush=True)
     for dev, other in ((DEVDAX, PMEM), (PMEM, DEVDAX), ("/dev/" + PMEM, DEVDAX)):
@@ -1919,7 +2072,7 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
 
 def main():
     tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
-             test_faults, test_fault_size,
+             test_faults, test_fault_size, test_per_file,
              test_filter, test_thread_slots, test_concurrency, test_migration, test_methods,
              test_full_trampoline, test_deep,
              test_bad_input, test_bad_btf, test_clean_exit, test_kmod, test_fsdev, test_device_info,

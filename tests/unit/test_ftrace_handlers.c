@@ -68,12 +68,20 @@ static void ev(int tid, unsigned long long us, const char *name, const char *fmt
 	dt_fh_line(line);
 }
 
+/* The handlers' tables; only the files are the snapshot's, and unused here. */
+static void tables(struct dt_snapshot *s)
+{
+	dt_fh_tables(s);
+	free(s->files);
+	s->files = NULL;
+}
+
 static const struct dt_stats *stats(__u32 dev, __u32 op)
 {
 	struct dt_snapshot s;
 	int i;
 
-	dt_fh_tables(&s);
+	tables(&s);
 	for (i = 0; i < s.nstats; i++)
 		if (s.stats[i].key.dev == dev && s.stats[i].key.op == op)
 			return &s.stats[i].st;
@@ -84,7 +92,7 @@ static int nstats(void)
 {
 	struct dt_snapshot s;
 
-	dt_fh_tables(&s);
+	tables(&s);
 	return s.nstats;
 }
 
@@ -94,7 +102,7 @@ static __u64 verdicts(__u32 dev, __u32 check, __u32 v)
 	struct dt_snapshot s;
 	int i;
 
-	dt_fh_tables(&s);
+	tables(&s);
 	for (i = 0; i < s.nchks; i++)
 		if (s.chks[i].key.dev == dev && s.chks[i].key.check == check)
 			return s.chks[i].v.n[v];
@@ -106,7 +114,7 @@ static __u64 errors(__u32 dev, __u32 op, __s32 err)
 	struct dt_snapshot s;
 	int i;
 
-	dt_fh_tables(&s);
+	tables(&s);
 	for (i = 0; i < s.nerrs; i++)
 		if (s.errs[i].key.dev == dev && s.errs[i].key.op == op &&
 		    s.errs[i].key.err == err)
@@ -119,7 +127,7 @@ static __u64 media(__u32 dev, __u64 pgoff)
 	struct dt_snapshot s;
 	int i;
 
-	dt_fh_tables(&s);
+	tables(&s);
 	for (i = 0; i < s.nmedia; i++)
 		if (s.media[i].key.dev == dev && s.media[i].key.pgoff == pgoff)
 			return s.media[i].n;
@@ -476,11 +484,11 @@ static void test_fault_size(void)
 	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_PASS), 2);
 	EXPECT_EQ(verdicts(SDEV, DT_CHK_FAULT_SIZE, DT_NA), 0);
 	EXPECT_CONTAINS(events(), "\"why\":[\"check\"],\"offset\":2097152");
-	EXPECT_CONTAINS(events(), "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,"
+	EXPECT_CONTAINS(events(), "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,\"path\":null,"
 			"\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
 			"\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\","
 			"\"vm_end\":\"0x7f0000400000\"}");
-	EXPECT_CONTAINS(events(), "\"size\":\"pte\",\"fallback\":false,\"ino\":12,"
+	EXPECT_CONTAINS(events(), "\"size\":\"pte\",\"fallback\":false,\"ino\":12,\"path\":null,"
 			"\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
 			"\"address\":\"0x7f0000000000\"");
 
@@ -622,7 +630,7 @@ static void test_thread_churn(void)
 	}
 	st = stats(SDEV, DT_OP_READ);
 	EXPECT_EQ(st ? st->calls : 0, 3 * 4096);
-	dt_fh_tables(&s);
+	tables(&s);
 	EXPECT_EQ(s.bpf.map_full, 0);
 
 	for (tid = 100000; tid < 100000 + 4097; tid++)
@@ -631,15 +639,113 @@ static void test_thread_churn(void)
 		ev(tid, 201, "rw_x", "ret=4096");
 	st = stats(SDEV, DT_OP_READ);
 	EXPECT_EQ(st ? st->calls : 0, 4 * 4096);
-	dt_fh_tables(&s);
+	tables(&s);
 	EXPECT_EQ(s.bpf.map_full, 1);
 
 	/* an exit takes no slot: with all of them busy, none is lost */
 	for (tid = 100000; tid < 100000 + 4096; tid++)
 		rw_entry(tid, 300, SDEV, 0, 0, 4096, 16384);
 	ev(5, 301, "rw_x", "ret=4096");
-	dt_fh_tables(&s);
+	tables(&s);
 	EXPECT_EQ(s.bpf.map_full, 1);
+}
+
+/* A file's row in the handlers' files table: NULL if it has none. */
+static int file_of(__u32 dev, __u64 ino, struct dt_file_val *v, __u64 *counted,
+		   __u64 *full)
+{
+	struct dt_snapshot s;
+	int i, found = 0;
+
+	dt_fh_tables(&s);
+	for (i = 0; i < s.nfiles; i++) {
+		if (s.files[i].key.dev == dev && s.files[i].key.ino == ino) {
+			*v = s.files[i].v;
+			found = 1;
+		}
+	}
+	*counted = s.files_counted;
+	*full = s.bpf.file_full;
+	free(s.files);
+	return found;
+}
+
+/*
+ * Per-file counters from the same lines: a read with a short copy and a
+ * write that failed on one file, a PMD fallback and a PTE fault on
+ * another (one through the fs_dax tracepoint), and a device-dax fault,
+ * which has no file. --top-files 0 counts none.
+ */
+static void test_files(void)
+{
+	char tp_fb[] = "         python3-302     [001] .....    19.700000: dax_pmd_fault_done: dev 259:1 ino 0xd shared WRITE address 0x7f0000000000 pgoff 0x3 FALLBACK";
+	static char buf[8192];
+	struct dt_file_val v;
+	__u64 counted, full;
+	int me = getpid();
+
+	begin();
+	out.top_files = 10;
+	rw_entry(me, 100, SDEV, 0, 0, 8192, 16384);		/* ino 12 */
+	da_entry(me, 110, 0, 2);
+	ev(me, 112, "da_x", "ret=2");
+	copy_entry(me, 120, 0, 8192, ALIVE, (uintptr_t)buf);
+	ev(me, 130, "cti_x", "ret=100");
+	copy_entry(me, 131, 0, 8092, ALIVE, (uintptr_t)buf + 100);
+	ev(me, 132, "cti_x", "ret=0");
+	ev(me, 140, "rw_x", "ret=100");
+	rw_entry(me, 200, SDEV, 1, 0, 4096, 16384);
+	ev(me, 210, "rw_x", "ret=-28");
+	rw_entry(me, 300, SDEV, 0, 0, 4096, 16384);
+	ev(me, 310, "rw_x", "ret=4096");
+	ev(7, 400, "flt_e", "pgoff=3 pe=9 " REG " rdev=0 sdev=%u ino=13", SDEV);
+	ev(7, 401, "flt_x", "ret=2048");			/* FALLBACK */
+	ev(7, 402, "flt_e", "pgoff=3 pe=0 " REG " rdev=0 sdev=%u ino=13", SDEV);
+	ev(7, 404, "flt_x", "ret=256");				/* NOPAGE */
+	dt_fh_line(tp_fb);
+	/* device-dax: its inode is the character device's */
+	ev(7, 500, "dflt_e", "pgoff=0 pe=1 mode=8576 rdev=%u sdev=5 ino=99", DAXDEV);
+	ev(7, 502, "dflt_x", "ret=256");
+
+	EXPECT(file_of(SDEV, 12, &v, &counted, &full));
+	EXPECT_EQ(v.reads, 2);
+	EXPECT_EQ(v.writes, 1);
+	EXPECT_EQ(v.faults, 0);
+	EXPECT_EQ(v.bytes_read, 4196);
+	EXPECT_EQ(v.bytes_written, 0);
+	EXPECT_EQ(v.errors, 1);
+	EXPECT_EQ(v.short_copies, 2);
+	EXPECT_EQ(v.pte_fallbacks, 0);
+	EXPECT(file_of(SDEV, 13, &v, &counted, &full));
+	EXPECT_EQ(v.reads + v.writes, 0);
+	EXPECT_EQ(v.faults, 3);
+	EXPECT_EQ(v.pte_fallbacks, 2);
+	EXPECT_EQ(v.errors, 0);
+	EXPECT(!file_of(DAXDEV, 99, &v, &counted, &full));
+	EXPECT_EQ(counted, 2);
+	EXPECT_EQ(full, 0);
+
+	/* bounded: past DT_FILES files, an op's file is not counted, and says so */
+	begin();
+	out.top_files = 10;
+	for (int i = 0; i < DT_FILES + 3; i++) {
+		ev(me, 100 + 2 * i, "rw_e", "pos=0 cnt=4096 dir=0 " REG " rdev=0 sdev=%u ino=%d isize=8192",
+		   SDEV, 1000 + i);
+		ev(me, 101 + 2 * i, "rw_x", "ret=4096");
+	}
+	EXPECT(file_of(SDEV, 1000, &v, &counted, &full));
+	EXPECT(!file_of(SDEV, 1000 + DT_FILES, &v, &counted, &full));
+	EXPECT_EQ(counted, DT_FILES);
+	EXPECT_EQ(full, 3);
+	EXPECT_STATS(stats(SDEV, DT_OP_READ), .calls = DT_FILES + 3, .oks = DT_FILES + 3,
+		     .req = 4096ULL * (DT_FILES + 3), .done = 4096ULL * (DT_FILES + 3),
+		     .lat = 1000ULL * (DT_FILES + 3));
+
+	begin();	/* out.top_files 0 */
+	rw_entry(me, 100, SDEV, 0, 0, 4096, 16384);
+	ev(me, 110, "rw_x", "ret=4096");
+	EXPECT(!file_of(SDEV, 12, &v, &counted, &full));
+	EXPECT_EQ(counted, 0);
 }
 
 int main(void)
@@ -654,6 +760,7 @@ int main(void)
 	test_missing_entry();
 	test_dev_filter();
 	test_thread_churn();
+	test_files();
 	fclose(out.f);
 	free(evbuf);
 	return unit_done("test_ftrace_handlers");

@@ -307,9 +307,9 @@ static void test_fault_size_event(void)
 	EXPECT_EVENT(false, &e, 1, "daxload      42      pmem0.1   fault(pmd)");
 	EXPECT_EVENT(false, &e, 1, "fault.size FAIL");
 	EXPECT_EVENT(false, &e, 1, "    -> pmd fault fell back at 0x7f0000200000 (file offset 0x200000, "
-		     "ino 12) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible\n");
+		     "ino 12, path not resolved) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible\n");
 	EXPECT_EVENT(true, &e, 1, "\"checks_failed\":[\"fault.size\"]");
-	EXPECT_EVENT(true, &e, 1, "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,"
+	EXPECT_EVENT(true, &e, 1, "\"size\":\"pmd\",\"fallback\":true,\"ino\":12,\"path\":null,"
 		     "\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],"
 		     "\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\","
 		     "\"vm_end\":\"0x7f0000400000\"}}");
@@ -319,7 +319,7 @@ static void test_fault_size_event(void)
 	e.fault_size = DT_FAULT_PTE;
 	e.size_why = DT_FSZ_THPOFF;
 	EXPECT_EVENT(false, &e, 1, "    -> pte fault mapped at 0x7f0000200000 (file offset 0x200000, "
-		     "ino 12) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible, "
+		     "ino 12, path not resolved) in VMA 0x7f0000000000-0x7f0000400000: a pmd was possible, "
 		     "but the process turned THP off (PR_SET_THP_DISABLE)\n");
 	EXPECT_EVENT(true, &e, 1, "\"why\":[\"thp_disabled\"]");
 	/* a pass seen with --snoop: what kept it from a PMD */
@@ -374,7 +374,7 @@ static void test_summary(void)
 	EXPECT_CONTAINS(out, "{\"type\":\"summary\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"op\":\"read\",\"calls\":3,\"bytes_requested\":12288,\"bytes_done\":8192,\"short\":0,\"errors\":{\"EIO\":1},\"latency_ns_total\":0,\"len_hist\":[[4096,2]],\"lat_hist_ns\":[]}\n");
 	EXPECT_CONTAINS(out, "{\"type\":\"check\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"check\":\"rw.complete\",\"pass\":2,\"fail\":0,\"na\":0}\n");
 	EXPECT_CONTAINS(out, "{\"type\":\"media_error\",\"device\":\"pmem0.1\",\"uuid\":\"bce7d439-4566-4d36-8294-a055d1ccacdb\",\"pgoff\":42,\"offset\":172032,\"count\":1}\n");
-	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0,\"kernel_skipped_total\":0,\"kernel_skipped\":{},\"kernel_skipped_unread\":[],\"counts_may_be_short\":false}\n");
+	EXPECT_CONTAINS(out, "{\"type\":\"stats\",\"events\":7,\"ringbuf_dropped\":0,\"map_full\":0,\"thread_overflow\":0,\"top_files\":0,\"files_counted\":null,\"file_map_full\":null,\"kernel_skipped_total\":0,\"kernel_skipped\":{},\"kernel_skipped_unread\":[],\"counts_may_be_short\":false}\n");
 	free(out);
 	out = capture(false, do_summary, &s);
 	EXPECT(!strstr(out, "skipped"));

@@ -452,7 +452,7 @@ static void test_report_roundtrip(void)
 			EXPECT(!strncmp(out, orig, ostats - orig));
 			if (strncmp(out, orig, ostats - orig))
 				fprintf(stderr, "--- original\n%.*s--- report\n%s", (int)(ostats - orig), orig, out);
-			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":7,\"kernel_skipped_total\":11,\"kernel_skipped\":{\"dax_iomap_rw\":11},\"kernel_skipped_unread\":[\"dax_iomap_fault\"],\"counts_may_be_short\":true}\n");
+			EXPECT_STR(rstats, "{\"type\":\"stats\",\"events\":3,\"ringbuf_dropped\":2,\"map_full\":0,\"thread_overflow\":7,\"top_files\":10,\"files_counted\":null,\"file_map_full\":null,\"kernel_skipped_total\":11,\"kernel_skipped\":{\"dax_iomap_rw\":11},\"kernel_skipped_unread\":[\"dax_iomap_fault\"],\"counts_may_be_short\":true}\n");
 		}
 	}
 	free(out);
@@ -493,7 +493,7 @@ static void test_report_roundtrip(void)
 /* A fault.size failure event comes back from a capture as it went in. */
 static void test_report_fault_size(void)
 {
-	static const char ev[] = "{\"type\":\"event\",\"ts_ns\":101000,\"comm\":\"daxload\",\"pid\":9,\"tid\":9,\"device\":\"259:1\",\"uuid\":null,\"op\":\"fault\",\"why\":[\"check\"],\"offset\":2097152,\"asked\":2097152,\"got\":2048,\"errno\":null,\"checks_failed\":[\"fault.size\"],\"lat_ns\":1000,\"seq\":1,\"size\":\"pmd\",\"fallback\":true,\"ino\":12,\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\",\"vm_end\":\"0x7f0000400000\"}}\n";
+	static const char ev[] = "{\"type\":\"event\",\"ts_ns\":101000,\"comm\":\"daxload\",\"pid\":9,\"tid\":9,\"device\":\"259:1\",\"uuid\":null,\"op\":\"fault\",\"why\":[\"check\"],\"offset\":2097152,\"asked\":2097152,\"got\":2048,\"errno\":null,\"checks_failed\":[\"fault.size\"],\"lat_ns\":1000,\"seq\":1,\"size\":\"pmd\",\"fallback\":true,\"ino\":12,\"path\":null,\"fault_size\":{\"best\":\"pmd\",\"why\":[\"kernel\"],\"address\":\"0x7f0000200000\",\"vm_start\":\"0x7f0000000000\",\"vm_end\":\"0x7f0000400000\"}}\n";
 	char *out, *err, *file, cap[2048];
 
 	snprintf(cap, sizeof(cap), "{\"type\":\"probes\",\"backend\":\"bpf\",\"run\":\"h:1:1\"}\n%s"
