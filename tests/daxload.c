@@ -612,6 +612,18 @@ static int chunk_pmd_ok(const struct dfile *f, long long start)
 	return 0;
 }
 
+/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
+static void pmd_extent_hint(int fd)
+{
+	struct fsxattr fsx;
+
+	if (!ioctl(fd, FS_IOC_FSGETXATTR, &fsx)) {
+		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
+		fsx.fsx_extsize = PMD_SIZE;
+		ioctl(fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
+	}
+}
+
 /*
  * 4 MiB of a DAX file mapped at a 2 MiB-aligned address, one byte loaded
  * per page: per 2 MiB chunk, one PMD fault where the extent allows it,
@@ -621,19 +633,13 @@ static void c_mmap_pmd(struct result *r)
 {
 	const long len = 4 * MiB;
 	volatile unsigned char *p;
-	struct fsxattr fsx;
 	unsigned char *resv;
 	struct dfile f;
 	uintptr_t a;
 	long off;
 
 	open_case(&f, r->name, &r->t, -1);
-	/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
-	if (!ioctl(f.fd, FS_IOC_FSGETXATTR, &fsx)) {
-		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
-		fsx.fsx_extsize = PMD_SIZE;
-		ioctl(f.fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
-	}
+	pmd_extent_hint(f.fd);
 	setup_file(&f, len, MiB);
 	map_file(&f);
 	if (f.mapped < 0)
@@ -713,18 +719,12 @@ static void c_fault_size(struct result *r)
 {
 	unsigned char *buf = xmalloc(PMD_SIZE), *resv;
 	volatile unsigned char *p;
-	struct fsxattr fsx;
 	struct dfile f;
 	struct stat st;
 	long off;
 
 	open_case(&f, r->name, &r->t, -1);
-	/* xfs: a 2 MiB extent size hint asks for PMD-alignable extents */
-	if (!ioctl(f.fd, FS_IOC_FSGETXATTR, &fsx)) {
-		fsx.fsx_xflags |= FS_XFLAG_EXTSIZE;
-		fsx.fsx_extsize = PMD_SIZE;
-		ioctl(f.fd, FS_IOC_FSSETXATTR, &fsx);	/* ext4 says no: fine */
-	}
+	pmd_extent_hint(f.fd);
 	if (fstat(f.fd, &st))
 		sys_fail("fstat", f.path);
 	r->fsz_ino = st.st_ino;
