@@ -543,6 +543,7 @@ READ_CONFIGS = [
     ("ftrace", "g daxtrace --backend ftrace"),
     ("telemetry", "h daxtrace --telemetry"),
     ("tfloor", "i empty programs, --telemetry's hooks"),
+    ("tbound", "j --telemetry's lower bound (bare)"),
 ]
 # Targets, judged by reading: (what, figure, bound, direction)
 TARGETS = {
@@ -550,6 +551,12 @@ TARGETS = {
     "default/bpftrace": ("daxtrace default overhead / bpftrace's", 0.25),
     "telemetry/untraced": ("--telemetry over untraced", 0.20),
     "telemetry/tfloor": ("--telemetry overhead / its hooks' floor's", 1.3),
+}
+# The same targets for row j, the least --telemetry's programs must do:
+# where it is past a target, no way of doing that profile's work meets it
+BOUNDS = {
+    "tbound/untraced": ("its lower bound over untraced", "telemetry/untraced"),
+    "tbound/tfloor": ("its lower bound / its hooks' floor's", "telemetry/tfloor"),
 }
 
 
@@ -569,6 +576,7 @@ def read_configs(hooks, env):
     make["telemetry"] = (na(env["telemetry"]) if is_na_reason(env["telemetry"])
                          else dt("--telemetry"))
     make["tfloor"] = env["tfloor"]
+    make["tbound"] = env["tbound"]
     labels = dict(READ_CONFIGS)
     if env.get("floor_label"):
         labels["floor"] = env["floor_label"]
@@ -586,6 +594,11 @@ def sect_read_path(daxfile, hooks, env):
         print(env["floor_note"])
     if not is_na_reason(env["telemetry"]):
         print("--telemetry's hooks, its floor's: %s" % hooks_text(env["telemetry"]))
+        print("j, --telemetry's lower bound: the bare build (build/bench/%s) with --telemetry,\n"
+              "  whose programs only take the read's two clock reads (the start kept in the\n"
+              "  thread's slot) and count its latency and length, one atomic add each in a\n"
+              "  global array: the least the profile's histograms need, so no way of doing\n"
+              "  its work meets a target this row is past" % BARE)
     configs = read_configs(hooks, env)
     # long runs: a round of one configuration must outlast the host's noise
     for bs, ops, tag in ((4096, 5 * OPS4K, "4k"), (1 << 20, max(OPS4K // 20, 50), "1m")):
@@ -599,9 +612,14 @@ def sect_read_path(daxfile, hooks, env):
         r = {"default/floor": ratio(ov["default"], ov["floor"]),
              "default/bpftrace": ratio(ov["default"], ov["bpftrace"]),
              "telemetry/untraced": ov["telemetry"],
-             "telemetry/tfloor": ratio(ov["telemetry"], ov["tfloor"])}
+             "telemetry/tfloor": ratio(ov["telemetry"], ov["tfloor"]),
+             "tbound/untraced": ov["tbound"],
+             "tbound/tfloor": ratio(ov["tbound"], ov["tfloor"])}
         for k, v in r.items():
             FIG["%s.%s" % (tag, k)] = v
+            if k in BOUNDS:
+                show_bound(k, v)
+                continue
             what, bound = TARGETS[k]
             if k == "telemetry/untraced":
                 show_ratio(what, v if is_na(v) else 100 * v, "%+.1f %%",
@@ -610,6 +628,22 @@ def sect_read_path(daxfile, hooks, env):
                 show_ratio(what, v, "%.2fx", "<= %.2gx" % bound, lambda x, b=bound: x <= b)
         if atoms:
             show_atomics(configs, atoms)
+
+
+def show_bound(key, v):
+    """A lower bound's line: whether the target it bounds can be met."""
+    what, target = BOUNDS[key]
+    bound = TARGETS[target][1]
+    pct = target.endswith("/untraced")
+    if is_na(v):
+        show_ratio(what, v)
+        return
+    past = v > bound
+    txt = ("%+.1f %%" % (100 * v)) if pct else "%.2fx" % v
+    tgt = ("+%d %%" % (100 * bound)) if pct else "%.2gx" % bound
+    print("  %-52s %s (target %s: %s)" % (what + ":", txt, tgt,
+          "unreachable, the least the profile must do is past it" if past
+          else "within reach"))
 
 
 def nonneg_zero(x):
@@ -1005,6 +1039,20 @@ def sect_cost_model(daxfile, hooks, env):
           (BARE, ns, ns - floor, ns / floor, added(atoms[BARE])))
 
 
+def telemetry_bound(tel_hooks):
+    """Row j: the bare build with --telemetry (bench/bpf/bare.bpf.c)."""
+    if is_na_reason(tel_hooks):
+        return na(tel_hooks)
+    bare = bench_build(BARE)
+    if not os.access(bare, os.X_OK):
+        return na("no bare build (%s)" % make_cmd(BARE))
+    if any("kprobe" in (e or "") + (x or "") for f, m, e, x in tel_hooks):
+        return na("the bare build's --telemetry programs are fentry/fexit only")
+    make = lambda: Tracer("daxtrace", ["-j", "--telemetry"], bare)
+    why = usable(make)
+    return make if why is None else na("bare build --telemetry: %s" % why)
+
+
 def environment(hooks):
     """What can run on this kernel and build: bpftrace (the floor and the
     equivalent script), --telemetry and its floor. A floor without
@@ -1045,6 +1093,7 @@ def environment(hooks):
         why = usable(lambda: Tracer("daxtrace", ["-j", "--telemetry"], empty)) \
             if empty_why is None else empty_why
         env["tfloor"] = na("bpftrace: %s; empty build --telemetry: %s" % (bt_floor, why))
+    env["tbound"] = telemetry_bound(t)
     for k, what in (("bpftrace", "bpftrace equivalent"),):
         if env[k] is not None:
             print("%s: n/a: %s" % (what, env[k]))
@@ -1092,6 +1141,8 @@ COMPARE_ROWS = [
     ("default / bpftrace (target <= 0.25x)", "4k.default/bpftrace", "x"),
     ("--telemetry over untraced (target <= +20 %)", "4k.telemetry/untraced", "pct"),
     ("--telemetry / its floor (target <= 1.3x)", "4k.telemetry/tfloor", "x"),
+    ("--telemetry's lower bound over untraced", "4k.tbound/untraced", "pct"),
+    ("--telemetry's lower bound / its floor", "4k.tbound/tfloor", "x"),
     ("atomic RMW instructions per 4 KiB read, executed in the kernel (added)", None, None),
 ] + [(label[2:], "atomics.%s.executed" % k, "atom") for k, label in READ_CONFIGS] + [
     ("in default's BPF code (fewest to most on a path)", "atomics.default.bpf_code", "str"),
@@ -1102,6 +1153,8 @@ COMPARE_ROWS = [
     ("default / bpftrace", "1m.default/bpftrace", "x"),
     ("--telemetry over untraced", "1m.telemetry/untraced", "pct"),
     ("--telemetry / its floor", "1m.telemetry/tfloor", "x"),
+    ("--telemetry's lower bound over untraced", "1m.tbound/untraced", "pct"),
+    ("--telemetry's lower bound / its floor", "1m.tbound/tfloor", "x"),
     ("non-DAX reads, default mode", None, None),
     ("tmpfs: overhead", "nondax.tmpfs.over", "pct"),
     ("tmpfs: daxtrace program runs", "nondax.tmpfs.runs", "int"),

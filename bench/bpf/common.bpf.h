@@ -153,22 +153,9 @@ int tp_pmd_done(struct trace_event_raw_dax_pmd_fault_class *ctx)
 }
 
 /*
- * --telemetry's programs: the product's handlers, as the fault programs
- * (the bench builds measure the default mode, which never attaches them)
+ * --telemetry's fault programs: the product's handlers, as the other
+ * fault programs. Each object defines fe_rw_t and fx_rw_t, the read's.
  */
-SEC("fentry/dax_iomap_rw")
-int BPF_PROG(fe_rw_t)
-{
-	return tel_rw_entry();
-}
-
-SEC("fexit/dax_iomap_rw")
-int BPF_PROG(fx_rw_t, struct kiocb *iocb, struct iov_iter *iter,
-	     const struct iomap_ops *ops, ssize_t ret)
-{
-	return tel_rw_exit(iocb, iter, ret);
-}
-
 SEC("fexit/dax_iomap_fault")
 int BPF_PROG(fx_fault_t, struct vm_fault *vmf, unsigned int pe)
 {
