@@ -285,7 +285,7 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 		(unsigned long long)s->events, (unsigned long long)s->bpf.rb_dropped,
 		(unsigned long long)s->bpf.map_full);
 	if (o->top_files && s->files_known)
-		fprintf(f, "; %llu files counted, %llu ops not counted per file (files map full)",
+		fprintf(f, "; files counted: %llu, ops not counted per file (files map full): %llu",
 			(unsigned long long)s->files_counted,
 			(unsigned long long)s->bpf.file_full);
 	fputc('\n', f);

@@ -160,7 +160,7 @@ static void test_output(void)
 			"         41       40        1        0      1212416      0      0      0  /mnt/dax/a\n"
 			"         28       25        0        3       102400      1      2      1  ino 13 (path not resolved)\n");
 	EXPECT_CONTAINS(out, "0 events, 0 lost (ring buffer full), 0 map-full; "
-			"2 files counted, 5 ops not counted per file (files map full)\n");
+			"files counted: 2, ops not counted per file (files map full): 5\n");
 	free(out);
 
 	out = render(&s, true, 10);
@@ -267,7 +267,7 @@ static void test_capture(void)
 	EXPECT_CONTAINS(buf, "(file offset 0x200000, ino 13, /mnt/dax/b) in VMA");
 	EXPECT_CONTAINS(buf, "         15       15        0        0        61440      0      0      0  /mnt/dax/a\n"
 			"          4        0        0        4            0      0      0      1  ino 13 (path not resolved)\n");
-	EXPECT_CONTAINS(buf, "2 files counted, 1 ops not counted per file (files map full)");
+	EXPECT_CONTAINS(buf, "files counted: 2, ops not counted per file (files map full): 1");
 	dt_reader_free(rd);
 	free(buf);
 
