@@ -595,10 +595,11 @@ def sect_read_path(daxfile, hooks, env):
     if not is_na_reason(env["telemetry"]):
         print("--telemetry's hooks, its floor's: %s" % hooks_text(env["telemetry"]))
         print("j, --telemetry's lower bound: the bare build (build/bench/%s) with --telemetry,\n"
-              "  whose programs only take the read's two clock reads (the start kept in the\n"
-              "  thread's slot) and count its latency and length, one atomic add each in a\n"
-              "  global array: the least the profile's histograms need, so no way of doing\n"
-              "  its work meets a target this row is past" % BARE)
+              "  the same kind of hook, whose programs only read the read's device and two\n"
+              "  clocks (the start kept in the thread's slot) and count its latency and length,\n"
+              "  one atomic add each in a global array: the least the profile's per-device\n"
+              "  histograms need, so no way of doing its work meets a target this row is past"
+              % BARE)
     configs = read_configs(hooks, env)
     # long runs: a round of one configuration must outlast the host's noise
     for bs, ops, tag in ((4096, 5 * OPS4K, "4k"), (1 << 20, max(OPS4K // 20, 50), "1m")):
@@ -1046,8 +1047,6 @@ def telemetry_bound(tel_hooks):
     bare = bench_build(BARE)
     if not os.access(bare, os.X_OK):
         return na("no bare build (%s)" % make_cmd(BARE))
-    if any("kprobe" in (e or "") + (x or "") for f, m, e, x in tel_hooks):
-        return na("the bare build's --telemetry programs are fentry/fexit only")
     make = lambda: Tracer("daxtrace", ["-j", "--telemetry"], bare)
     why = usable(make)
     return make if why is None else na("bare build --telemetry: %s" % why)

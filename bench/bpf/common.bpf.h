@@ -33,11 +33,6 @@ char LICENSE[] SEC("license") = "GPL";
 /* Where a part's result goes, so that the compiler keeps the work. */
 __u64 bench_sink;
 
-SEC("kprobe/dax_iomap_rw")
-int BPF_KPROBE(kp_rw) { return 0; }
-SEC("kretprobe/dax_iomap_rw")
-int BPF_KRETPROBE(kr_rw) { return 0; }
-
 SEC("fentry/dax_iomap_iter")
 int BPF_PROG(fe_iter) { return 0; }
 SEC("fexit/dax_iomap_iter")

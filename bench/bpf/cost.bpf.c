@@ -197,8 +197,15 @@ int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
 	return copy_fexit(DT_OP_COPY_FROM_ITER, dd, bytes, ret);
 }
 
-/* --telemetry's: empty, so that the empty build with it is its floor */
+/*
+ * --telemetry's, and the kprobes it takes where daxtrace does: empty, so
+ * that the empty build with it is its floor
+ */
 SEC("fentry/dax_iomap_rw")
 int BPF_PROG(fe_rw_t) { return 0; }
 SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw_t) { return 0; }
+SEC("kprobe/dax_iomap_rw")
+int BPF_KPROBE(kp_rw) { return 0; }
+SEC("kretprobe/dax_iomap_rw")
+int BPF_KRETPROBE(kr_rw) { return 0; }
