@@ -544,6 +544,7 @@ READ_CONFIGS = [
     ("telemetry", "h daxtrace --telemetry"),
     ("tfloor", "i empty programs, --telemetry's hooks"),
     ("tbound", "j --telemetry's lower bound (bare)"),
+    ("dbound", "k default's lower bound (bare)"),
 ]
 # Targets, judged by reading: (what, figure, bound, direction)
 TARGETS = {
@@ -552,9 +553,12 @@ TARGETS = {
     "telemetry/untraced": ("--telemetry over untraced", 0.20),
     "telemetry/tfloor": ("--telemetry overhead / its hooks' floor's", 1.3),
 }
-# The same targets for row j, the least --telemetry's programs must do:
-# where it is past a target, no way of doing that profile's work meets it
+# The same targets for rows k and j, the least the default mode's and
+# --telemetry's programs must do: where one is past a target, no way of
+# doing that mode's work meets it
 BOUNDS = {
+    "dbound/floor": ("its lower bound / the floor's", "default/floor"),
+    "dbound/bpftrace": ("its lower bound / bpftrace's", "default/bpftrace"),
     "tbound/untraced": ("its lower bound over untraced", "telemetry/untraced"),
     "tbound/tfloor": ("its lower bound / its hooks' floor's", "telemetry/tfloor"),
 }
@@ -577,6 +581,7 @@ def read_configs(hooks, env):
                          else dt("--telemetry"))
     make["tfloor"] = env["tfloor"]
     make["tbound"] = env["tbound"]
+    make["dbound"] = env["dbound"]
     labels = dict(READ_CONFIGS)
     if env.get("floor_label"):
         labels["floor"] = env["floor_label"]
@@ -600,6 +605,9 @@ def sect_read_path(daxfile, hooks, env):
               "  one atomic add each in a global array: the least the profile's per-device\n"
               "  histograms need, so no way of doing its work meets a target this row is past"
               % BARE)
+    print("k, the default mode's lower bound: the bare build on the default hooks, the same\n"
+          "  programs plus *kaddr read and checked and a copy's completeness, one atomic\n"
+          "  counter each, the driver's exit empty: the least for what daxtrace exists for")
     configs = read_configs(hooks, env)
     # long runs: a round of one configuration must outlast the host's noise
     for bs, ops, tag in ((4096, 5 * OPS4K, "4k"), (1 << 20, max(OPS4K // 20, 50), "1m")):
@@ -612,6 +620,8 @@ def sect_read_path(daxfile, hooks, env):
             FIG["%s.%s.over" % (tag, k)] = ov[k]
         r = {"default/floor": ratio(ov["default"], ov["floor"]),
              "default/bpftrace": ratio(ov["default"], ov["bpftrace"]),
+             "dbound/floor": ratio(ov["dbound"], ov["floor"]),
+             "dbound/bpftrace": ratio(ov["dbound"], ov["bpftrace"]),
              "telemetry/untraced": ov["telemetry"],
              "telemetry/tfloor": ratio(ov["telemetry"], ov["tfloor"]),
              "tbound/untraced": ov["tbound"],
@@ -1034,22 +1044,23 @@ def sect_cost_model(daxfile, hooks, env):
         print("   bare tracer: no build (%s)" % make_cmd(BARE))
         return
     FIG["cost.bare/floor"] = ns / floor
-    print("   a bare tracer of the same hooks (build/bench/%s): the read's latency histogram\n"
-          "   and the kaddr check, nothing else: +%.0f over untraced, %.0f more than the\n"
+    print("   a bare tracer of the same hooks (build/bench/%s, section 1's row k): per device\n"
+          "   the read's latency and length histograms, the kaddr check and a copy's\n"
+          "   completeness, nothing else: +%.0f over untraced, %.0f more than the\n"
           "   floor: %.2fx the floor's overhead; atomics added per read %s" %
           (BARE, ns, ns - floor, ns / floor, added(atoms[BARE])))
 
 
-def telemetry_bound(tel_hooks):
-    """Row j: the bare build with --telemetry (bench/bpf/bare.bpf.c)."""
-    if is_na_reason(tel_hooks):
-        return na(tel_hooks)
+def bare_run(args, mode_hooks):
+    """Rows j and k: the bare build (bench/bpf/bare.bpf.c) with args."""
+    if is_na_reason(mode_hooks):
+        return na(mode_hooks)
     bare = bench_build(BARE)
     if not os.access(bare, os.X_OK):
         return na("no bare build (%s)" % make_cmd(BARE))
-    make = lambda: Tracer("daxtrace", ["-j", "--telemetry"], bare)
+    make = lambda: Tracer("daxtrace", ["-j"] + args, bare)
     why = usable(make)
-    return make if why is None else na("bare build --telemetry: %s" % why)
+    return make if why is None else na("bare build %s: %s" % (" ".join(args), why))
 
 
 def environment(hooks):
@@ -1092,7 +1103,8 @@ def environment(hooks):
         why = usable(lambda: Tracer("daxtrace", ["-j", "--telemetry"], empty)) \
             if empty_why is None else empty_why
         env["tfloor"] = na("bpftrace: %s; empty build --telemetry: %s" % (bt_floor, why))
-    env["tbound"] = telemetry_bound(t)
+    env["tbound"] = bare_run(["--telemetry"], t)
+    env["dbound"] = bare_run([], hooks)
     for k, what in (("bpftrace", "bpftrace equivalent"),):
         if env[k] is not None:
             print("%s: n/a: %s" % (what, env[k]))
@@ -1140,6 +1152,8 @@ COMPARE_ROWS = [
     ("default / bpftrace (target <= 0.25x)", "4k.default/bpftrace", "x"),
     ("--telemetry over untraced (target <= +20 %)", "4k.telemetry/untraced", "pct"),
     ("--telemetry / its floor (target <= 1.3x)", "4k.telemetry/tfloor", "x"),
+    ("default's lower bound / floor", "4k.dbound/floor", "x"),
+    ("default's lower bound / bpftrace", "4k.dbound/bpftrace", "x"),
     ("--telemetry's lower bound over untraced", "4k.tbound/untraced", "pct"),
     ("--telemetry's lower bound / its floor", "4k.tbound/tfloor", "x"),
     ("atomic RMW instructions per 4 KiB read, executed in the kernel (added)", None, None),
@@ -1152,6 +1166,8 @@ COMPARE_ROWS = [
     ("default / bpftrace", "1m.default/bpftrace", "x"),
     ("--telemetry over untraced", "1m.telemetry/untraced", "pct"),
     ("--telemetry / its floor", "1m.telemetry/tfloor", "x"),
+    ("default's lower bound / floor", "1m.dbound/floor", "x"),
+    ("default's lower bound / bpftrace", "1m.dbound/bpftrace", "x"),
     ("--telemetry's lower bound over untraced", "1m.tbound/untraced", "pct"),
     ("--telemetry's lower bound / its floor", "1m.tbound/tfloor", "x"),
     ("non-DAX reads, default mode", None, None),

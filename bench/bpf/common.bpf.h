@@ -46,10 +46,6 @@ int BPF_PROG(rt_iomap_iter) { return 0; }
 
 SEC("fentry/dax_direct_access")
 int BPF_PROG(fe_da) { return 0; }
-SEC("kprobe/dax_direct_access")
-int BPF_KPROBE(kp_da) { return 0; }
-SEC("kretprobe/dax_direct_access")
-int BPF_KRETPROBE(kr_da) { return 0; }
 
 SEC("kretprobe")
 int BPF_KRETPROBE(kr_drv_pmem) { return 0; }
@@ -60,16 +56,8 @@ int BPF_KRETPROBE(kr_drv_devdax) { return 0; }
 
 SEC("fentry/dax_copy_to_iter")
 int BPF_PROG(fe_copy_to) { return 0; }
-SEC("kprobe/dax_copy_to_iter")
-int BPF_KPROBE(kp_copy_to) { return 0; }
-SEC("kretprobe/dax_copy_to_iter")
-int BPF_KRETPROBE(kr_copy_to) { return 0; }
 SEC("fentry/dax_copy_from_iter")
 int BPF_PROG(fe_copy_from) { return 0; }
-SEC("kprobe/dax_copy_from_iter")
-int BPF_KPROBE(kp_copy_from) { return 0; }
-SEC("kretprobe/dax_copy_from_iter")
-int BPF_KRETPROBE(kr_copy_from) { return 0; }
 
 SEC("fexit/_copy_to_iter")
 int BPF_PROG(fx_var_copy) { return 0; }

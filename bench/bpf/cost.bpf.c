@@ -198,8 +198,9 @@ int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
 }
 
 /*
- * --telemetry's, and the kprobes it takes where daxtrace does: empty, so
- * that the empty build with it is its floor
+ * --telemetry's, and the kprobes daxtrace takes on a preemptible kernel:
+ * empty (the cost parts are fentry/fexit's), so that with them the empty
+ * build is the floor
  */
 SEC("fentry/dax_iomap_rw")
 int BPF_PROG(fe_rw_t) { return 0; }
@@ -209,3 +210,15 @@ SEC("kprobe/dax_iomap_rw")
 int BPF_KPROBE(kp_rw) { return 0; }
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw) { return 0; }
+SEC("kprobe/dax_direct_access")
+int BPF_KPROBE(kp_da) { return 0; }
+SEC("kretprobe/dax_direct_access")
+int BPF_KRETPROBE(kr_da) { return 0; }
+SEC("kprobe/dax_copy_to_iter")
+int BPF_KPROBE(kp_copy_to) { return 0; }
+SEC("kretprobe/dax_copy_to_iter")
+int BPF_KRETPROBE(kr_copy_to) { return 0; }
+SEC("kprobe/dax_copy_from_iter")
+int BPF_KPROBE(kp_copy_from) { return 0; }
+SEC("kretprobe/dax_copy_from_iter")
+int BPF_KRETPROBE(kr_copy_from) { return 0; }
