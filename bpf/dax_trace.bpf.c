@@ -72,6 +72,18 @@ int BPF_PROG(fx_rw_t, struct kiocb *iocb, struct iov_iter *iter,
 	return tel_rw_exit(iocb, iter, ret);
 }
 
+SEC("kprobe/dax_iomap_rw")
+int BPF_KPROBE(kp_rw_t, struct kiocb *iocb, struct iov_iter *iter)
+{
+	return tel_rw_kprobe(iocb, iter);
+}
+
+SEC("kretprobe/dax_iomap_rw")
+int BPF_KRETPROBE(kr_rw_t, long ret)
+{
+	return tel_rw_kretprobe(ret);
+}
+
 /* ---- dax_iomap_iter and the iomap_iter tracepoint (--deep) ------------- */
 
 SEC("fentry/dax_iomap_iter")

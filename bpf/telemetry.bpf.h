@@ -131,6 +131,52 @@ static __always_inline int tel_rw_exit(struct kiocb *iocb, struct iov_iter *iter
 	return 0;
 }
 
+/*
+ * Where --telemetry takes kprobes (a preemptible kernel), the return has
+ * no arguments: the entry keeps what the exit needs in the thread's
+ * state, taken as the default mode takes it (the thread's slot, else
+ * task storage), and the exit counts what tel_rw_exit() counts, nothing
+ * more: no check, no event, no per-file row.
+ */
+static __always_inline int tel_rw_kprobe(struct kiocb *iocb,
+					 struct iov_iter *iter)
+{
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct tstate *ts = ts_enter();
+
+	if (!ts)
+		return 0;
+	/* left by a fault exit the kernel skipped (kretprobe maxactive) */
+	ts->fault.active = 0;
+	ts->rw.active = 1;
+	ts->rw.op = iter_dir(iter) == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
+	where_dev_cached(ts, &ts->rw.where, inode_dev(inode));
+	ts->rw.asked = BPF_CORE_READ(iter, count);
+	ts->rw.start_ns = now();
+	return 0;
+}
+
+static __always_inline int tel_rw_kretprobe(__s64 ret)
+{
+	struct tstate *ts = ts_get();
+	struct dt_stats *st;
+	__u32 row;
+
+	if (!ts || !ts->rw.active)
+		return 0;
+	ts->rw.active = 0;
+	if (ts->rw.where.wanted) {
+		st = stats_at(ts->rw.where.slot, ts->rw.op, &row);
+		if (st)
+			account(st, row, ts->rw.asked, ret,
+				now() - ts->rw.start_ns, true);
+		if (ret < 0)
+			count_error(ts->rw.where.dev, ts->rw.op, -ret);
+	}
+	ts_put(ts);
+	return 0;
+}
+
 /* A fault handler's exit: its size, result and device, no latency. */
 static __always_inline int tel_fault_exit(void *ctx, struct vm_fault *vmf,
 					  __u32 pe)

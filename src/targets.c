@@ -15,6 +15,7 @@ const struct dt_target dt_targets[DT_NTARGETS] = {
 		.ftrace = { DT_FEV_RW, "rw" },
 		.flags = DT_T_TEL,
 		.tel_fentry = { DT_PROG(fe_rw_t), DT_PROG(fx_rw_t) },
+		.tel_kprobe = { DT_PROG(kp_rw_t), DT_PROG(kr_rw_t) },
 	},
 	[DT_TGT_ITER] = {
 		.func = "dax_iomap_iter",
@@ -127,15 +128,23 @@ _Static_assert(DT_NTARGETS <= DT_MAX_TARGETS, "raise DT_MAX_TARGETS");
 struct dt_target_state dt_states[DT_NTARGETS];
 bool dt_telemetry;
 
+/* --telemetry's own programs of a kind, if it has any for this target */
+static const struct dt_prog *tel_own(const struct dt_target *t,
+				     const struct dt_prog *tel)
+{
+	if (!dt_telemetry || !(t->flags & DT_T_TEL))
+		return NULL;
+	return tel[DT_P_ENTRY].name || tel[DT_P_EXIT].name ? tel : NULL;
+}
+
 const struct dt_prog *dt_method_progs(const struct dt_target *t,
 				      enum dt_method m)
 {
 	switch (m) {
 	case DT_M_FENTRY:
-		return dt_telemetry && (t->flags & DT_T_TEL) ? t->tel_fentry :
-							      t->fentry;
+		return tel_own(t, t->tel_fentry) ?: t->fentry;
 	case DT_M_KPROBE:
-		return t->kprobe;
+		return tel_own(t, t->tel_kprobe) ?: t->kprobe;
 	case DT_M_TRACEPOINT:
 		return t->tp;
 	default:

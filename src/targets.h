@@ -106,11 +106,12 @@ struct dt_target {
 	struct dt_fevent ftrace;
 	unsigned int flags;		/* DT_T_* */
 	/*
-	 * --telemetry: its fentry/fexit programs (kprobes and tracepoints
-	 * stay the rows' own), or for a target it leaves off, what is then
-	 * not seen
+	 * --telemetry: its fentry/fexit and kprobe programs where it has
+	 * its own (else, and for tracepoints, the row's), or for a target
+	 * it leaves off, what is then not seen
 	 */
 	struct dt_prog tel_fentry[DT_MAX_TP];
+	struct dt_prog tel_kprobe[DT_MAX_TP];
 	const char *tel_unseen;
 };
 

@@ -141,6 +141,18 @@ int BPF_KRETPROBE(kr_rw, long ret)
 	return rw_end(ret);
 }
 
+SEC("kprobe/dax_iomap_rw")
+int BPF_KPROBE(kp_rw_t, struct kiocb *iocb)
+{
+	return rw_start(inode_dev(BPF_CORE_READ(iocb, ki_filp, f_inode)));
+}
+
+SEC("kretprobe/dax_iomap_rw")
+int BPF_KRETPROBE(kr_rw_t, long ret)
+{
+	return rw_end(ret);
+}
+
 SEC("kprobe/dax_direct_access")
 int kp_da(struct pt_regs *ctx)
 {

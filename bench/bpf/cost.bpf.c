@@ -208,6 +208,10 @@ SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw_t) { return 0; }
 SEC("kprobe/dax_iomap_rw")
 int BPF_KPROBE(kp_rw) { return 0; }
+SEC("kprobe/dax_iomap_rw")
+int BPF_KPROBE(kp_rw_t) { return 0; }
+SEC("kretprobe/dax_iomap_rw")
+int BPF_KRETPROBE(kr_rw_t) { return 0; }
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw) { return 0; }
 SEC("kprobe/dax_direct_access")

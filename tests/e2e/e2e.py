@@ -1919,7 +1919,7 @@ def test_telemetry_profile():
               "probes record not_seen names %s: %r" % (w, rec.get("not_seen")))
     if PREEMPTIBLE:
         eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault")],
-           [["kp_rw", "kr_rw"], ["kp_fault", "kr_fault"]], "--telemetry's programs (kprobes)")
+           [["kp_rw_t", "kr_rw_t"], ["kp_fault", "kr_fault"]], "--telemetry's programs (kprobes)")
         eq(len(rec["hot_path_atomics"]), 1, "kprobes: the thread slot's claim is said")
     else:
         eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault",
