@@ -36,7 +36,9 @@ CLANG_SYS	:= $(shell $(CLANG) -v -E - </dev/null 2>&1 | \
 		     sed -n '/<...> search starts/,/End of search/ s| \(/.*\)|-idirafter \1|p')
 BPF_CFLAGS	:= -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 		   -Iinclude -I. $(CLANG_SYS)
-# bench-only builds (BENCH_BPF=...): bench/bench.mk
+# bench-only builds (BENCH_BPF=...): bench/bench.mk, whose rules come
+# first; a bare `make` still builds the tool
+.DEFAULT_GOAL := all
 include bench/bench.mk
 
 ifeq ($(V),1)
