@@ -137,6 +137,7 @@ static int attach_target(struct dax_trace_bpf *skel, enum dt_target_id id)
 	struct dt_target_state *st = &dt_states[id];
 	const struct dt_prog *progs[DT_MAX_TP];
 	struct bpf_program *p;
+	const struct dt_prog *kp = dt_method_progs(t, DT_M_KPROBE);
 	int i, n = dt_target_programs(t, st, progs);
 	bool ret;
 
@@ -145,7 +146,7 @@ static int attach_target(struct dax_trace_bpf *skel, enum dt_target_id id)
 	for (i = 0; i < n; i++) {
 		p = dt_skel_prog(skel, progs[i]);
 		/* the kprobe method's exit slot is its kretprobe */
-		ret = progs[i] == &t->kprobe[DT_P_EXIT];
+		ret = kp && progs[i] == &kp[DT_P_EXIT];
 		if (st->method == DT_M_KPROBE)
 			st->links[i] = bpf_program__attach_kprobe(p, ret, t->func);
 		else
