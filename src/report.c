@@ -164,8 +164,10 @@ static void programs_json(FILE *f, const struct dt_target *t,
 /* Is target i traced by the --telemetry programs of its row? */
 static bool tel_progs(const struct dt_out *o, int i)
 {
-	return dt_telemetry && o->states[i].method == DT_M_FENTRY &&
-	       (o->targets[i].flags & DT_T_TEL);
+	const struct dt_target *t = &o->targets[i];
+	const struct dt_prog *p = dt_method_progs(t, o->states[i].method);
+
+	return dt_telemetry && p && (p == t->tel_fentry || p == t->tel_kprobe);
 }
 
 int dt_unseen(const struct dt_out *o, const char **what, int max)
