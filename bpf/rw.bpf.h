@@ -45,7 +45,6 @@ __noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
 {
 	__u32 why = 0, chk = 0, flags = 0, v;
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 	__u64 lat;
 	int eof;
@@ -57,9 +56,9 @@ __noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
 		return 0;
 	lat = now() - ts->rw.start_ns;
 
-	st = stats_at(ts->rw.where.slot, ts->rw.op, &row);
+	st = stats_at(ts->rw.where.slot, ts->rw.op);
 	if (st)
-		account(st, row, ts->rw.asked, ret, lat, true);
+		account(st, ts->rw.asked, ret, lat, true);
 	v = dt_check_rw(ts->rw.op == DT_OP_READ, ts->rw.pos, ts->rw.asked,
 			ret, isize, &eof);
 	if (eof)

@@ -28,10 +28,13 @@ int BPF_PROG(fx_rw)
 {
 	__u32 i = (__u32)bpf_get_current_pid_tgid() & tfast_mask;
 	struct tstate *ts = bpf_map_lookup_elem(&tfast, &i);
+	struct dt_stats *st;
 
-	if (ts && ts->rw.start_ns)
-		hist_add(DT_OP_READ, DT_HIST_LAT,
-			 bpf_ktime_get_ns() - ts->rw.start_ns);
+	if (!ts || !ts->rw.start_ns)
+		return 0;
+	st = stats_at(0, DT_OP_READ);
+	if (st)
+		hist_add(st, st->lat_hist, bpf_ktime_get_ns() - ts->rw.start_ns);
 	return 0;
 }
 
