@@ -14,21 +14,23 @@ static __always_inline __u64 now(void)
 }
 
 /*
- * One more in v's bucket of hist, an array in st. The bucket goes
- * through st's calls word and comes back as a load the verifier knows
- * nothing of: an index computed from v would make it track v's source
- * (the op's return) exactly, and paths split on that would never merge
- * again. calls is scratch on this side: user space sums it from the
- * result counters (dt_stats_calls()). Per CPU: see stats in maps.bpf.h.
+ * One more in v's bucket (dt_log2_slot()) of hist, an array in st. The
+ * bucket goes through st's calls word and comes back as a load the
+ * verifier knows nothing of: an index computed from v would make it
+ * track v's source (the op's return) exactly, and paths split on that
+ * would never merge again. calls is scratch on this side: user space
+ * sums it from the result counters (dt_stats_calls()). Per CPU: see
+ * stats in maps.bpf.h.
  */
 static __always_inline void hist_add(struct dt_stats *st, __u64 *hist, __u64 v)
 {
 	__u64 i;
 
-	st->calls = dt_log2_slot(v);
+	st->calls = dt_log2(v);
 	i = *(volatile __u64 *)&st->calls;
-	if (i < DT_HIST_SLOTS)
-		hist[i] += 1;
+	if (i >= DT_HIST_SLOTS)		/* dt_log2_slot()'s last bucket */
+		i = DT_HIST_SLOTS - 1;
+	hist[i] += 1;
 }
 
 static __always_inline bool dev_wanted(__u32 dev)
