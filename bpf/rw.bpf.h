@@ -38,10 +38,12 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 }
 
 /*
- * Global, as copy_done() is: verified once, not once per path into it
- * (a thread's state from either map is two).
+ * Inlined, where copy_done() and da_done() are global: verified once per
+ * map a thread's state can come from, which for this body costs less
+ * at load than the call costs per read.
  */
-__noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
+static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
+				   __u64 ino)
 {
 	__u32 why = 0, chk = 0, flags = 0, v;
 	struct dt_stats *st;
