@@ -13,14 +13,24 @@ static __always_inline __u64 now(void)
 	return bpf_ktime_get_ns();
 }
 
-/* row: the op's index in stats; kind: DT_HIST_LEN or DT_HIST_LAT */
-static __always_inline void hist_add(__u32 row, __u32 kind, __u64 v)
+/*
+ * One more in v's bucket (dt_log2_slot()) of hist, an array in st. The
+ * bucket goes through st's calls word and comes back as a load the
+ * verifier knows nothing of: an index computed from v would make it
+ * track v's source (the op's return) exactly, and paths split on that
+ * would never merge again. calls is scratch on this side: user space
+ * sums it from the result counters (dt_stats_calls()). Per CPU: see
+ * stats in maps.bpf.h.
+ */
+static __always_inline void hist_add(struct dt_stats *st, __u64 *hist, __u64 v)
 {
-	__u32 key = dt_hist_key(row, kind) + dt_log2_slot(v);
-	__u64 *n = bpf_map_lookup_elem(&hists, &key);
+	__u64 i;
 
-	if (n)
-		*n += 1;	/* per CPU: see stats in maps.bpf.h */
+	st->calls = dt_log2(v);
+	i = *(volatile __u64 *)&st->calls;
+	if (i >= DT_HIST_SLOTS)		/* dt_log2_slot()'s last bucket */
+		i = DT_HIST_SLOTS - 1;
+	hist[i] += 1;
 }
 
 static __always_inline bool dev_wanted(__u32 dev)
@@ -47,14 +57,15 @@ static __always_inline __s32 slot_get(__u32 dev)
 	return p ? *p : -1;
 }
 
-/* The op's counters, and in *row their index (its histograms' row). */
-static __always_inline struct dt_stats *stats_at(__s32 slot, __u32 op,
-						 __u32 *row)
+/* The op's counters and histograms, this CPU's. */
+static __always_inline struct dt_stats *stats_at(__s32 slot, __u32 op)
 {
+	__u32 row;
+
 	if (slot < 0 || slot >= DT_MAX_DEVS || op >= DT_OP_MAX)
 		return NULL;
-	*row = slot * DT_OP_MAX + op;
-	return bpf_map_lookup_elem(&stats, row);
+	row = slot * DT_OP_MAX + op;
+	return bpf_map_lookup_elem(&stats, &row);
 }
 
 static __always_inline void count_error(__u32 dev, __u32 op, __s32 err)
@@ -93,8 +104,7 @@ static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
  * calls stay out of lat_hist, so its sum is the count lat_sum_ns is over.
  */
 /* st: this CPU's; plain adds (see stats in maps.bpf.h) */
-static __always_inline void account(struct dt_stats *st, __u32 row,
-				    __u64 asked, __s64 ret, __u64 lat,
+static __always_inline void account(struct dt_stats *st, __u64 asked, __s64 ret, __u64 lat,
 				    bool lat_ok)
 {
 	__u64 done = ret > 0 ? ret : 0;
@@ -103,10 +113,10 @@ static __always_inline void account(struct dt_stats *st, __u32 row,
 	st->bytes_done += done;
 	/* each result its own counter: a scrape never sees one go back */
 	*dt_op_counter(st, asked, ret) += 1;
-	hist_add(row, DT_HIST_LEN, done);
+	hist_add(st, st->len_hist, done);
 	if (lat_ok) {
 		st->lat_sum_ns += lat;
-		hist_add(row, DT_HIST_LAT, lat);
+		hist_add(st, st->lat_hist, lat);
 	}
 }
 

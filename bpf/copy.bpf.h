@@ -72,7 +72,6 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 {
 	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, variant, seen;
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 	__u64 uaddr = 0;
 	struct where w;
@@ -103,9 +102,9 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 			flags |= DT_F_KADDR_BAD;
 	}
 
-	st = stats_at(w.slot, c->op, &row);
+	st = stats_at(w.slot, c->op);
 	if (st) {
-		account(st, row, c->bytes, ret, lat, lat_ok);
+		account(st, c->bytes, ret, lat, lat_ok);
 		if (variant < DT_VAR_MAX) {
 			__u32 i = variant;
 

@@ -66,7 +66,6 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	struct drv_seen *drv;
 	__s64 drv_ret = 0;
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 	struct where w;
 
@@ -96,9 +95,9 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	ts->last_da.read_flags = got;
 	got = reload_unknown(&ts->last_da.read_flags);
 
-	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS, &row);
+	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS);
 	if (st)
-		account(st, row, c->nr << DT_PAGE_SHIFT,
+		account(st, c->nr << DT_PAGE_SHIFT,
 			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
 
 	ts->last_da.failed_checks = 0;

@@ -21,23 +21,22 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	__u32 res = dt_fault_result(ret);
 	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 
 	if (!w->wanted)
 		return;
-	st = stats_at(w->slot, DT_OP_FAULT, &row);
+	st = stats_at(w->slot, DT_OP_FAULT);
 	if (st) {
 		/* this CPU's: plain adds (see stats in maps.bpf.h) */
 		st->bytes_req += dt_fault_asked(res, size);
 		if (lat_ok) {
 			st->lat_sum_ns += lat;
-			hist_add(row, DT_HIST_LAT, lat);
+			hist_add(st, st->lat_hist, lat);
 		}
 		*dt_fault_counter(st, res, size) += 1;
 		if (res == DT_FAULT_RES_DONE) {
 			st->bytes_done += bytes;
-			hist_add(row, DT_HIST_LEN, bytes);
+			hist_add(st, st->len_hist, bytes);
 		}
 	}
 	if (geom) {

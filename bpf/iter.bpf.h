@@ -12,7 +12,6 @@ static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 				      __u64 lat, bool lat_ok)
 {
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 	__u32 why = 0, v;
 	__u64 isize = 0;
@@ -20,9 +19,9 @@ static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 
 	if (!ts->rw.where.wanted)
 		return;
-	st = stats_at(ts->rw.where.slot, DT_OP_ITER, &row);
+	st = stats_at(ts->rw.where.slot, DT_OP_ITER);
 	if (st)
-		account(st, row, asked, progress, lat, lat_ok);
+		account(st, asked, progress, lat, lat_ok);
 	/*
 	 * i_size only where it counts, a 0 (at EOF?) or an event: on the raw
 	 * tracepoint it is two probe reads, paid on every iteration.

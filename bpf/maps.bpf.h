@@ -172,9 +172,11 @@ struct {
 } tstates SEC(".maps");
 
 /*
- * Counters: an array indexed by slot * DT_OP_MAX + op, the slot found
- * once per read/write/fault in dev_slot, where a hash look-up per
- * program is a call.
+ * Counters and histograms: an array indexed by slot * DT_OP_MAX + op,
+ * the slot found once per read/write/fault in dev_slot, where a hash
+ * look-up per program is a call. An entry holds all of its op's, so an
+ * op's exit makes one look-up: the kernel inlines a per-CPU array's only
+ * since 6.10, before that each is a call.
  *
  * Counters and histograms are per CPU and updated with plain adds, no
  * atomic read-modify-write: user space sums the CPUs. A plain add is a
@@ -199,22 +201,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, DT_MAX_DEVS * DT_OP_MAX);
 	__type(key, __u32);
-	__uint(value_size, DT_KSTATS_SIZE);	/* histograms: in hists */
+	__type(value, struct dt_stats);	/* histograms too: see hist_add() */
 } stats SEC(".maps");
-
-/*
- * Histogram buckets, one element each at dt_hist_key(row, kind) + bucket.
- * Not arrays in the stats entry: an index into those makes the verifier
- * track the value it came from (the op's return) exactly, so paths split
- * on that value never merge again. A key only needs to be initialised,
- * not tracked.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);	/* as stats */
-	__uint(max_entries, DT_HIST_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u64);
-} hists SEC(".maps");
 
 /* dev_t -> slot in stats, handed out in order by nslots. */
 struct {

@@ -38,14 +38,15 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 }
 
 /*
- * Global, as copy_done() is: verified once, not once per path into it
- * (a thread's state from either map is two).
+ * Inlined, where copy_done() and da_done() are global: verified once per
+ * map a thread's state can come from, which for this body costs less
+ * at load than the call costs per read.
  */
-__noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
+static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
+				   __u64 ino)
 {
 	__u32 why = 0, chk = 0, flags = 0, v;
 	struct dt_stats *st;
-	__u32 row;
 	struct dt_event *e;
 	__u64 lat;
 	int eof;
@@ -57,9 +58,9 @@ __noinline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize, __u64 ino)
 		return 0;
 	lat = now() - ts->rw.start_ns;
 
-	st = stats_at(ts->rw.where.slot, ts->rw.op, &row);
+	st = stats_at(ts->rw.where.slot, ts->rw.op);
 	if (st)
-		account(st, row, ts->rw.asked, ret, lat, true);
+		account(st, ts->rw.asked, ret, lat, true);
 	v = dt_check_rw(ts->rw.op == DT_OP_READ, ts->rw.pos, ts->rw.asked,
 			ret, isize, &eof);
 	if (eof)

@@ -98,7 +98,7 @@ static __always_inline int tel_rw_entry(void)
 static __always_inline int tel_rw_exit(struct kiocb *iocb, struct iov_iter *iter,
 				       __s64 ret)
 {
-	__u32 tid = bpf_get_current_pid_tgid(), op, row;
+	__u32 tid = bpf_get_current_pid_tgid(), op;
 	__u64 w, lat = 0, done = ret > 0 ? ret : 0;
 	struct inode *inode;
 	struct tel_slot *s;
@@ -123,9 +123,9 @@ static __always_inline int tel_rw_exit(struct kiocb *iocb, struct iov_iter *iter
 	if (!wh.wanted)
 		return 0;
 	op = iter_dir_btf(iter) == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
-	st = stats_at(wh.slot, op, &row);
+	st = stats_at(wh.slot, op);
 	if (st)
-		account(st, row, iter->count + done, ret, lat, lat_ok);
+		account(st, iter->count + done, ret, lat, lat_ok);
 	if (ret < 0)
 		count_error(wh.dev, op, -ret);
 	return 0;

@@ -25,35 +25,41 @@
 #define DT_PFN_MASK		((1ULL << 52) - 1)	/* pfn_t minus flags */
 
 /*
- * log2 bucket: slot 0 holds 0 and 1, slot n holds [2^n, 2^(n+1)).
- * Arithmetic, no branch: the verifier walks each branch, and one per
- * step would split every exit program into 32 paths per histogram.
- * Step: s = 2^k if v >> 2^k is non-zero (-x >> 63 is 1 for x in
- * [1, 2^63)), then v >>= s.
+ * floor(log2(v)), 0 for 0, by a binary search: a step the value does not
+ * reach costs a compare, where the arithmetic form costs every step in
+ * full. The verifier walks both ways of each step, but the paths merge
+ * again at its next checkpoint as long as nothing makes it track the
+ * result exactly: hist_add() reads it back from memory before it indexes
+ * with it. The empty asm keeps each step a branch: clang would make it
+ * two selects, each a compare of its own.
  */
+#define DT_LOG2_STEP(v, r, k)				\
+	do {						\
+		if ((v) >> (k)) {			\
+			(v) >>= (k);			\
+			(r) += (k);			\
+			__asm__ volatile("" : "+r"(r));	\
+		}					\
+	} while (0)
+
+static __always_inline __u32 dt_log2(__u64 v)
+{
+	__u32 r = 0;
+
+	DT_LOG2_STEP(v, r, 32);
+	DT_LOG2_STEP(v, r, 16);
+	DT_LOG2_STEP(v, r, 8);
+	DT_LOG2_STEP(v, r, 4);
+	DT_LOG2_STEP(v, r, 2);
+	return r + (__u32)(v >> 1);
+}
+
+/* log2 bucket: slot 0 holds 0 and 1, slot n holds [2^n, 2^(n+1)). */
 static __always_inline __u32 dt_log2_slot(__u64 v)
 {
-	__u64 r, s;
-	__s64 d;
+	__u32 r = dt_log2(v);
 
-	s = (-(v >> 32) >> 63) << 5;
-	v >>= s;
-	r = s;
-	s = (-(v >> 16) >> 63) << 4;
-	v >>= s;
-	r |= s;
-	s = (-(v >> 8) >> 63) << 3;
-	v >>= s;
-	r |= s;
-	s = (-(v >> 4) >> 63) << 2;
-	v >>= s;
-	r |= s;
-	s = (-(v >> 2) >> 63) << 1;
-	v >>= s;
-	r |= s | (v >> 1);
-	/* min(r, DT_HIST_SLOTS - 1): d >> 63 is all ones where r is past it */
-	d = (__s64)(DT_HIST_SLOTS - 1) - (__s64)r;
-	return DT_HIST_SLOTS - 1 - (d & ~(d >> 63));
+	return r < DT_HIST_SLOTS ? r : DT_HIST_SLOTS - 1;
 }
 
 /* Errors a direct_access may legitimately return. */

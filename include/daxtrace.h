@@ -153,7 +153,7 @@ struct dt_key {
 };
 
 struct dt_stats {
-	__u64 calls;			/* BPF side: 0, see dt_stats_calls() */
+	__u64 calls;			/* BPF side: scratch, see dt_stats_calls() */
 	__u64 bytes_req;
 	__u64 bytes_done;
 	__u64 shorts;
@@ -165,27 +165,9 @@ struct dt_stats {
 	__u64 variant[DT_VAR_MAX];	/* copy: routine chosen */
 	__u64 short_side[4];		/* copy: enum dt_side of shorts */
 	__u64 chk[DT_CHK_MAX][DT_VERDICT_MAX];	/* verdicts of this op's checks */
-	/* the BPF side keeps these in the hists map, not here */
 	__u64 len_hist[DT_HIST_SLOTS];	/* log2 of returned length */
 	__u64 lat_hist[DT_HIST_SLOTS];	/* log2 of latency in ns, where measured */
 };
-
-/* The stats map's value: dt_stats up to the histograms. */
-#define DT_KSTATS_SIZE	__builtin_offsetof(struct dt_stats, len_hist)
-
-/*
- * The hists map: one __u64 per bucket, DT_HIST_SLOTS buckets a histogram,
- * two histograms (DT_HIST_LEN, DT_HIST_LAT) per stats row (slot *
- * DT_OP_MAX + op).
- */
-#define DT_HIST_LEN	0
-#define DT_HIST_LAT	1
-#define DT_HIST_ENTRIES	(DT_MAX_DEVS * DT_OP_MAX * 2 * DT_HIST_SLOTS)
-
-static inline __u32 dt_hist_key(__u32 row, __u32 kind)
-{
-	return (row * 2 + kind) * DT_HIST_SLOTS;
-}
 
 /*
  * Every call ends in exactly one result counter, so the BPF side keeps no

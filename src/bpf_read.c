@@ -93,40 +93,15 @@ static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
 }
 
 /*
- * Both histograms of stats row `row`: 2 * DT_HIST_SLOTS buckets in a
- * row, each a value per CPU (vals: room for all of them), summed.
- */
-static int read_hists(struct dax_trace_bpf *skel, __u32 row, struct dt_stats *st,
-		      __u64 *vals)
-{
-	__u32 keys[2 * DT_HIST_SLOTS], in = dt_hist_key(row, DT_HIST_LEN) - 1, out;
-	__u32 n = 2 * DT_HIST_SLOTS;
-	int i, nc = ncpus();
-	LIBBPF_OPTS(bpf_map_batch_opts, opts);
-
-	/* a batch starts after in_batch; row 0 starts at the map's start */
-	if (bpf_map_lookup_batch(bpf_map__fd(skel->maps.hists), row ? &in : NULL,
-				 &out, keys, vals, &n, &opts) && errno != ENOENT)
-		return -errno;
-	if (n != 2 * DT_HIST_SLOTS || keys[0] != dt_hist_key(row, DT_HIST_LEN))
-		return -EIO;
-	/* bucket i's values are CPU by CPU at vals[i * nc] */
-	for (i = 0; i < DT_HIST_SLOTS; i++) {
-		dt_percpu_sum(&st->len_hist[i], vals + i * nc, nc, 1);
-		dt_percpu_sum(&st->lat_hist[i], vals + (DT_HIST_SLOTS + i) * nc, nc, 1);
-	}
-	return 0;
-}
-
-/*
- * The counters of every device the BPF side gave a slot: stats is an
- * array of DT_OP_MAX entries per slot; ops never seen stay all zero.
+ * The counters and histograms of every device the BPF side gave a slot:
+ * stats is an array of DT_OP_MAX entries per slot; ops never seen stay
+ * all zero.
  */
 static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int i, op, nslot, nc = ncpus();
 	struct { __u32 dev, slot; } *slots;
-	__u64 *buf = NULL, *hbuf = NULL;
+	__u64 *buf = NULL;
 	struct dt_stats st;
 	__u32 key;
 	int err;
@@ -141,8 +116,7 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 	}
 	s->stats = calloc(nslot * DT_OP_MAX + 1, sizeof(*s->stats));
 	buf = percpu_buf(skel->maps.stats);
-	hbuf = calloc((size_t)nc * 2 * DT_HIST_SLOTS, sizeof(*hbuf));
-	if (!s->stats || !buf || !hbuf) {
+	if (!s->stats || !buf) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -152,18 +126,14 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 			memset(&st, 0, sizeof(st));
 			if (lookup_sum(skel->maps.stats, &key, &st, buf))
 				continue;
-			st.calls = dt_stats_calls(&st);
+			st.calls = dt_stats_calls(&st);	/* BPF's: scratch */
 			if (!st.calls)
 				continue;
-			err = read_hists(skel, key, &st, hbuf);
-			if (err)
-				goto out;
 			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
 			s->stats[s->nstats++].st = st;
 		}
 	}
 out:
-	free(hbuf);
 	free(buf);
 	free(slots);
 	return err;

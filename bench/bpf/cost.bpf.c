@@ -70,15 +70,15 @@ static __always_inline void count(__u32 op, __u64 asked, __s64 ret, __u64 lat,
 				  bool lat_ok, __u32 nchecks)
 {
 	struct dt_stats *st;
-	__u32 row, i;
+	__u32 i;
 
 	if (!PART(PART_ACCOUNT | PART_VERDICT))
 		return;
-	st = stats_at(0, op, &row);
+	st = stats_at(0, op);
 	if (!st)
 		return;
 	if (PART(PART_ACCOUNT))
-		account(st, row, asked, ret, lat, lat_ok);
+		account(st, asked, ret, lat, lat_ok);
 	if (PART(PART_VERDICT))
 		for (i = 0; i < nchecks; i++)
 			verdict(st, i, DT_PASS);
