@@ -160,15 +160,14 @@ static __always_inline int tel_rw_kretprobe(__s64 ret)
 {
 	struct tstate *ts = ts_get();
 	struct dt_stats *st;
-	__u32 row;
 
 	if (!ts || !ts->rw.active)
 		return 0;
 	ts->rw.active = 0;
 	if (ts->rw.where.wanted) {
-		st = stats_at(ts->rw.where.slot, ts->rw.op, &row);
+		st = stats_at(ts->rw.where.slot, ts->rw.op);
 		if (st)
-			account(st, row, ts->rw.asked, ret,
+			account(st, ts->rw.asked, ret,
 				now() - ts->rw.start_ns, true);
 		if (ret < 0)
 			count_error(ts->rw.where.dev, ts->rw.op, -ret);
