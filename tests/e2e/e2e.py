@@ -1877,10 +1877,10 @@ def telemetry_compare(t, truth, case):
                case + ": %s faults pte, pmd, errors" % dev)
     for op in ("direct_access", "copy_to_iter", "copy_from_iter", "iter"):
         eq(t.summary(PMEM, op), None, case + ": no %s summary" % op)
-    # kprobes: the fault handlers keep the default's pair (its exit has
-    # no arguments), and fault.size with it; reads and writes, none
+    # reads and writes: none; the fault exits keep fault.size's record
+    # (kprobes: the default's pair judges it, fentry's counts it n/a)
     checks = {r["check"] for r in t.of("check")}
-    check(checks <= ({"fault.size"} if PREEMPTIBLE else set()),
+    check(checks <= {"fault.size"},
           case + ": no check of what it does not trace: %r" % sorted(checks))
     st = t.of("stats")[-1]
     eq(st["kernel_skipped_total"], 0, case + ": no run skipped")
