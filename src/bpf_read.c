@@ -101,7 +101,7 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 {
 	int i, op, nslot, nc = ncpus();
 	struct { __u32 dev, slot; } *slots;
-	__u64 *buf = NULL;
+	static __u64 *buf;
 	struct dt_stats st;
 	__u32 key;
 	int err;
@@ -115,7 +115,12 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		return err;
 	}
 	s->stats = calloc(nslot * DT_OP_MAX + 1, sizeof(*s->stats));
-	buf = percpu_buf(skel->maps.stats);
+	/*
+	 * A value per CPU, kept for the next snapshot: allocated and freed
+	 * per scrape, it fragmented the heap under concurrent scrapes.
+	 */
+	if (!buf)
+		buf = percpu_buf(skel->maps.stats);
 	if (!s->stats || !buf) {
 		err = -ENOMEM;
 		goto out;
@@ -134,7 +139,6 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 		}
 	}
 out:
-	free(buf);
 	free(slots);
 	return err;
 }
