@@ -77,6 +77,19 @@ static __always_inline void tel_where(struct tel_slot *s, __u32 dev,
 		s->dev = (__u64)dev << 32 | DT_TEL_MEMO | (w->slot + 1);
 }
 
+/* What --telemetry keeps of a read or write, whichever programs saw it. */
+static __always_inline void tel_rw_count(const struct where *w, __u32 op,
+					 __u64 asked, __s64 ret, __u64 lat,
+					 bool lat_ok)
+{
+	struct dt_stats *st = stats_at(w->slot, op);
+
+	if (st)
+		account(st, asked, ret, lat, lat_ok);
+	if (ret < 0)
+		count_error(w->dev, op, -ret);
+}
+
 static __always_inline int tel_rw_entry(void)
 {
 	__u32 tid = bpf_get_current_pid_tgid();
@@ -102,7 +115,6 @@ static __always_inline int tel_rw_exit(struct kiocb *iocb, struct iov_iter *iter
 	__u64 w, lat = 0, done = ret > 0 ? ret : 0;
 	struct inode *inode;
 	struct tel_slot *s;
-	struct dt_stats *st;
 	struct where wh;
 	bool lat_ok = false;
 
@@ -123,11 +135,7 @@ static __always_inline int tel_rw_exit(struct kiocb *iocb, struct iov_iter *iter
 	if (!wh.wanted)
 		return 0;
 	op = iter_dir_btf(iter) == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
-	st = stats_at(wh.slot, op);
-	if (st)
-		account(st, iter->count + done, ret, lat, lat_ok);
-	if (ret < 0)
-		count_error(wh.dev, op, -ret);
+	tel_rw_count(&wh, op, iter->count + done, ret, lat, lat_ok);
 	return 0;
 }
 
@@ -159,19 +167,13 @@ static __always_inline int tel_rw_kprobe(struct kiocb *iocb,
 static __always_inline int tel_rw_kretprobe(__s64 ret)
 {
 	struct tstate *ts = ts_get();
-	struct dt_stats *st;
 
 	if (!ts || !ts->rw.active)
 		return 0;
 	ts->rw.active = 0;
-	if (ts->rw.where.wanted) {
-		st = stats_at(ts->rw.where.slot, ts->rw.op);
-		if (st)
-			account(st, ts->rw.asked, ret,
-				now() - ts->rw.start_ns, true);
-		if (ret < 0)
-			count_error(ts->rw.where.dev, ts->rw.op, -ret);
-	}
+	if (ts->rw.where.wanted)
+		tel_rw_count(&ts->rw.where, ts->rw.op, ts->rw.asked, ret,
+			     now() - ts->rw.start_ns, true);
 	ts_put(ts);
 	return 0;
 }
