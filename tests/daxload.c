@@ -965,7 +965,7 @@ static int pin(int tid, int cpu)
 static void mig_start(struct mig *m)
 {
 	m->last = -1;
-	if (mig_cpus) {	/* the tid first: the pinner starts at the count */
+	if (mig_cpus) {	/* before the barrier the pinner also waits at */
 		__atomic_store_n(&m->tid, (int)syscall(SYS_gettid), __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&mig_live, 1, __ATOMIC_SEQ_CST);
 	}
@@ -1138,15 +1138,20 @@ static void *dd_thread(void *arg)
  * The main thread, while mt-migrate's workers run: each worker onto the
  * other CPU every half millisecond, wherever it is (in a read, a fault).
  */
-static void mig_pinner(struct mt_arg *a, struct dd_arg *d)
+static void mig_pinner(struct mt_arg *a, struct dd_arg *d, pthread_barrier_t *bar)
 {
 	struct mig *m;
 	unsigned k;
 	int i, tid, err;
 
-	/* every worker counted in mig_live before the first one ends */
-	while (__atomic_load_n(&mig_live, __ATOMIC_SEQ_CST) < 2 * MT_BOTH)
-		usleep(100);
+	/*
+	 * Past the workers' barrier every tid is published and counted in
+	 * mig_live; polling mig_live for all of them instead could miss the
+	 * moment and wait forever once a fast worker had ended.
+	 */
+	err = pthread_barrier_wait(bar);
+	if (err && err != PTHREAD_BARRIER_SERIAL_THREAD)
+		die("pthread_barrier_wait: %s", strerror(err));
 	for (k = 0; __atomic_load_n(&mig_live, __ATOMIC_SEQ_CST) > 0; k++) {
 		for (i = 0; i < 2 * MT_BOTH; i++) {
 			m = i < MT_BOTH ? &a[i].mig : &d[i - MT_BOTH].mig;
@@ -1168,7 +1173,7 @@ static void c_mt_both(struct result *r)
 	int i, ret;
 
 	snprintf(r->path, sizeof(r->path), "%s", opt_dir);
-	ret = pthread_barrier_init(&bar, NULL, 2 * MT_BOTH);
+	ret = pthread_barrier_init(&bar, NULL, 2 * MT_BOTH + !!mig_cpus);
 	if (ret)
 		die("pthread_barrier_init: %s", strerror(ret));
 	for (i = 0; i < MT_BOTH; i++) {
@@ -1180,7 +1185,7 @@ static void c_mt_both(struct result *r)
 			die("pthread_create: %s", strerror(ret));
 	}
 	if (mig_cpus)
-		mig_pinner(a, d);
+		mig_pinner(a, d, &bar);
 	for (i = 0; i < 2 * MT_BOTH; i++) {
 		ret = pthread_join(th[i], NULL);
 		if (ret)

@@ -2023,17 +2023,30 @@ def hang_report(name, limit):
     print("  HANG: %s still running after %d s; Python stacks:" % (name, limit),
           file=sys.stderr, flush=True)
     faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+    # an oops kills only its thread: the process then waits for it forever
+    log = subprocess.run(["dmesg"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                         text=True).stdout.splitlines()
+    for line in log[-20:]:
+        print("  HANG: dmesg: " + line, file=sys.stderr, flush=True)
     ours = ("daxtrace", "daxload", "fio", "bpftrace", "insmod", "rmmod")
     for pid, comm, state, cmd in proc_table():
         if not comm.startswith(ours):
             continue
+        print("  HANG: pid %d %s state %s: %s" % (pid, comm, state, cmd),
+              file=sys.stderr, flush=True)
+        # every thread's: a process waits in one while another is stuck
         try:
-            with open("/proc/%d/stack" % pid) as f:
-                stack = f.read().strip().replace("\n", " | ")
+            tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
         except OSError:
-            stack = "?"
-        print("  HANG: pid %d %s state %s: %s\n        kernel stack: %s" %
-              (pid, comm, state, cmd, stack), file=sys.stderr, flush=True)
+            tids = []
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%d/stack" % (pid, tid)) as f:
+                    stack = f.read().strip().replace("\n", " | ")
+            except OSError:
+                stack = "?"
+            print("        thread %d kernel stack: %s" % (tid, stack),
+                  file=sys.stderr, flush=True)
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:
