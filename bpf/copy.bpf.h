@@ -192,7 +192,6 @@ static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
 	lat_ok = took_start(&ts->copy.active, ts->copy.start_ns, &lat);
 	c.variant = copy_variant(op, dd->flags);
 	copy_done(ts, &c, ret, lat, lat_ok);
-	ts_put(ts);
 	return 0;
 }
 
@@ -225,7 +224,6 @@ static __always_inline int copy_kretprobe(__s64 ret)
 	ts->copy.call.variant = copy_variant(ts->copy.call.op,
 					     BPF_CORE_READ(dd, flags));
 	copy_done(ts, &ts->copy.call, ret, lat, true);
-	ts_put(ts);
 	return 0;
 }
 

@@ -291,6 +291,15 @@ int BPF_KRETPROBE(kr_var_mc_user, long ret)
 	return mc_user_exit();
 }
 
+/* ---- a thread's exit: its slot is free again --------------------------- */
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(rt_thread_exit)
+{
+	ts_thread_exit();
+	return 0;
+}
+
 /* ---- faults: dax_iomap_fault (fs-dax), dev_dax_huge_fault (device-dax) - */
 
 SEC("fentry/dax_iomap_fault")

@@ -201,7 +201,6 @@ static __always_inline int da_fexit(void *ctx, struct dax_device *dd,
 	c.kaddrp = kaddrp;
 	c.pfnp = (__u64)pfn;
 	da_done(ts, &c, ret, lat, lat_ok);
-	ts_put(ts);
 	return 0;
 }
 
@@ -228,7 +227,6 @@ static __always_inline int da_kretprobe(long ret)
 	if (!ts || !took_start(&ts->da.active, ts->da.start_ns, &lat))
 		return 0;
 	da_done(ts, &ts->da.call, ret, lat, true);
-	ts_put(ts);
 	return 0;
 }
 

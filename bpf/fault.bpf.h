@@ -151,7 +151,6 @@ static __always_inline int fault_exit(__u32 ret)
 	if (!ts || !ts->fault.active)
 		return 0;
 	fault_done(ts, ret);
-	ts_put(ts);
 	return 0;
 }
 

@@ -130,7 +130,7 @@ struct iter_state {
 
 /* Per-thread state of the DAX operations in flight on that thread. */
 struct tstate {
-	__u64 owner;		/* tfast only: tid << 1 | TS_BUSY; 0 in task storage */
+	__u64 owner;		/* tfast only: tid << 1 | TS_OWNED, 0 if free; 0 in task storage */
 	__u32 seq;		/* kept when a slot changes owner (ts_claim) */
 	/* from here on, zeroed when a slot changes owner */
 	struct rw_state rw;
@@ -146,12 +146,11 @@ struct tstate {
  * Per-thread state, first choice: slot tid % N of an array (N is
  * --thread-slots, DT_TFAST by default), whose look-up the verifier
  * inlines, where bpf_task_storage_get() wraps its look-up in a recursion
- * guard. A thread owns its slot while it has an op in flight (TS_BUSY);
- * between ops another thread with the same tid modulo N may take it over
- * (ts_claim). A thread that finds its slot busy with another's op uses
- * task storage instead.
+ * guard. A thread takes its slot at its first op if it is free and
+ * keeps it until it exits (ts_claim(), ts_thread_exit()); a thread whose
+ * slot another live thread holds uses task storage instead.
  */
-#define TS_BUSY		1ULL
+#define TS_OWNED	1ULL
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -116,7 +116,6 @@ static __always_inline int rw_fexit(struct kiocb *iocb, __s64 ret)
 		return 0;
 	inode = iocb->ki_filp->f_inode;
 	rw_exit(ts, ret, inode->i_size, inode->i_ino);
-	ts_put(ts);
 	return 0;
 }
 
@@ -139,7 +138,6 @@ static __always_inline int rw_kretprobe(__s64 ret)
 	inode = (struct inode *)ts->rw.inode;
 	rw_exit(ts, ret, BPF_CORE_READ(inode, i_size),
 		BPF_CORE_READ(inode, i_ino));
-	ts_put(ts);
 	return 0;
 }
 

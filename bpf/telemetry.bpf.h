@@ -174,7 +174,6 @@ static __always_inline int tel_rw_kretprobe(__s64 ret)
 	if (ts->rw.where.wanted)
 		tel_rw_count(&ts->rw.where, ts->rw.op, ts->rw.asked, ret,
 			     now() - ts->rw.start_ns, true);
-	ts_put(ts);
 	return 0;
 }
 

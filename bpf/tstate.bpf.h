@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Finding, taking and releasing a thread's state (struct tstate). Ops
- * nest (a fault inside a read's copy) and a thread's slot, once busy,
- * takes every op nested in it; so at any exit, a slot busy with this
- * thread holds the innermost op, else task storage does.
+ * Finding, taking and giving back a thread's state (struct tstate). A
+ * thread takes its slot at its first op, if free, and keeps it until it
+ * exits; ops nest (a fault inside a read's copy), and a thread whose slot
+ * is another's keeps all its ops in task storage, so every exit finds its
+ * op where its entry put it: in the slot if the thread owns it, else in
+ * task storage.
  */
 #ifndef __DT_TSTATE_BPF_H
 #define __DT_TSTATE_BPF_H
@@ -43,34 +45,43 @@ static __always_inline struct tstate *ts_get(void)
 	__u32 tid = bpf_get_current_pid_tgid();
 	struct tstate *ts = ts_slot(tid);
 
-	if (ts && ts->owner == ((__u64)tid << 1 | TS_BUSY))
+	if (ts && ts->owner == ((__u64)tid << 1 | TS_OWNED))
 		return ts;
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 }
 
+static __always_inline bool ts_in_flight(const struct tstate *ts)
+{
+	return ts->rw.active || ts->fault.active || ts->da.active || ts->copy.active;
+}
+
 /*
- * Take this thread's slot for an op: it is ours already, or idle (then it
- * changes owner, keeping only seq, so a tid's seq never repeats). Busy
- * with another thread's op: NULL, and the caller uses task storage. The
- * owner alone writes a busy slot, so only taking it needs a cmpxchg.
+ * This thread's slot: ours already, or free, and then ours until the
+ * thread exits (ts_thread_exit()), keeping only seq, so that a tid's seq
+ * never repeats. Another live thread's: NULL, and the caller uses task
+ * storage. A slot changes owner once per thread, not per op, so the
+ * cmpxchg that settles a race for a free one is no cost per op. Not while
+ * an op of this thread kept in task storage is in flight: the ops nested
+ * in it and its exit look there.
  */
 static __always_inline struct tstate *ts_claim(__u32 tid)
 {
-	__u64 me = (__u64)tid << 1, owner;
-	struct tstate *ts = ts_slot(tid);
+	__u64 me = (__u64)tid << 1 | TS_OWNED;
+	struct tstate *ts = ts_slot(tid), *old;
 
 	if (!ts)
 		return NULL;
-	owner = ts->owner;
-	if (owner == (me | TS_BUSY))
+	if (ts->owner == me)
 		return ts;
-	if (owner & TS_BUSY)
+	if (ts->owner)
 		return NULL;
-	if (__sync_val_compare_and_swap(&ts->owner, owner, me | TS_BUSY) != owner)
+	old = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
+	if (old && ts_in_flight(old))
 		return NULL;
-	if (owner != me)
-		__builtin_memset(&ts->rw, 0,	/* u64 stores, not u8 */
-				 sizeof(*ts) - offsetof(struct tstate, rw));
+	if (__sync_val_compare_and_swap(&ts->owner, 0, me) != 0)
+		return NULL;
+	__builtin_memset(&ts->rw, 0,	/* u64 stores, not u8 */
+			 sizeof(*ts) - offsetof(struct tstate, rw));
 	return ts;
 }
 
@@ -111,21 +122,19 @@ static __always_inline struct tstate *ts_inner(void)
 }
 
 /*
- * An op has ended: the slot is free to change owner once none is left.
- * A plain store, no atomic: while the slot is busy only its owner writes
- * it (others only compare-and-swap an idle one), an aligned 8-byte store
- * is seen whole, and x86-64 makes the stores before it visible first;
- * barrier() keeps the compiler from moving them after it.
+ * A thread exits: its slot is free for the next thread with its tid
+ * modulo N. A plain store: only the owner writes an owned slot (others
+ * only compare-and-swap a free one), and an aligned 8-byte store is seen
+ * whole. An exit the kernel skipped leaves the slot taken: the threads
+ * that map to it use task storage, counted in thread_overflow.
  */
-static __always_inline void ts_put(struct tstate *ts)
+static __always_inline void ts_thread_exit(void)
 {
-	__u64 owner = ts->owner;
+	__u32 tid = bpf_get_current_pid_tgid();
+	struct tstate *ts = ts_slot(tid);
 
-	if ((owner & TS_BUSY) && !ts->rw.active && !ts->fault.active &&
-	    !ts->da.active && !ts->copy.active) {
-		barrier();
-		*(volatile __u64 *)&ts->owner = owner & ~TS_BUSY;
-	}
+	if (ts && ts->owner == ((__u64)tid << 1 | TS_OWNED))
+		*(volatile __u64 *)&ts->owner = 0;
 }
 
 #endif /* __DT_TSTATE_BPF_H */

@@ -71,6 +71,7 @@ static void select_programs(struct dax_trace_bpf *skel)
 				no_vmlinux_btf(p);
 		}
 	}
+	bpf_program__set_autoload(skel->progs.rt_thread_exit, true);
 }
 
 /* The target whose fentry or fexit program this is. */
@@ -158,10 +159,15 @@ static int attach_target(struct dax_trace_bpf *skel, enum dt_target_id id)
 	return 0;
 }
 
+/* Frees an exiting thread's slot (ts_thread_exit()): no DAX target. */
+static struct bpf_link *thread_exit_link;
+
 void dt_bpf_detach(void)
 {
 	int i, j;
 
+	bpf_link__destroy(thread_exit_link);
+	thread_exit_link = NULL;
 	for (i = 0; i < DT_NTARGETS; i++) {
 		for (j = 0; j < DT_MAX_TP; j++) {
 			bpf_link__destroy(dt_states[i].links[j]);
@@ -317,6 +323,13 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 		}
 	}
 	fill_dev_align(skel);
+	thread_exit_link = bpf_program__attach(skel->progs.rt_thread_exit);
+	if (!thread_exit_link) {
+		err = -errno;
+		fprintf(stderr, "daxtrace: failed to attach the sched_process_exit tracepoint: %s\n",
+			strerror(-err));
+		return err;
+	}
 	for (i = 0; i < DT_NTARGETS; i++) {
 		err = attach_target(skel, i);
 		if (err && first && dt_states[i].method == DT_M_FENTRY)

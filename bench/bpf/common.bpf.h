@@ -47,6 +47,14 @@ int BPF_PROG(rt_iomap_iter) { return 0; }
 SEC("fentry/dax_direct_access")
 int BPF_PROG(fe_da) { return 0; }
 
+/* the product's: a thread's slot is free again when it exits */
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(rt_thread_exit)
+{
+	ts_thread_exit();
+	return 0;
+}
+
 SEC("kretprobe")
 int BPF_KRETPROBE(kr_drv_pmem) { return 0; }
 SEC("kretprobe")

@@ -14,7 +14,7 @@
 #define BENCH_PARTS	0
 #endif
 #define PART(bit)	(BENCH_PARTS & (bit))
-#define PART_SLOT	1	/* the thread's slot: claimed, 4 look-ups, released */
+#define PART_SLOT	1	/* the thread's slot: 4 look-ups */
 #define PART_CLOCK	2	/* the read's latency: 2 clock reads */
 #define PART_KADDR	4	/* direct_access: the read of *kaddr (void **) */
 #define PART_ACCOUNT	8	/* counters and histograms */
@@ -62,7 +62,6 @@ static __always_inline void slot_exit(__u64 daxdev)
 		op_where(ts, daxdev, &flags, &w);
 		bench_sink += w.slot;
 	}
-	ts_put(ts);
 }
 
 /* The op's counters: the one device slot a bench run uses. */
@@ -108,10 +107,8 @@ int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 
 	if (PART(PART_SLOT)) {
 		ts = ts_get();
-		if (ts && ts->rw.active) {
+		if (ts && ts->rw.active)
 			ts->rw.active = 0;
-			ts_put(ts);
-		}
 	}
 	if (PART(PART_CLOCK)) {
 		lat = now() - bench_start;

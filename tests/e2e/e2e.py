@@ -211,10 +211,13 @@ def daxload(*cases):
     return [json.loads(l) for l in p.stdout.splitlines()]
 
 
-def traced(cases, args=None):
+def traced(cases, args=None, procs=1):
+    """cases run by daxload under daxtrace, in procs processes one after another."""
     t = Trace((args or ["-c", "daxload"])).start()
     try:
-        truth = daxload(*cases)
+        truth = []
+        for _ in range(procs):
+            truth += daxload(*cases)
     finally:
         t.stop()
     eq(t.rc, 0, "daxtrace exit status")
@@ -787,9 +790,14 @@ def test_filter():
 
 
 def test_thread_slots():
-    """Per-thread state lives in slot tid % --thread-slots, or in task
-    storage while that slot is busy with another thread's op. held-read
-    keeps one read in flight while its main thread does 256 more."""
+    """A thread keeps slot tid % --thread-slots from its first op until it
+    exits; a thread whose slot another live thread holds keeps its ops in
+    task storage. held-read keeps one read in flight while its main thread
+    does 256 more; the main thread's writes come first, so with one slot
+    the held reader's read is the one op in task storage. Two held-read
+    processes in one run: two, as the first main thread's exit frees the
+    slot for the second's (were it kept, every op of the second process
+    would be in task storage)."""
     if FTRACE:
         return
     print("thread slots", flush=True)
@@ -799,17 +807,19 @@ def test_thread_slots():
         kprobes += ["--method", target + "=kprobe"]
     # kprobes: entry programs too, which must find the read already kept in
     # task storage rather than count ops of their own there
-    for slots, overflow, force in ((None, 0, []), ("1", 256, []), ("1", 256, kprobes)):
-        case = "held-read, %s thread slots%s" % (slots or "default", force and ", kprobes" or "")
+    for slots, procs, force in ((None, 1, []), ("1", 1, []), ("1", 2, []), ("1", 1, kprobes)):
+        case = "held-read x%d, %s thread slots%s" % (procs, slots or "default",
+                                                     force and ", kprobes" or "")
         args = force + (["--thread-slots", slots] if slots else []) + ["-s", "-c", "daxload"]
-        t, truth = traced(["held-read"], args)
+        t, truth = traced(["held-read"], args, procs)
         compare_rw(t, truth, case)
-        eq(t.of("stats")[0]["thread_overflow"], overflow, case + ": ops in task storage")
+        eq(t.of("stats")[0]["thread_overflow"], procs if slots else 0,
+           case + ": ops in task storage")
         rw = t.events("read") + t.events("write")
         eq(len(t.events("read")), op_truth(truth, "read")["calls"], case + ": read events")
         keys = {(e["tid"], e["seq"]) for e in rw}
         eq(len(keys), len(rw), case + ": (tid, seq) of reads and writes unique")
-        eq(len({e["tid"] for e in t.events("read")}), 2, case + ": two reading threads")
+        eq(len({e["tid"] for e in t.events("read")}), 2 * procs, case + ": reading threads")
         for op in ("direct_access", "copy_to_iter", "copy_from_iter"):
             ev = t.events(op)
             untied = [e for e in ev if (e["tid"], e["seq"]) not in keys]
