@@ -928,7 +928,7 @@ def sect_per_program(daxfile):
 EMPTY = "cost-0"
 # (parts, the build it is measured over, what): a part's cost is its
 # build's instructions per read less its base build's
-PARTS = [(1, 0, "per-thread state: slot claimed, 4 look-ups, freed"),
+PARTS = [(1, 0, "per-thread state: the slot's 4 look-ups"),
          (2, 0, "2 clock reads (the read's latency)"),
          (4, 0, "the read of *kaddr (void ** argument)"),
          (32, 0, "the driver's return, via a per-CPU slot"),

@@ -171,7 +171,7 @@ static const struct fam
 	f_mapfull = { "daxtrace_map_full", M_COUNTER,
 		      "Updates or operations lost because a table was full (a BPF map; the ftrace backend's own)." },
 	f_overflow = { "daxtrace_thread_slot_overflow", M_COUNTER,
-		       "Operations traced through task storage: their thread slot was busy." },
+		       "Operations traced through task storage: another live thread held their thread slot." },
 	f_fops = { "daxtrace_file_ops", M_COUNTER,
 		   "Reads, writes and faults (fallbacks included) of each device's top files (--top-files): a file leaves the series when it leaves the top." },
 	f_fbytes = { "daxtrace_file_bytes", M_COUNTER,

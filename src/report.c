@@ -223,7 +223,7 @@ static void profile_json(const struct dt_out *o, FILE *f)
 	}
 	fputs("],\"counters\":\"per-cpu\",\"hot_path_atomics\":[", f);
 	if (dt_slot_claims(o))
-		fputs("\"thread slot claim: one cmpxchg per read, write and fault\"", f);
+		fputs("\"thread slot overflow: one atomic add per read, write and fault of a thread whose slot another live thread holds (thread_overflow)\"", f);
 	fputc(']', f);
 }
 
@@ -238,7 +238,7 @@ static void profile_text(const struct dt_out *o, FILE *f)
 			fprintf(f, "  - %s\n", what[i]);
 	}
 	fprintf(f, "Counters: per CPU, no atomic add; %s\n", dt_slot_claims(o) ?
-		"one atomic per read, write and fault: its thread slot's claim (cmpxchg)" :
+		"no atomic instruction per operation but for a thread whose slot another live thread holds (thread_overflow)" :
 		"no atomic instruction per operation");
 }
 

@@ -50,7 +50,10 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 /* what --telemetry does not see: a target's, two of the profile's own, files */
 #define DT_UNSEEN_MAX	(DT_NTARGETS + 3)
 int dt_unseen(const struct dt_out *o, const char **what, int max);
-/* Does an attached program take a thread slot (one cmpxchg per op)? */
+/*
+ * Does an attached program keep per-thread state? Its threads whose slot
+ * another live thread holds count each op with one atomic add.
+ */
 bool dt_slot_claims(const struct dt_out *o);
 
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,

@@ -291,7 +291,7 @@ static void summary_text(const struct dt_out *o, const struct dt_snapshot *s)
 	fputc('\n', f);
 	/* exact either way; only the cost per op is higher (--thread-slots) */
 	if (s->bpf.thread_overflow)
-		fprintf(f, "%llu ops in task storage (their thread's slot was busy)\n",
+		fprintf(f, "%llu ops in task storage (another live thread held their thread's slot)\n",
 			(unsigned long long)s->bpf.thread_overflow);
 	skipped_stats_text(o, s);
 }

@@ -1932,7 +1932,7 @@ def test_telemetry_profile():
     if PREEMPTIBLE:
         eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault")],
            [["kp_rw_t", "kr_rw_t"], ["kp_fault", "kr_fault"]], "--telemetry's programs (kprobes)")
-        eq(len(rec["hot_path_atomics"]), 1, "kprobes: the thread slot's claim is said")
+        eq(len(rec["hot_path_atomics"]), 1, "kprobes: the thread slot overflow's atomic is said")
     else:
         eq([tg[n].get("programs") for n in ("dax_iomap_rw", "dax_iomap_fault",
                                             "dev_dax_huge_fault")],
@@ -1947,7 +1947,7 @@ def test_telemetry_profile():
                        stderr=subprocess.PIPE, text=True)
     d = json.loads(p.stdout.splitlines()[0])
     eq((d.get("profile"), d.get("not_seen"), len(d.get("hot_path_atomics", []))),
-       ("diagnosis", [], 1), "default profile: sees all; the slot claim said")
+       ("diagnosis", [], 1), "default profile: sees all; the slot overflow's atomic said")
 
     # every metric it keeps, with errors, shorts and faults of both kinds
     cases = ["seq-read-4k", "seq-write-4k", "readv", "writev", "short-copy", "read-eof",

@@ -520,7 +520,7 @@ static void test_telemetry_unseen(void)
 	EXPECT_CONTAINS(t, "no atomic instruction per operation");
 	EXPECT_CONTAINS(h, "the kaddr checks");
 	EXPECT_CONTAINS(d, "\"profile\":\"diagnosis\",\"not_seen\":[]");
-	EXPECT_CONTAINS(d, "\"hot_path_atomics\":[\"thread slot claim");
+	EXPECT_CONTAINS(d, "\"hot_path_atomics\":[\"thread slot overflow");
 	free(j);
 	free(t);
 	free(h);

@@ -459,7 +459,7 @@ static void test_report_roundtrip(void)
 	free(err);
 	EXPECT_EQ(report((const char *[]){ file, NULL }, &out, &err), 0);
 	EXPECT_CONTAINS(out, "1 run, 1 file");
-	EXPECT_CONTAINS(out, "7 ops in task storage (their thread's slot was busy)\n");
+	EXPECT_CONTAINS(out, "7 ops in task storage (another live thread held their thread's slot)\n");
 	EXPECT_CONTAINS(out, "rw.complete");
 	EXPECT_CONTAINS(out, "<-- BROKEN");
 	free(out);
