@@ -7,6 +7,25 @@
 #include "account.bpf.h"
 #include "files.bpf.h"
 
+struct fsz_result {
+	__u32 best;	/* the largest size that could map the fault */
+	__u32 why;	/* DT_FSZ_*: the reason to report */
+};
+
+/*
+ * fault.size's verdict. Global, so the verifier checks it once, where
+ * inlined each of its ways out (a verdict and a reason, constants) kept
+ * the fault's accounting apart down to the end, verified once per way;
+ * its results come back unknown, and the paths after it merge.
+ */
+__noinline __u32 fault_size_check(const struct dt_fault_geom *g, __u32 size,
+				  __u32 ret, struct fsz_result *r)
+{
+	if (!g || !r)
+		return DT_NA;
+	return dt_fault_size_verdict(g, size, ret, &r->best, &r->why);
+}
+
 /*
  * geom: fault.size's inputs, or NULL where they were not read (the
  * tracepoint fallback): the check is then n/a.
@@ -17,7 +36,8 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 					  const struct dt_fault_geom *geom)
 {
 	__u32 why = 0, flags = 0, err = ret & DT_VMF_ERROR;
-	__u32 v = DT_NA, best = 0, fsz_why = 0;
+	struct fsz_result fsz = {};
+	__u32 v = DT_NA;
 	__u32 res = dt_fault_result(ret);
 	__u64 bytes = dt_fault_bytes(size);
 	struct dt_stats *st;
@@ -40,7 +60,7 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		}
 	}
 	if (geom) {
-		v = dt_fault_size_verdict(geom, size, ret, &best, &fsz_why);
+		v = fault_size_check(geom, size, ret, &fsz);
 		flags |= DT_F_FSZ;
 	}
 	verdict(st, DT_CHK_FAULT_SIZE, v);
@@ -73,8 +93,8 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 		e->vm_start = geom->vm_start;
 		e->vm_end = geom->vm_end;
 		e->address = geom->address;
-		e->best = best;
-		e->size_why = fsz_why;
+		e->best = fsz.best;
+		e->size_why = fsz.why;
 	}
 	bpf_ringbuf_submit(e, 0);
 }
