@@ -39,13 +39,26 @@ static __always_inline struct tstate *ts_slot(__u32 tid)
 	return bpf_map_lookup_elem(&tfast, &i);
 }
 
+/* A slot's owner word while thread tid holds it. */
+static __always_inline __u64 ts_owner(__u32 tid)
+{
+	return (__u64)tid << 1 | TS_OWNED;
+}
+
+/* Thread tid's slot, if tid holds it. */
+static __always_inline struct tstate *ts_owned(__u32 tid)
+{
+	struct tstate *ts = ts_slot(tid);
+
+	return ts && ts->owner == ts_owner(tid) ? ts : NULL;
+}
+
 /* The state of the op in flight on this thread, if any. */
 static __always_inline struct tstate *ts_get(void)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
-	struct tstate *ts = ts_slot(tid);
+	struct tstate *ts = ts_owned(bpf_get_current_pid_tgid());
 
-	if (ts && ts->owner == ((__u64)tid << 1 | TS_OWNED))
+	if (ts)
 		return ts;
 	return bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 }
@@ -66,14 +79,15 @@ static __always_inline bool ts_in_flight(const struct tstate *ts)
  */
 static __always_inline struct tstate *ts_claim(__u32 tid)
 {
-	__u64 me = (__u64)tid << 1 | TS_OWNED;
+	__u64 me = ts_owner(tid), owner;
 	struct tstate *ts = ts_slot(tid), *old;
 
 	if (!ts)
 		return NULL;
-	if (ts->owner == me)
+	owner = ts->owner;
+	if (owner == me)
 		return ts;
-	if (ts->owner)
+	if (owner)
 		return NULL;
 	old = bpf_task_storage_get(&tstates, bpf_get_current_task_btf(), 0, 0);
 	if (old && ts_in_flight(old))
@@ -130,10 +144,9 @@ static __always_inline struct tstate *ts_inner(void)
  */
 static __always_inline void ts_thread_exit(void)
 {
-	__u32 tid = bpf_get_current_pid_tgid();
-	struct tstate *ts = ts_slot(tid);
+	struct tstate *ts = ts_owned(bpf_get_current_pid_tgid());
 
-	if (ts && ts->owner == ((__u64)tid << 1 | TS_OWNED))
+	if (ts)
 		*(volatile __u64 *)&ts->owner = 0;
 }
 
