@@ -33,6 +33,26 @@ static __always_inline void hist_add(struct dt_stats *st, __u64 *hist, __u64 v)
 	hist[i] += 1;
 }
 
+/* The same for a length, through the thread's last one (struct len_cache). */
+static __always_inline void len_hist_add(struct tstate *ts, struct dt_stats *st,
+					 __u64 len)
+{
+	__u64 i;
+
+	if (!ts) {
+		hist_add(st, st->len_hist, len);
+		return;
+	}
+	if (len != ts->lc.len) {
+		ts->lc.len = len;
+		ts->lc.bucket = dt_log2(len);
+	}
+	i = *(volatile __u64 *)&ts->lc.bucket;
+	if (i >= DT_HIST_SLOTS)
+		i = DT_HIST_SLOTS - 1;
+	st->len_hist[i] += 1;
+}
+
 static __always_inline bool dev_wanted(__u32 dev)
 {
 	return !filter_dev || bpf_map_lookup_elem(&dev_filter, &dev);
@@ -104,8 +124,9 @@ static __always_inline void verdict(struct dt_stats *st, __u32 check, __u32 v)
  * calls stay out of lat_hist, so its sum is the count lat_sum_ns is over.
  */
 /* st: this CPU's; plain adds (see stats in maps.bpf.h) */
-static __always_inline void account(struct dt_stats *st, __u64 asked, __s64 ret, __u64 lat,
-				    bool lat_ok)
+/* ts: the thread's, for its length cache; NULL where there is none */
+static __always_inline void account(struct tstate *ts, struct dt_stats *st, __u64 asked,
+				    __s64 ret, __u64 lat, bool lat_ok)
 {
 	__u64 done = ret > 0 ? ret : 0;
 
@@ -113,7 +134,7 @@ static __always_inline void account(struct dt_stats *st, __u64 asked, __s64 ret,
 	st->bytes_done += done;
 	/* each result its own counter: a scrape never sees one go back */
 	*dt_op_counter(st, asked, ret) += 1;
-	hist_add(st, st->len_hist, done);
+	len_hist_add(ts, st, done);
 	if (lat_ok) {
 		st->lat_sum_ns += lat;
 		hist_add(st, st->lat_hist, lat);

@@ -63,12 +63,13 @@ __noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 _Static_assert(DT_VAR_MAX <= 8, "copy_done() masks a variant with 7");
 
 /*
- * Global, so the verifier checks it once, where inlined it is checked
- * once per path into it. The price: a call, and the op and lat_ok no
- * longer constants here.
+ * Inlined: a call costs a prologue and the arguments' stores per copy.
+ * Its callers hand it the call as stored in ts, so what it reads back
+ * are numbers whose values the verifier does not know: typed pointers
+ * or constants would split its paths, each verified to the end.
  */
-__noinline int copy_done(struct tstate *ts, const struct copy_call *c,
-			 __s64 ret, __u64 lat, __u32 lat_ok)
+static __always_inline int copy_done(struct tstate *ts, const struct copy_call *c,
+				     __s64 ret, __u64 lat, __u32 lat_ok)
 {
 	__u32 why = 0, flags = 0, side = DT_SIDE_NONE, variant, seen;
 	struct dt_stats *st;
@@ -104,7 +105,7 @@ __noinline int copy_done(struct tstate *ts, const struct copy_call *c,
 
 	st = stats_at(w.slot, c->op);
 	if (st) {
-		account(st, c->bytes, ret, lat, lat_ok);
+		account(ts, st, c->bytes, ret, lat, lat_ok);
 		if (variant < DT_VAR_MAX) {
 			__u32 i = variant;
 
@@ -180,18 +181,23 @@ static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
 				      struct iov_iter *iter, __s64 ret)
 {
 	struct tstate *ts = ts_inner();
-	struct copy_call c = {
-		.daxdev = (__u64)dd, .pgoff = pgoff, .addr = (__u64)addr,
-		.bytes = bytes, .iter = (__u64)iter, .op = op,
-	};
+	struct copy_call *c;
 	__u64 lat = 0;
 	bool lat_ok;
 
 	if (!ts)
 		return 0;
-	lat_ok = took_start(&ts->copy.active, ts->copy.start_ns, &lat);
-	c.variant = copy_variant(op, dd->flags);
-	copy_done(ts, &c, ret, lat, lat_ok);
+	lat_ok = deep_entries && took_start(&ts->copy.active, ts->copy.start_ns, &lat);
+	c = &ts->copy.call;
+	c->daxdev = (__u64)dd;
+	c->pgoff = pgoff;
+	c->addr = (__u64)addr;
+	c->bytes = bytes;
+	c->iter = (__u64)iter;
+	c->op = op;
+	c->variant = copy_variant(op, dd->flags);
+	barrier();	/* read back as numbers: see copy_done() */
+	copy_done(ts, c, ret, lat, lat_ok);
 	return 0;
 }
 

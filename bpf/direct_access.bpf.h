@@ -53,10 +53,10 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 }
 
 /*
- * Global, as copy_done() is: verified once, not once per path into it.
- * What was read and which checks failed go through ts and
- * reload_unknown(): as constants they would keep the ways here apart down
- * to the end.
+ * Global: verified once, where inlined it is verified once per place its
+ * thread state can come from (slot or task storage, found or made). What
+ * was read and which checks failed go through ts and reload_unknown(): as
+ * constants they would keep the ways here apart down to the end.
  */
 __noinline int da_done(struct tstate *ts, const struct da_call *c,
 		       __s64 ret, __u64 lat, __u32 lat_ok)
@@ -97,7 +97,7 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 
 	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS);
 	if (st)
-		account(st, c->nr << DT_PAGE_SHIFT,
+		account(ts, st, c->nr << DT_PAGE_SHIFT,
 			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
 
 	ts->last_da.failed_checks = 0;
@@ -193,7 +193,7 @@ static __always_inline int da_fexit(void *ctx, struct dax_device *dd,
 
 	if (!ts)
 		return 0;
-	lat_ok = took_start(&ts->da.active, ts->da.start_ns, &lat);
+	lat_ok = deep_entries && took_start(&ts->da.active, ts->da.start_ns, &lat);
 	bpf_get_func_arg(ctx, 4, &kaddrp);
 	c.daxdev = (__u64)dd;
 	c.pgoff = pgoff;

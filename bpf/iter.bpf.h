@@ -21,7 +21,7 @@ static __always_inline void iter_done(struct tstate *ts, struct iomap_iter *it,
 		return;
 	st = stats_at(ts->rw.where.slot, DT_OP_ITER);
 	if (st)
-		account(st, asked, progress, lat, lat_ok);
+		account(ts, st, asked, progress, lat, lat_ok);
 	/*
 	 * i_size only where it counts, a 0 (at EOF?) or an event: on the raw
 	 * tracepoint it is two probe reads, paid on every iteration.

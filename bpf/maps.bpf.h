@@ -15,6 +15,8 @@ const volatile __u32 targ_tgid;
 const volatile char targ_comm[DT_COMM_LEN];
 const volatile bool filter_dev;
 const volatile bool snoop;
+/* --deep: fentry mode attaches the da and copy entries (their latency) */
+const volatile bool deep_entries;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
 /* 4-level paging's; user space sets 5-level's where that runs */
@@ -111,6 +113,16 @@ struct dev_cache {
 	struct where where;	/* the device last looked up */
 };
 
+/*
+ * The last length put in a histogram and its log2 bucket: a read's
+ * read/write, direct_access and copy account the same length, so the
+ * bucket is worked out once. Zeroed, it holds 0 in bucket 0.
+ */
+struct len_cache {
+	__u64 len;
+	__u64 bucket;
+};
+
 /* dax_copy_{to,from}_iter: entry program as for direct_access */
 struct copy_state {
 	__u64 start_ns;
@@ -138,6 +150,7 @@ struct tstate {
 	struct da_state da;
 	struct last_da last_da;
 	struct dev_cache cache;
+	struct len_cache lc;
 	struct copy_state copy;
 	struct iter_state iter;
 };

@@ -60,7 +60,7 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
 
 	st = stats_at(ts->rw.where.slot, ts->rw.op);
 	if (st)
-		account(st, ts->rw.asked, ret, lat, true);
+		account(ts, st, ts->rw.asked, ret, lat, true);
 	v = dt_check_rw(ts->rw.op == DT_OP_READ, ts->rw.pos, ts->rw.asked,
 			ret, isize, &eof);
 	if (eof)

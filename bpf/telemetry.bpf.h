@@ -85,7 +85,7 @@ static __always_inline void tel_rw_count(const struct where *w, __u32 op,
 	struct dt_stats *st = stats_at(w->slot, op);
 
 	if (st)
-		account(st, asked, ret, lat, lat_ok);
+		account(NULL, st, asked, ret, lat, lat_ok);
 	if (ret < 0)
 		count_error(w->dev, op, -ret);
 }

@@ -140,6 +140,30 @@ def attach_fds(pid):
     return n
 
 
+def read_proc(path):
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError as e:
+        return "(%s)" % e.strerror
+
+
+def task_report(pid):
+    """Where each thread of a stuck tracer is: user space or which kernel
+    function, so a hang can be told from a slow exit."""
+    try:
+        tids = sorted(os.listdir("/proc/%d/task" % pid), key=int)
+    except OSError:
+        return
+    for tid in tids:
+        t = "/proc/%d/task/%s/" % (pid, tid)
+        state = read_proc(t + "stat").rsplit(")", 1)[-1].split()[:1]
+        say("  thread %s %s state %s wchan %s" % (tid, read_proc(t + "comm"),
+                                                  "".join(state), read_proc(t + "wchan")))
+        for line in read_proc(t + "stack").splitlines():
+            say("    " + line)
+
+
 def wait_until(pred, limit, proc):
     t0 = time.monotonic()
     while not pred():
@@ -181,6 +205,7 @@ def cycle(tracer, bt_prog, hold):
     try:
         _, err = p.communicate(timeout=EXIT_LIMIT)
     except subprocess.TimeoutExpired:
+        task_report(p.pid)
         p.kill()
         p.communicate()
         return 4, "%s still running %d s after SIGINT" % (tracer, EXIT_LIMIT)
