@@ -53,6 +53,11 @@ struct bpf_program *dt_skel_prog(struct dax_trace_bpf *skel, const struct dt_pro
 	return p->name ? *(struct bpf_program **)((char *)skel + p->skel_off) : NULL;
 }
 
+/* Frees an exiting thread's slot (ts_thread_exit()): no DAX target. */
+static struct bpf_link *thread_exit_link;
+/* Does any chosen program keep state in the thread slots? */
+static bool slots_used;
+
 /* Switch on exactly the programs of the chosen method of every target. */
 static void select_programs(struct dax_trace_bpf *skel)
 {
@@ -62,6 +67,7 @@ static void select_programs(struct dax_trace_bpf *skel)
 
 	bpf_object__for_each_program(p, skel->obj)
 		bpf_program__set_autoload(p, false);
+	slots_used = false;
 	for (i = 0; i < DT_NTARGETS; i++) {
 		n = dt_target_programs(&dt_targets[i], &dt_states[i], progs);
 		for (j = 0; j < n; j++) {
@@ -70,8 +76,10 @@ static void select_programs(struct dax_trace_bpf *skel)
 			if (dt_states[i].method == DT_M_FENTRY)
 				no_vmlinux_btf(p);
 		}
+		if (n && dt_target_uses_slots(&dt_targets[i], &dt_states[i]))
+			slots_used = true;
 	}
-	bpf_program__set_autoload(skel->progs.rt_thread_exit, true);
+	bpf_program__set_autoload(skel->progs.rt_thread_exit, slots_used);
 }
 
 /* The target whose fentry or fexit program this is. */
@@ -158,9 +166,6 @@ static int attach_target(struct dax_trace_bpf *skel, enum dt_target_id id)
 	st->attached = true;
 	return 0;
 }
-
-/* Frees an exiting thread's slot (ts_thread_exit()): no DAX target. */
-static struct bpf_link *thread_exit_link;
 
 void dt_bpf_detach(void)
 {
@@ -324,8 +329,9 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 		}
 	}
 	fill_dev_align(skel);
-	thread_exit_link = bpf_program__attach(skel->progs.rt_thread_exit);
-	if (!thread_exit_link) {
+	if (slots_used)
+		thread_exit_link = bpf_program__attach(skel->progs.rt_thread_exit);
+	if (slots_used && !thread_exit_link) {
 		err = -errno;
 		fprintf(stderr, "daxtrace: failed to attach the sched_process_exit tracepoint: %s\n",
 			strerror(-err));

@@ -152,6 +152,19 @@ const struct dt_prog *dt_method_progs(const struct dt_target *t,
 	}
 }
 
+/*
+ * Do the target's programs keep per-thread state in the thread slots?
+ * --telemetry's fentry programs keep none there (tel_slots, tagged by
+ * tid, need no freeing); tracepoints are counted in, to be safe.
+ */
+bool dt_target_uses_slots(const struct dt_target *t,
+			  const struct dt_target_state *st)
+{
+	const struct dt_prog *p = dt_method_progs(t, st->method);
+
+	return p && p != t->tel_fentry && (p[DT_P_ENTRY].name || p[DT_P_EXIT].name);
+}
+
 bool dt_target_has(const struct dt_target *t, enum dt_method m)
 {
 	const struct dt_prog *p = dt_method_progs(t, m);

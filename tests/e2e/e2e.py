@@ -1955,6 +1955,11 @@ def test_telemetry_profile():
     tf = os.path.join(tempfile.mkdtemp(), "tel.prom")
     t = Trace(["--telemetry", "--metrics-textfile", tf, "-c", "daxload"]).start()
     try:
+        progs = subprocess.run(["bpftool", "prog", "list"], stdout=subprocess.PIPE,
+                               text=True).stdout
+        eq("rt_thread_exit" in progs, PREEMPTIBLE,
+           "--telemetry: the thread-exit program only where its programs keep "
+           "thread slots (kprobes)")
         with open(tf) as f:
             prom = f.read()
         truth = daxload(*cases)

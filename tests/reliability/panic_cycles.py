@@ -200,6 +200,18 @@ def cycle(tracer, bt_prog, hold):
         err = p.communicate()[1] or ""
         code = 4 if why == "timeout" else 1
         return code, "%s did not attach: %s %s" % (tracer, why, err.strip()[-200:])
+    if tracer == "bpftrace":
+        # bpftrace's SIGINT handler sets a flag that its loop reads between
+        # waits in an endless epoll_wait(): a SIGINT that lands after the
+        # last attach and before that first wait is lost, and it sleeps
+        # there for good (its only thread in do_epoll_wait). Signal it once
+        # it waits.
+        why = wait_until(lambda: read_proc("/proc/%d/wchan" % p.pid) == "do_epoll_wait",
+                         ATTACH_LIMIT, p)
+        if why:
+            p.kill()
+            p.communicate()
+            return 4, "bpftrace attached but never waited for events: %s" % why
     time.sleep(hold)
     p.send_signal(signal.SIGINT)
     try:
