@@ -196,7 +196,7 @@ int dt_unseen(const struct dt_out *o, const char **what, int max)
 	return n;
 }
 
-bool dt_slot_claims(const struct dt_out *o)
+bool dt_uses_thread_slots(const struct dt_out *o)
 {
 	int i;
 
@@ -222,7 +222,7 @@ static void profile_json(const struct dt_out *o, FILE *f)
 		dt_json_str(f, what[i]);
 	}
 	fputs("],\"counters\":\"per-cpu\",\"hot_path_atomics\":[", f);
-	if (dt_slot_claims(o))
+	if (dt_uses_thread_slots(o))
 		fputs("\"thread slot overflow: one atomic add per read, write and fault of a thread whose slot another live thread holds (thread_overflow)\"", f);
 	fputc(']', f);
 }
@@ -237,7 +237,7 @@ static void profile_text(const struct dt_out *o, FILE *f)
 		for (i = 0; i < n; i++)
 			fprintf(f, "  - %s\n", what[i]);
 	}
-	fprintf(f, "Counters: per CPU, no atomic add; %s\n", dt_slot_claims(o) ?
+	fprintf(f, "Counters: per CPU, no atomic add; %s\n", dt_uses_thread_slots(o) ?
 		"no atomic instruction per operation but for a thread whose slot another live thread holds (thread_overflow)" :
 		"no atomic instruction per operation");
 }

@@ -54,7 +54,7 @@ int dt_unseen(const struct dt_out *o, const char **what, int max);
  * Does an attached program keep per-thread state? Its threads whose slot
  * another live thread holds count each op with one atomic add.
  */
-bool dt_slot_claims(const struct dt_out *o);
+bool dt_uses_thread_slots(const struct dt_out *o);
 
 void dt_print_probes(const struct dt_out *o, const char *backend, bool deep,
 		     bool table);
