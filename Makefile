@@ -256,6 +256,13 @@ e2e: all kmod
 vmtest: all kmod
 	$(Q)tests/vm/selftest
 
+# The bench-only builds still compile against the product's BPF headers:
+# the cost model with no part and with every part, and the bare tracer.
+bench-build:
+	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=0 build/bench/cost-0/daxtrace
+	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=127 build/bench/cost-127/daxtrace
+	$(Q)$(MAKE) --no-print-directory BENCH_BPF=bare build/bench/bare/daxtrace
+
 # Figures, not tests: ratios measured side by side in one guest boot.
 bench: deps-check
 	$(Q)$(MAKE) --no-print-directory all kmod

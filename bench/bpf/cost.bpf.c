@@ -46,27 +46,29 @@ static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
 	return false;
 }
 
-/* A direct_access or copy exit: the thread's state, and its release. */
-static __always_inline void slot_exit(__u64 daxdev)
+/* A direct_access or copy exit: the thread's state, NULL without SLOT. */
+static __always_inline struct tstate *slot_exit(__u64 daxdev)
 {
 	struct tstate *ts;
 	__u32 flags = 0;
 	struct where w;
 
 	if (!PART(PART_SLOT))
-		return;
+		return NULL;
 	ts = ts_inner();
-	if (!ts)
-		return;
-	if (PART(PART_WHERE)) {
+	if (ts && PART(PART_WHERE)) {
 		op_where(ts, daxdev, &flags, &w);
 		bench_sink += w.slot;
 	}
+	return ts;
 }
 
-/* The op's counters: the one device slot a bench run uses. */
-static __always_inline void count(__u32 op, __u64 asked, __s64 ret, __u64 lat,
-				  bool lat_ok, __u32 nchecks)
+/*
+ * The op's counters: the one device slot a bench run uses; ts (with SLOT)
+ * for the length bucket cache, as the product's.
+ */
+static __always_inline void count(struct tstate *ts, __u32 op, __u64 asked, __s64 ret,
+				  __u64 lat, bool lat_ok, __u32 nchecks)
 {
 	struct dt_stats *st;
 	__u32 i;
@@ -77,7 +79,7 @@ static __always_inline void count(__u32 op, __u64 asked, __s64 ret, __u64 lat,
 	if (!st)
 		return;
 	if (PART(PART_ACCOUNT))
-		account(st, asked, ret, lat, lat_ok);
+		account(ts, st, asked, ret, lat, lat_ok);
 	if (PART(PART_VERDICT))
 		for (i = 0; i < nchecks; i++)
 			verdict(st, i, DT_PASS);
@@ -102,7 +104,7 @@ SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	struct tstate *ts;
+	struct tstate *ts = NULL;
 	__u64 lat = 0;
 
 	if (PART(PART_SLOT)) {
@@ -114,7 +116,7 @@ int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 		lat = now() - bench_start;
 		bench_sink += lat;
 	}
-	count(DT_OP_READ, ret, ret, lat, true, 1);
+	count(ts, DT_OP_READ, ret, ret, lat, true, 1);
 	return 0;
 }
 
@@ -124,9 +126,9 @@ int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 {
 	struct da_call c = { .daxdev = (__u64)dd, .pgoff = pgoff };
 	__u64 kaddrp = 0, kaddr = 0;
+	struct tstate *ts = slot_exit((__u64)dd);
 	__s64 drv_ret;
 
-	slot_exit((__u64)dd);
 	if (PART(PART_DRV) && drv_take(&c, &drv_ret))
 		bench_sink += drv_ret;
 	if (PART(PART_KADDR)) {
@@ -135,7 +137,7 @@ int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 		    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp))
 			bench_sink += kaddr;
 	}
-	count(DT_OP_DIRECT_ACCESS, nr_pages << DT_PAGE_SHIFT,
+	count(ts, DT_OP_DIRECT_ACCESS, nr_pages << DT_PAGE_SHIFT,
 	      ret > 0 ? ret << DT_PAGE_SHIFT : ret, 0, false, 3);
 	return 0;
 }
@@ -175,8 +177,7 @@ int BPF_PROG(fx_drv_devdax, struct dax_device *dd, unsigned long pgoff,
 static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
 				      __u64 bytes, __s64 ret)
 {
-	slot_exit((__u64)dd);
-	count(op, bytes, ret, 0, false, 1);
+	count(slot_exit((__u64)dd), op, bytes, ret, 0, false, 1);
 	return 0;
 }
 
