@@ -40,6 +40,9 @@ BINARY = {"daxtrace": os.path.join(ROOT, "build", "daxtrace"),
 # seconds; a tracer slower than this is stuck, not slow.
 ATTACH_LIMIT = 240
 EXIT_LIMIT = 120
+# bpftrace's exit is a second or two here; past this, a missed SIGINT
+RESIGNAL = 15
+MISSED_SIGINT = [0]
 # what the kernel prints when something went wrong (as daxvm's kwarn)
 KERNEL_BAD = re.compile(r"WARNING:|BUG:|Oops|general protection|kernel BUG|"
                         r"watchdog: |rcu: INFO|blocked for more than")
@@ -200,23 +203,25 @@ def cycle(tracer, bt_prog, hold):
         err = p.communicate()[1] or ""
         code = 4 if why == "timeout" else 1
         return code, "%s did not attach: %s %s" % (tracer, why, err.strip()[-200:])
-    if tracer == "bpftrace":
-        # bpftrace's SIGINT handler sets a flag that its loop reads between
-        # waits in an endless epoll_wait(): a SIGINT that lands after the
-        # last attach and before that first wait is lost, and it sleeps
-        # there for good (its only thread in do_epoll_wait). Signal it once
-        # it waits.
-        why = wait_until(lambda: read_proc("/proc/%d/wchan" % p.pid) == "do_epoll_wait",
-                         ATTACH_LIMIT, p)
-        if why:
-            p.kill()
-            p.communicate()
-            return 4, "bpftrace attached but never waited for events: %s" % why
     time.sleep(hold)
     p.send_signal(signal.SIGINT)
-    try:
-        _, err = p.communicate(timeout=EXIT_LIMIT)
-    except subprocess.TimeoutExpired:
+    t0 = time.monotonic()
+    while True:
+        try:
+            _, err = p.communicate(timeout=RESIGNAL if tracer == "bpftrace" else EXIT_LIMIT)
+            break
+        except subprocess.TimeoutExpired:
+            pass
+        if tracer == "bpftrace" and time.monotonic() - t0 < EXIT_LIMIT and \
+                read_proc("/proc/%d/wchan" % p.pid) == "do_epoll_wait":
+            # bpftrace (0.17) now and then misses a SIGINT and sleeps in
+            # epoll_wait() for good, its only thread in user space's wait:
+            # a tracer's own bug, not a detach that hangs. Said, counted,
+            # and signalled again.
+            MISSED_SIGINT[0] += 1
+            say("bpftrace missed SIGINT, sleeping in epoll_wait: sent again")
+            p.send_signal(signal.SIGINT)
+            continue
         task_report(p.pid)
         p.kill()
         p.communicate()
@@ -259,6 +264,9 @@ def main():
         if r:
             fail(r[0], "cycle %d: %s" % (i, r[1]))
         say("cycle %d done" % i)
+    if MISSED_SIGINT[0]:
+        say("bpftrace missed SIGINT %d times in %d cycles (sent again each time)" %
+            (MISSED_SIGINT[0], a.cycles))
     reader.kill()
     reader.wait()
     return 0
