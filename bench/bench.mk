@@ -21,8 +21,15 @@ bench-not-installable:
 endif
 
 # bench/lockcount.c: the QEMU plugin counting the guest's atomic
-# instructions per loop (bench/run gives it to daxvm)
-build/bench/lockcount.so: bench/lockcount.c
+# instructions per loop (bench/run gives it to daxvm); bench/insnprof.c:
+# the one counting each kernel instruction, for bench/profile
+build/bench/%.so: bench/%.c bench/qemu_plugin.h
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) -shared -fPIC -O2 -Wall -Wextra -Werror $< -o $@
+
+# bench/profile's: where BPF programs' source lines start in their images
+build/bench/jitlines: bench/jitlines.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) -O2 -Wall -Wextra -Werror $< -lbpf -o $@

@@ -11,39 +11,13 @@
  * figures stay what they are without it.
  *
  *   qemu-system-x86_64 ... -plugin build/bench/lockcount.so,out=FILE
- *
- * Built against QEMU 7.2's plugin API (version 1, Debian 12), whose
- * declarations are repeated here: Debian ships no qemu-plugin.h.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef uint64_t qemu_plugin_id_t;
-typedef struct qemu_info_t qemu_info_t;
-struct qemu_plugin_tb;
-struct qemu_plugin_insn;
-enum qemu_plugin_cb_flags { QEMU_PLUGIN_CB_NO_REGS };
-enum qemu_plugin_op { QEMU_PLUGIN_INLINE_ADD_U64 };
-typedef void (*qemu_plugin_vcpu_tb_trans_cb_t)(qemu_plugin_id_t, struct qemu_plugin_tb *);
-typedef void (*qemu_plugin_vcpu_udata_cb_t)(unsigned int, void *);
-void qemu_plugin_register_vcpu_tb_trans_cb(qemu_plugin_id_t, qemu_plugin_vcpu_tb_trans_cb_t);
-size_t qemu_plugin_tb_n_insns(const struct qemu_plugin_tb *);
-struct qemu_plugin_insn *qemu_plugin_tb_get_insn(const struct qemu_plugin_tb *, size_t);
-const void *qemu_plugin_insn_data(const struct qemu_plugin_insn *);
-size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *);
-uint64_t qemu_plugin_insn_vaddr(const struct qemu_plugin_insn *);
-void qemu_plugin_register_vcpu_insn_exec_cb(struct qemu_plugin_insn *,
-					    qemu_plugin_vcpu_udata_cb_t,
-					    enum qemu_plugin_cb_flags, void *);
-void qemu_plugin_register_vcpu_insn_exec_inline(struct qemu_plugin_insn *,
-						enum qemu_plugin_op, void *, uint64_t);
+#include "qemu_plugin.h"
 
 __attribute__((visibility("default"))) int qemu_plugin_version = 1;
-
-/* nopl 0x4458410N(%rax): N 0 starts a loop, 1 ends it (bench/preadloop.c) */
-static const uint8_t marker[] = { 0x0f, 0x1f, 0x80 };
-static const uint8_t marker_tag[] = { 0x41, 0x58, 0x44 };
 
 static uint64_t count[2], base[2];	/* [0] kernel, [1] user */
 static char out[4096];
@@ -95,14 +69,15 @@ static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		size_t len = qemu_plugin_insn_size(insn);
 		int kernel = qemu_plugin_insn_vaddr(insn) >= 0xffff800000000000ULL;
 
+		int m = bench_marker(p, len);
+
 		if (is_atomic_rmw(p, len))
 			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
 								   &count[!kernel], 1);
-		else if (len == 7 && !memcmp(p, marker, 3) && !memcmp(p + 4, marker_tag, 3) &&
-			 p[3] <= 1)
+		else if (m >= 0)
 			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
 							       QEMU_PLUGIN_CB_NO_REGS,
-							       (void *)(uintptr_t)p[3]);
+							       (void *)(uintptr_t)m);
 	}
 }
 
