@@ -257,8 +257,9 @@ vmtest: all kmod
 	$(Q)tests/vm/selftest
 
 # The bench-only builds still compile against the product's BPF headers:
-# the cost model with no part and with every part, and the bare tracer.
-bench-build:
+# the cost model with no part and with every part, and the bare tracer;
+# and the bench's QEMU plugins and bench/profile's line dumper.
+bench-build: build/bench/lockcount.so build/bench/insnprof.so build/bench/jitlines
 	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=0 build/bench/cost-0/daxtrace
 	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=127 build/bench/cost-127/daxtrace
 	$(Q)$(MAKE) --no-print-directory BENCH_BPF=bare build/bench/bare/daxtrace
