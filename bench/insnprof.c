@@ -63,41 +63,24 @@ static void on_marker(unsigned int vcpu, void *udata)
 	fclose(f);
 }
 
-static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+static void on_insn(struct qemu_plugin_insn *insn)
 {
-	size_t i, n = qemu_plugin_tb_n_insns(tb);
+	uint64_t va = qemu_plugin_insn_vaddr(insn);
 
-	(void)id;
-	for (i = 0; i < n; i++) {
-		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		uint64_t va = qemu_plugin_insn_vaddr(insn);
-		int m = bench_marker(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
-
-		if (m >= 0)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
-							       QEMU_PLUGIN_CB_NO_REGS,
-							       (void *)(uintptr_t)m);
-		else if (va >= KERNEL_HALF)
-			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
-								   counter(va), 1);
-	}
+	if (!bench_hook_marker(insn, on_marker) && va >= KERNEL_HALF)
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							   counter(va), 1);
 }
 
 __attribute__((visibility("default")))
 int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
 	(void)info;
-	if (argc != 1 || strncmp(argv[0], "out=", 4) || strlen(argv[0] + 4) >= sizeof(out)) {
-		fprintf(stderr, "insnprof: want one argument, out=FILE\n");
-		return -1;
-	}
-	strcpy(out, argv[0] + 4);
 	addr = calloc(NSLOTS, sizeof(*addr));
 	hits = calloc(NSLOTS, sizeof(*hits));
 	if (!addr || !hits) {
 		fprintf(stderr, "insnprof: out of memory\n");
 		return -1;
 	}
-	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
-	return 0;
+	return bench_plugin_start(id, "insnprof", argc, argv, out, sizeof(out), on_insn);
 }

@@ -58,38 +58,22 @@ static void on_marker(unsigned int vcpu, void *udata)
 	fclose(f);
 }
 
-static void on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+static void on_insn(struct qemu_plugin_insn *insn)
 {
-	size_t i, n = qemu_plugin_tb_n_insns(tb);
+	const uint8_t *p = qemu_plugin_insn_data(insn);
+	size_t len = qemu_plugin_insn_size(insn);
+	int kernel = qemu_plugin_insn_vaddr(insn) >= 0xffff800000000000ULL;
 
-	(void)id;
-	for (i = 0; i < n; i++) {
-		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
-		const uint8_t *p = qemu_plugin_insn_data(insn);
-		size_t len = qemu_plugin_insn_size(insn);
-		int kernel = qemu_plugin_insn_vaddr(insn) >= 0xffff800000000000ULL;
-
-		int m = bench_marker(p, len);
-
-		if (is_atomic_rmw(p, len))
-			qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
-								   &count[!kernel], 1);
-		else if (m >= 0)
-			qemu_plugin_register_vcpu_insn_exec_cb(insn, on_marker,
-							       QEMU_PLUGIN_CB_NO_REGS,
-							       (void *)(uintptr_t)m);
-	}
+	if (is_atomic_rmw(p, len))
+		qemu_plugin_register_vcpu_insn_exec_inline(insn, QEMU_PLUGIN_INLINE_ADD_U64,
+							   &count[!kernel], 1);
+	else
+		bench_hook_marker(insn, on_marker);
 }
 
 __attribute__((visibility("default")))
 int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info, int argc, char **argv)
 {
 	(void)info;
-	if (argc != 1 || strncmp(argv[0], "out=", 4) || strlen(argv[0] + 4) >= sizeof(out)) {
-		fprintf(stderr, "lockcount: want one argument, out=FILE\n");
-		return -1;
-	}
-	strcpy(out, argv[0] + 4);
-	qemu_plugin_register_vcpu_tb_trans_cb(id, on_tb);
-	return 0;
+	return bench_plugin_start(id, "lockcount", argc, argv, out, sizeof(out), on_insn);
 }

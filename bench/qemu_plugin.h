@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 typedef uint64_t qemu_plugin_id_t;
@@ -38,6 +39,49 @@ static inline int bench_marker(const uint8_t *p, size_t len)
 	if (len != 7 || memcmp(p, op, 3) || memcmp(p + 4, tag, 3) || p[3] > 1)
 		return -1;
 	return p[3];
+}
+
+/* The plugin's own: what to do with each instruction as it is translated. */
+static void (*bench_insn_fn)(struct qemu_plugin_insn *);
+
+static void bench_on_tb(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
+{
+	size_t i, n = qemu_plugin_tb_n_insns(tb);
+
+	(void)id;
+	for (i = 0; i < n; i++)
+		bench_insn_fn(qemu_plugin_tb_get_insn(tb, i));
+}
+
+/* Calls cb at the marker, udata 0 or 1: 1 if insn is one, else 0. */
+static inline int bench_hook_marker(struct qemu_plugin_insn *insn,
+				    qemu_plugin_vcpu_udata_cb_t cb)
+{
+	int m = bench_marker(qemu_plugin_insn_data(insn), qemu_plugin_insn_size(insn));
+
+	if (m < 0)
+		return 0;
+	qemu_plugin_register_vcpu_insn_exec_cb(insn, cb, QEMU_PLUGIN_CB_NO_REGS,
+					       (void *)(uintptr_t)m);
+	return 1;
+}
+
+/*
+ * A plugin's start: the one argument both take, out=FILE, into out, and
+ * fn called on every instruction translated; -1 (said) if bad.
+ */
+static inline int bench_plugin_start(qemu_plugin_id_t id, const char *who, int argc,
+				     char **argv, char *out, size_t size,
+				     void (*fn)(struct qemu_plugin_insn *))
+{
+	if (argc != 1 || strncmp(argv[0], "out=", 4) || strlen(argv[0] + 4) >= size) {
+		fprintf(stderr, "%s: want one argument, out=FILE\n", who);
+		return -1;
+	}
+	strcpy(out, argv[0] + 4);
+	bench_insn_fn = fn;
+	qemu_plugin_register_vcpu_tb_trans_cb(id, bench_on_tb);
+	return 0;
 }
 
 #endif /* __BENCH_QEMU_PLUGIN_H */
