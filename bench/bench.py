@@ -998,8 +998,9 @@ def sect_cost_model(daxfile, hooks, env):
     print("   untraced %.0f; over it: floor (empty programs) +%.0f, daxtrace default +%.0f" %
           (base, floor, full))
     print("   atomics added per read: floor %s, daxtrace default %s" % (added(fa), added(da)))
-    print("   1.5x the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
-          (floor / 2, full - floor))
+    t = TARGETS["default/floor"][1]
+    print("   %.1fx the floor leaves daxtrace's programs %.0f instructions; they use %.0f" %
+          (t, floor * (t - 1), full - floor))
     over, atoms = {}, {}
 
     def over_base(name):
