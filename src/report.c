@@ -201,9 +201,8 @@ bool dt_uses_thread_slots(const struct dt_out *o)
 	int i;
 
 	for (i = 0; i < o->ntargets; i++)
-		if (o->states[i].attached && !tel_progs(o, i) &&
-		    (o->states[i].method == DT_M_FENTRY ||
-		     o->states[i].method == DT_M_KPROBE))
+		if (o->states[i].attached &&
+		    dt_target_uses_slots(&o->targets[i], &o->states[i]))
 			return true;
 	return false;
 }

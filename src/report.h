@@ -51,8 +51,9 @@ void dt_hist_text(FILE *f, const __u64 *slots, int n, const char *unit);
 #define DT_UNSEEN_MAX	(DT_NTARGETS + 3)
 int dt_unseen(const struct dt_out *o, const char **what, int max);
 /*
- * Does an attached program keep per-thread state? Its threads whose slot
- * another live thread holds count each op with one atomic add.
+ * Does an attached program take thread slots (dt_target_uses_slots())? Its
+ * threads whose slot another live thread holds count each op with one
+ * atomic add.
  */
 bool dt_uses_thread_slots(const struct dt_out *o);
 

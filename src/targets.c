@@ -153,16 +153,16 @@ const struct dt_prog *dt_method_progs(const struct dt_target *t,
 }
 
 /*
- * Do the target's programs keep per-thread state in the thread slots?
- * --telemetry's fentry programs keep none there (tel_slots, tagged by
- * tid, need no freeing); tracepoints are counted in, to be safe.
+ * Do the target's programs take a thread slot (ts_enter())? fentry's and
+ * kprobes' do, but --telemetry's fentry programs (tel_slots, tagged by
+ * tid, need no freeing); tracepoint programs at most read one.
  */
 bool dt_target_uses_slots(const struct dt_target *t,
 			  const struct dt_target_state *st)
 {
-	const struct dt_prog *p = dt_method_progs(t, st->method);
-
-	return p && p != t->tel_fentry && (p[DT_P_ENTRY].name || p[DT_P_EXIT].name);
+	if (st->method != DT_M_FENTRY && st->method != DT_M_KPROBE)
+		return false;
+	return dt_method_progs(t, st->method) != t->tel_fentry;
 }
 
 bool dt_target_has(const struct dt_target *t, enum dt_method m)

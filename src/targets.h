@@ -137,7 +137,7 @@ extern struct dt_target_state dt_states[DT_NTARGETS];
 /* The programs a method may use, NULL for none (absent, off). */
 const struct dt_prog *dt_method_progs(const struct dt_target *t,
 				      enum dt_method m);
-/* Do the programs of its chosen method use the thread slots? */
+/* Do the programs of its chosen method take thread slots? */
 bool dt_target_uses_slots(const struct dt_target *t,
 			  const struct dt_target_state *st);
 /* Does the row have a program for this method? */
