@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * jitlines: for every loaded BPF program (or those named), where each of
+ * jitlines: for every loaded BPF program, where each of
  * its source lines starts in the JITed image, from the kernel's jited
  * line info: "PROG ADDR FILE:LINE SOURCE". bench/profile maps executed
  * addresses to them; bpftool would print the same only with a
  * disassembler built in, which Debian's has not.
- *
- *   jitlines [NAME...]
  */
 #include <errno.h>
 #include <stdio.h>
@@ -15,16 +13,6 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
-
-static int wanted(const char *name, int argc, char **argv)
-{
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (!strcmp(name, argv[i]))
-			return 1;
-	return argc < 2;
-}
 
 static const char *base_name(const char *path)
 {
@@ -81,7 +69,7 @@ out:
 	return err;
 }
 
-int main(int argc, char **argv)
+int main(void)
 {
 	__u32 id = 0;
 	int err;
@@ -93,8 +81,8 @@ int main(int argc, char **argv)
 
 		if (fd < 0)
 			continue;	/* gone meanwhile */
-		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && wanted(info.name, argc, argv) &&
-		    info.nr_jited_line_info && info.btf_id) {
+		if (!bpf_obj_get_info_by_fd(fd, &info, &len) && info.nr_jited_line_info &&
+		    info.btf_id) {
 			err = print_lines(fd, &info);
 			if (err)
 				fprintf(stderr, "jitlines: program %u (%s): %s\n", id, info.name,
