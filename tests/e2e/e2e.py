@@ -2032,6 +2032,29 @@ def proc_table():
     return rows
 
 
+def thread_lines(pid):
+    """Each thread of pid: its state, wchan and kernel stack, so a hang can
+    be told from a slow exit (user space, or which kernel function)."""
+    def read(path):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError as e:
+            return "(%s)" % e.strerror
+    try:
+        tids = sorted(os.listdir("/proc/%d/task" % pid), key=int)
+    except OSError:
+        return []
+    lines = []
+    for tid in tids:
+        t = "/proc/%d/task/%s/" % (pid, tid)
+        state = read(t + "stat").rsplit(")", 1)[-1].split()[:1]
+        lines.append("thread %s %s state %s wchan %s" % (tid, read(t + "comm"),
+                                                         "".join(state), read(t + "wchan")))
+        lines += ["  " + l for l in read(t + "stack").splitlines()]
+    return lines
+
+
 def hang_report(name, limit):
     """Say where a test hung, then kill what it waits on so it fails and
     the run goes on: a hang must cost one test, not the guest's timeout."""
@@ -2050,18 +2073,8 @@ def hang_report(name, limit):
         print("  HANG: pid %d %s state %s: %s" % (pid, comm, state, cmd),
               file=sys.stderr, flush=True)
         # every thread's: a process waits in one while another is stuck
-        try:
-            tids = sorted(int(t) for t in os.listdir("/proc/%d/task" % pid))
-        except OSError:
-            tids = []
-        for tid in tids:
-            try:
-                with open("/proc/%d/task/%d/stack" % (pid, tid)) as f:
-                    stack = f.read().strip().replace("\n", " | ")
-            except OSError:
-                stack = "?"
-            print("        thread %d kernel stack: %s" % (tid, stack),
-                  file=sys.stderr, flush=True)
+        for line in thread_lines(pid):
+            print("        " + line, file=sys.stderr, flush=True)
         try:
             os.kill(pid, signal.SIGKILL)
         except OSError:

@@ -29,6 +29,9 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
+from e2e import thread_lines  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
@@ -151,22 +154,6 @@ def read_proc(path):
         return "(%s)" % e.strerror
 
 
-def task_report(pid):
-    """Where each thread of a stuck tracer is: user space or which kernel
-    function, so a hang can be told from a slow exit."""
-    try:
-        tids = sorted(os.listdir("/proc/%d/task" % pid), key=int)
-    except OSError:
-        return
-    for tid in tids:
-        t = "/proc/%d/task/%s/" % (pid, tid)
-        state = read_proc(t + "stat").rsplit(")", 1)[-1].split()[:1]
-        say("  thread %s %s state %s wchan %s" % (tid, read_proc(t + "comm"),
-                                                  "".join(state), read_proc(t + "wchan")))
-        for line in read_proc(t + "stack").splitlines():
-            say("    " + line)
-
-
 def wait_until(pred, limit, proc):
     t0 = time.monotonic()
     while not pred():
@@ -222,7 +209,8 @@ def cycle(tracer, bt_prog, hold):
             say("bpftrace missed SIGINT, sleeping in epoll_wait: sent again")
             p.send_signal(signal.SIGINT)
             continue
-        task_report(p.pid)
+        for line in thread_lines(p.pid):
+            say("  " + line)
         p.kill()
         p.communicate()
         return 4, "%s still running %d s after SIGINT" % (tracer, EXIT_LIMIT)
