@@ -2032,6 +2032,21 @@ def proc_table():
     return rows
 
 
+def sigint_state(status):
+    """Where SIGINT stands for a thread, from its /proc status: a tracer
+    that outlives SIGINT has it pending and blocked, ignored, or caught
+    and not acted on."""
+    masks = dict(re.findall(r"^(SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):\s*([0-9a-f]+)$",
+                            status, re.M))
+    if len(masks) < 5:
+        return "SIGINT: (no signal masks in status)"
+    bit = 1 << (signal.SIGINT - 1)
+    said = [w for k, w in (("SigPnd", "pending"), ("ShdPnd", "pending for the process"),
+                           ("SigBlk", "blocked"), ("SigIgn", "ignored"),
+                           ("SigCgt", "caught")) if int(masks[k], 16) & bit]
+    return "SIGINT: " + (", ".join(said) if said else "default action, not pending")
+
+
 def thread_lines(pid):
     """Each thread of pid: its state, wchan and kernel stack, so a hang can
     be told from a slow exit (user space, or which kernel function)."""
@@ -2051,6 +2066,7 @@ def thread_lines(pid):
         state = read(t + "stat").rsplit(")", 1)[-1].split()[:1]
         lines.append("thread %s %s state %s wchan %s" % (tid, read(t + "comm"),
                                                          "".join(state), read(t + "wchan")))
+        lines.append("  " + sigint_state(read(t + "status")))
         lines += ["  " + l for l in read(t + "stack").splitlines()]
     return lines
 
