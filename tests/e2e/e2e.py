@@ -2032,6 +2032,15 @@ def proc_table():
     return rows
 
 
+def read_proc(path):
+    """A /proc file's text, or why it could not be read."""
+    try:
+        with open(path) as f:
+            return f.read().strip()
+    except OSError as e:
+        return "(%s)" % e.strerror
+
+
 def sigint_state(status):
     """Where SIGINT stands for a thread, from its /proc status: a tracer
     that outlives SIGINT has it pending and blocked, ignored, or caught
@@ -2050,12 +2059,6 @@ def sigint_state(status):
 def thread_lines(pid):
     """Each thread of pid: its state, wchan and kernel stack, so a hang can
     be told from a slow exit (user space, or which kernel function)."""
-    def read(path):
-        try:
-            with open(path) as f:
-                return f.read().strip()
-        except OSError as e:
-            return "(%s)" % e.strerror
     try:
         tids = sorted(os.listdir("/proc/%d/task" % pid), key=int)
     except OSError:
@@ -2063,11 +2066,11 @@ def thread_lines(pid):
     lines = []
     for tid in tids:
         t = "/proc/%d/task/%s/" % (pid, tid)
-        state = read(t + "stat").rsplit(")", 1)[-1].split()[:1]
-        lines.append("thread %s %s state %s wchan %s" % (tid, read(t + "comm"),
-                                                         "".join(state), read(t + "wchan")))
-        lines.append("  " + sigint_state(read(t + "status")))
-        lines += ["  " + l for l in read(t + "stack").splitlines()]
+        state = read_proc(t + "stat").rsplit(")", 1)[-1].split()[:1]
+        lines.append("thread %s %s state %s wchan %s" % (tid, read_proc(t + "comm"),
+                                                         "".join(state), read_proc(t + "wchan")))
+        lines.append("  " + sigint_state(read_proc(t + "status")))
+        lines += ["  " + l for l in read_proc(t + "stack").splitlines()]
     return lines
 
 

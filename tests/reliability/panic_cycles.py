@@ -30,7 +30,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
-from e2e import thread_lines  # noqa: E402
+from e2e import read_proc, thread_lines  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -144,14 +144,6 @@ def attach_fds(pid):
         except OSError:
             pass
     return n
-
-
-def read_proc(path):
-    try:
-        with open(path) as f:
-            return f.read().strip()
-    except OSError as e:
-        return "(%s)" % e.strerror
 
 
 def wait_until(pred, limit, proc):
