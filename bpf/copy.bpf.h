@@ -94,15 +94,6 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 		if (ts->rw.active)
 			ts->rw.shorts++;
 	}
-	if (ts->last_da.valid && ts->last_da.kaddr &&
-	    c->addr >= ts->last_da.kaddr &&
-	    c->addr < ts->last_da.kaddr + ((__u64)ts->last_da.ret << DT_PAGE_SHIFT)) {
-		/* last_da.kaddr is 0 unless it was read */
-		flags |= DT_F_DA_LINKED | DT_F_KADDR;
-		if (ts->last_da.failed_checks & (1U << DT_CHK_DA_KADDR_KERNEL))
-			flags |= DT_F_KADDR_BAD;
-	}
-
 	st = stats_at(w.slot, c->op);
 	if (st) {
 		account(ts, st, c->bytes, ret, lat, lat_ok);
@@ -132,6 +123,15 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 		why |= DT_EV_SNOOP;
 	if (!why)
 		return 0;
+	/* the event's only: not worked out for a copy that sends none */
+	if (ts->last_da.valid && ts->last_da.kaddr &&
+	    c->addr >= ts->last_da.kaddr &&
+	    c->addr < ts->last_da.kaddr + ((__u64)ts->last_da.ret << DT_PAGE_SHIFT)) {
+		/* last_da.kaddr is 0 unless it was read */
+		flags |= DT_F_DA_LINKED | DT_F_KADDR;
+		if (ts->last_da.failed_checks & (1U << DT_CHK_DA_KADDR_KERNEL))
+			flags |= DT_F_KADDR_BAD;
+	}
 	e = ev_new(c->op, w.dev, why);
 	if (!e)
 		return 0;

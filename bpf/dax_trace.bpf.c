@@ -43,7 +43,7 @@ SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	return rw_fexit(iocb, ret);
+	return rw_return(ret);
 }
 
 SEC("kprobe/dax_iomap_rw")
@@ -55,7 +55,7 @@ int BPF_KPROBE(kp_rw, struct kiocb *iocb, struct iov_iter *iter)
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw, long ret)
 {
-	return rw_kretprobe(ret);
+	return rw_return(ret);
 }
 
 /* --telemetry's: no thread state but a word, no checks, no events */

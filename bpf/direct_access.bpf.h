@@ -71,18 +71,6 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 
 	if (!ts || !c)
 		return 0;
-	/*
-	 * The driver's raw return, if its exit ran on this CPU for this
-	 * task (and, where it could name it, for this call): taken once.
-	 */
-	drv = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (drv && drv->task == bpf_get_current_task() &&
-	    (!drv->daxdev ||
-	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
-		drv_ret = drv->ret;
-		drv->task = 0;
-		got |= DT_F_DRV;
-	}
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
@@ -142,8 +130,26 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 
 	if (snoop)
 		why |= DT_EV_SNOOP;
-	if (!why)
+	/*
+	 * The driver's raw return, for the event only: if its exit ran on
+	 * this CPU for this task (and, where it could name it, for this
+	 * call). Every call clears it, so a call whose driver never ran
+	 * (dax_direct_access failed first) cannot take an earlier one's.
+	 */
+	drv = bpf_map_lookup_elem(&drv_seen, &zero);
+	if (!drv)
 		return 0;
+	if (!why) {
+		drv->task = 0;
+		return 0;
+	}
+	if (drv->task == bpf_get_current_task() &&
+	    (!drv->daxdev ||
+	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
+		drv_ret = drv->ret;
+		got |= DT_F_DRV;
+	}
+	drv->task = 0;
 	e = ev_new(DT_OP_DIRECT_ACCESS, w.dev, why);
 	if (!e)
 		return 0;

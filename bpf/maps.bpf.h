@@ -62,6 +62,7 @@ struct rw_state {
 	__u64 pos;
 	__u64 asked;
 	__u64 inode;		/* for kretprobes: fexit has the args */
+	__u64 ino;
 	__u64 shorts;		/* short copies inside it, for its file's row */
 	struct where where;
 	__u32 op;		/* DT_OP_READ or DT_OP_WRITE */
@@ -103,7 +104,7 @@ struct last_da {
 	__u32 valid;		/* it returned pages */
 	/* da_done()'s, stored to be read back: see reload_unknown() */
 	__u32 failed_checks;	/* bit per enum dt_check */
-	__u32 read_flags;	/* DT_F_DRV, DT_F_KADDR, DT_F_PFN */
+	__u32 read_flags;	/* DT_F_KADDR, DT_F_PFN */
 };
 
 /* What this thread looked up last: slots and -d never change in a run. */

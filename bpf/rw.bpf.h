@@ -7,8 +7,8 @@
 #include "account.bpf.h"
 #include "files.bpf.h"
 
-static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
-				    __u64 asked, int dir)
+static __always_inline int rw_entry(struct inode *inode, __u64 ino, __u32 dev,
+				    __u64 pos, __u64 asked, int dir)
 {
 	struct tstate *ts;
 
@@ -30,6 +30,7 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 	ts->rw.pos = pos;
 	ts->rw.asked = asked;
 	ts->rw.inode = (__u64)inode;
+	ts->rw.ino = ino;
 	ts->rw.shorts = 0;
 	ts->seq++;
 	ts->last_da.valid = 0;
@@ -38,17 +39,29 @@ static __always_inline int rw_entry(struct inode *inode, __u32 dev, __u64 pos,
 }
 
 /*
+ * i_size, read only where the check or an event needs it: a read that
+ * returned all it asked for needs none. A helper call, as kretprobes
+ * must; fexit too, since a plain load would need its iocb down here and
+ * the rare short op can pay.
+ */
+static __always_inline __u64 rw_isize(struct tstate *ts)
+{
+	struct inode *inode = (struct inode *)ts->rw.inode;
+
+	return BPF_CORE_READ(inode, i_size);
+}
+
+/*
  * Inlined, where copy_done() and da_done() are global: verified once per
  * map a thread's state can come from, which for this body costs less
  * at load than the call costs per read.
  */
-static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
-				   __u64 ino)
+static __always_inline int rw_exit(struct tstate *ts, __s64 ret)
 {
 	__u32 why = 0, chk = 0, flags = 0, v;
 	struct dt_stats *st;
 	struct dt_event *e;
-	__u64 lat;
+	__u64 lat, isize = 0;
 	int eof;
 
 	if (!ts)
@@ -61,6 +74,8 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
 	st = stats_at(ts->rw.where.slot, ts->rw.op);
 	if (st)
 		account(ts, st, ts->rw.asked, ret, lat, true);
+	if (ret >= 0 && (__u64)ret != ts->rw.asked)
+		isize = rw_isize(ts);
 	v = dt_check_rw(ts->rw.op == DT_OP_READ, ts->rw.pos, ts->rw.asked,
 			ret, isize, &eof);
 	if (eof)
@@ -73,7 +88,7 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
 		chk |= 1U << DT_CHK_RW_COMPLETE;
 	}
 	verdict(st, DT_CHK_RW_COMPLETE, v);
-	file_rw(ts->rw.where.dev, ino, ts->rw.op, ret, ts->rw.shorts);
+	file_rw(ts->rw.where.dev, ts->rw.ino, ts->rw.op, ret, ts->rw.shorts);
 
 	if (snoop)
 		why |= DT_EV_SNOOP;
@@ -88,8 +103,8 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret, __u64 isize,
 	e->pos = ts->rw.pos;
 	e->asked = ts->rw.asked;
 	e->ret = ret;
-	e->ino = ino;
-	e->isize = isize;
+	e->ino = ts->rw.ino;
+	e->isize = isize ? isize : rw_isize(ts);
 	e->seq = ts->seq;
 	bpf_ringbuf_submit(e, 0);
 	return 0;
@@ -103,41 +118,27 @@ static __always_inline int rw_fentry(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = iocb->ki_filp->f_inode;
 
-	return rw_entry(inode, inode_dev_btf(inode), iocb->ki_pos, iter->count,
-			iter_dir_btf(iter));
-}
-
-static __always_inline int rw_fexit(struct kiocb *iocb, __s64 ret)
-{
-	struct tstate *ts = ts_get();
-	struct inode *inode;
-
-	if (!ts || !ts->rw.active)
-		return 0;
-	inode = iocb->ki_filp->f_inode;
-	rw_exit(ts, ret, inode->i_size, inode->i_ino);
-	return 0;
+	return rw_entry(inode, inode->i_ino, inode_dev_btf(inode), iocb->ki_pos,
+			iter->count, iter_dir_btf(iter));
 }
 
 static __always_inline int rw_kprobe(struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
 
-	return rw_entry(inode, inode_dev(inode), BPF_CORE_READ(iocb, ki_pos),
-			BPF_CORE_READ(iter, count), iter_dir(iter));
+	return rw_entry(inode, BPF_CORE_READ(inode, i_ino), inode_dev(inode),
+			BPF_CORE_READ(iocb, ki_pos), BPF_CORE_READ(iter, count),
+			iter_dir(iter));
 }
 
-/* no arguments at a kretprobe: the inode comes from the entry */
-static __always_inline int rw_kretprobe(__s64 ret)
+/* fexit and kretprobe alike: what the exit needs of the file, the entry kept */
+static __always_inline int rw_return(__s64 ret)
 {
 	struct tstate *ts = ts_get();
-	struct inode *inode;
 
 	if (!ts || !ts->rw.active)
 		return 0;
-	inode = (struct inode *)ts->rw.inode;
-	rw_exit(ts, ret, BPF_CORE_READ(inode, i_size),
-		BPF_CORE_READ(inode, i_ino));
+	rw_exit(ts, ret);
 	return 0;
 }
 
