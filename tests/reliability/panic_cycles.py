@@ -157,7 +157,7 @@ def wait_until(pred, limit, proc):
     return None
 
 
-def cycle(tracer, bt_prog, hold):
+def cycle(i, tracer, bt_prog, hold):
     """One attach/detach; None, or (exit code, why) when it went wrong."""
     if tracer == "bpftrace":
         p = subprocess.Popen(["bpftrace", "-e", bt_prog[0]], stdout=subprocess.DEVNULL,
@@ -198,7 +198,7 @@ def cycle(tracer, bt_prog, hold):
             # a tracer's own bug, not a detach that hangs. Said, counted,
             # and signalled again.
             MISSED_SIGINT[0] += 1
-            say("bpftrace missed SIGINT, sleeping in epoll_wait: sent again")
+            say("bpftrace missed SIGINT in cycle %d, sleeping in epoll_wait: sent again" % i)
             p.send_signal(signal.SIGINT)
             continue
         for line in thread_lines(p.pid):
@@ -235,7 +235,7 @@ def main():
         if reader.poll() is not None:
             fail(1, "cycle %d: the read loop exited with %d" % (i, reader.returncode))
         # up to 2 s traced: detach lands at varied points of the reads
-        r = cycle(a.tracer, bt_prog, rnd.uniform(0.0, 2.0))
+        r = cycle(i, a.tracer, bt_prog, rnd.uniform(0.0, 2.0))
         # the kernel first: a tracer killed by an oops is the oops's doing
         if len(kernel_bad_lines()) > base:
             dump_dmesg(base)
