@@ -137,19 +137,16 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	 * (dax_direct_access failed first) cannot take an earlier one's.
 	 */
 	drv = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (!drv)
-		return 0;
-	if (!why) {
-		drv->task = 0;
-		return 0;
-	}
-	if (drv->task == bpf_get_current_task() &&
+	if (drv && why && drv->task == bpf_get_current_task() &&
 	    (!drv->daxdev ||
 	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
 		drv_ret = drv->ret;
 		got |= DT_F_DRV;
 	}
-	drv->task = 0;
+	if (drv)
+		drv->task = 0;
+	if (!why)
+		return 0;
 	e = ev_new(DT_OP_DIRECT_ACCESS, w.dev, why);
 	if (!e)
 		return 0;

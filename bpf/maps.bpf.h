@@ -61,7 +61,7 @@ struct rw_state {
 	__u64 start_ns;
 	__u64 pos;
 	__u64 asked;
-	__u64 inode;		/* for kretprobes: fexit has the args */
+	__u64 inode;		/* for the exit's i_size, rw_isize() */
 	__u64 ino;
 	__u64 shorts;		/* short copies inside it, for its file's row */
 	struct where where;

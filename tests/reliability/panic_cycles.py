@@ -29,10 +29,9 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "e2e"))
-from e2e import read_proc, thread_lines  # noqa: E402
-
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+from e2e import read_proc, thread_lines  # noqa: E402
 
 MNT = os.environ.get("DAXVM_MNT", "/mnt/dax")
 BINARY = {"daxtrace": os.path.join(ROOT, "build", "daxtrace"),
