@@ -21,6 +21,18 @@ static __always_inline __u32 copy_variant(__u32 op, unsigned long flags)
 			       bpf_core_enum_value(enum dax_device_flags, DAXDEV_NOMC));
 }
 
+/* The same through the thread's last answer: a device's flags seldom change. */
+static __always_inline __u32 copy_variant_cached(struct tstate *ts, __u32 op,
+						 unsigned long flags)
+{
+	if (flags != ts->vc.flags || op != ts->vc.op) {
+		ts->vc.flags = flags;
+		ts->vc.op = op;
+		ts->vc.variant = copy_variant(op, flags);
+	}
+	return ts->vc.variant;
+}
+
 struct vma_probe {
 	__u64 need;	/* DT_VM_WRITE for copies to user, DT_VM_READ from user */
 	__u64 ok;
@@ -195,7 +207,7 @@ static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
 	c->bytes = bytes;
 	c->iter = (__u64)iter;
 	c->op = op;
-	c->variant = copy_variant(op, dd->flags);
+	c->variant = copy_variant_cached(ts, op, dd->flags);
 	barrier();	/* read back as numbers: see copy_done() */
 	copy_done(ts, c, ret, lat, lat_ok);
 	return 0;
@@ -227,8 +239,8 @@ static __always_inline int copy_kretprobe(__s64 ret)
 	if (!ts || !took_start(&ts->copy.active, ts->copy.start_ns, &lat))
 		return 0;
 	dd = (struct dax_device *)ts->copy.call.daxdev;
-	ts->copy.call.variant = copy_variant(ts->copy.call.op,
-					     BPF_CORE_READ(dd, flags));
+	ts->copy.call.variant = copy_variant_cached(ts, ts->copy.call.op,
+						    BPF_CORE_READ(dd, flags));
 	copy_done(ts, &ts->copy.call, ret, lat, true);
 	return 0;
 }

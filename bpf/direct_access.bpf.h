@@ -53,13 +53,13 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 }
 
 /*
- * Global: verified once, where inlined it is verified once per place its
- * thread state can come from (slot or task storage, found or made). What
+ * Inlined into each exit: a call costs more per read than verifying this
+ * body once per place its thread state can come from costs at load. What
  * was read and which checks failed go through ts and reload_unknown(): as
  * constants they would keep the ways here apart down to the end.
  */
-__noinline int da_done(struct tstate *ts, const struct da_call *c,
-		       __s64 ret, __u64 lat, __u32 lat_ok)
+static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
+				   __s64 ret, __u64 lat, __u32 lat_ok)
 {
 	__u32 why = 0, chk = 0, flags = 0, got = 0, v, zero = 0;
 	__u64 kaddr = 0, pfn = 0;
@@ -77,6 +77,7 @@ __noinline int da_done(struct tstate *ts, const struct da_call *c,
 	if (ret > 0 && c->kaddrp &&
 	    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp))
 		got |= DT_F_KADDR;
+	/* the read/write path passes no pfn: faults do */
 	if (ret > 0 && c->pfnp &&
 	    !bpf_probe_read_kernel(&pfn, sizeof(pfn), (void *)c->pfnp))
 		got |= DT_F_PFN;

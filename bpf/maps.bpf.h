@@ -124,6 +124,13 @@ struct len_cache {
 	__u64 bucket;
 };
 
+/* The copy variant of the device flags and op last seen (op 0: none yet) */
+struct var_cache {
+	__u64 flags;
+	__u32 op;
+	__u32 variant;
+};
+
 /* dax_copy_{to,from}_iter: entry program as for direct_access */
 struct copy_state {
 	__u64 start_ns;
@@ -152,6 +159,7 @@ struct tstate {
 	struct last_da last_da;
 	struct dev_cache cache;
 	struct len_cache lc;
+	struct var_cache vc;
 	struct copy_state copy;
 	struct iter_state iter;
 };

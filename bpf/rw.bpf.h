@@ -52,9 +52,9 @@ static __always_inline __u64 rw_isize(struct tstate *ts)
 }
 
 /*
- * Inlined, where copy_done() and da_done() are global: verified once per
- * map a thread's state can come from, which for this body costs less
- * at load than the call costs per read.
+ * Inlined, as copy_done() and da_done() are: verified once per map a
+ * thread's state can come from, which for this body costs less at load
+ * than the call costs per read.
  */
 static __always_inline int rw_exit(struct tstate *ts, __s64 ret)
 {
