@@ -250,7 +250,7 @@ rulestest:
 	$(Q)tests/prometheus/run
 
 # the guest tests also need the test modules (as root: the build asks daxvm)
-e2e: all kmod
+e2e: all kmod bench-build
 	$(Q)tests/e2e/run
 
 vmtest: all kmod

@@ -61,6 +61,11 @@ static __always_inline void fault_account(const struct where *w, __u32 size,
 	}
 	if (geom) {
 		v = fault_size_check(geom, size, ret, &fsz);
+		/*
+		 * clang knows the global function's range and may drop
+		 * verdict()'s bound; the verifier knows nothing of it
+		 */
+		barrier_var(v);
 		flags |= DT_F_FSZ;
 	}
 	verdict(st, DT_CHK_FAULT_SIZE, v);

@@ -2132,8 +2132,27 @@ def run_tests(label, tests, only, limit=int(os.environ.get("E2E_TEST_TIMEOUT", "
     return 1 if failures else 0
 
 
+def test_bench_builds():
+    """The bench's own builds (make bench-build: the cost model's empty and
+    all-parts builds, the bare tracer) load on this kernel: compiling is not
+    enough, since a build the verifier refuses makes make bench fail, an hour
+    in, or measure the wrong thing."""
+    if FTRACE:
+        return
+    print("bench builds load", flush=True)
+    for b in ("cost-0", "cost-127", "bare"):
+        p = subprocess.run([os.path.join(ROOT, "build", "bench", b, "daxtrace"),
+                            "--backend", "bpf", "-j", "1", "1"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        last = p.stderr.strip().splitlines()[-1:] or [""]
+        eq((p.returncode, last[0] if p.returncode else ""), (0, ""),
+           "%s: loads and attaches with the bpf backend" % b)
+        probes = [json.loads(l) for l in p.stdout.splitlines() if '"probes"' in l]
+        eq([r.get("backend") for r in probes[:1]], ["bpf"], "%s: its probes record" % b)
+
+
 def main():
-    tests = [test_list_probes, test_rw_cases, test_read_eof, test_paging, test_short_copy,
+    tests = [test_list_probes, test_bench_builds, test_rw_cases, test_read_eof, test_paging, test_short_copy,
              test_faults, test_fault_size, test_per_file,
              test_filter, test_thread_slots, test_concurrency, test_migration, test_methods,
              test_full_trampoline, test_deep,
