@@ -88,7 +88,7 @@ PROM_RULES	:= contrib/prometheus/daxtrace.rules.yml
 
 .PHONY: all clean test unit e2e vmtest bench demo deps deps-check vmlinux kmod \
 	install uninstall installtest fuzz fuzz-build reliability print-version rulestest deb debtest \
-	panic-study
+	panic-study bench-build bench-daxtrace
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -250,19 +250,28 @@ rulestest:
 	$(Q)tests/prometheus/run
 
 # the guest tests also need the test modules (as root: the build asks daxvm)
-e2e: all kmod bench-build
+e2e: all kmod bench-daxtrace
 	$(Q)tests/e2e/run
 
 vmtest: all kmod
 	$(Q)tests/vm/selftest
 
-# The bench-only builds still compile against the product's BPF headers:
-# the cost model with no part and with every part, and the bare tracer;
-# and the bench's QEMU plugins and bench/profile's line dumper.
-bench-build: build/bench/lockcount.so build/bench/insnprof.so build/bench/jitlines
-	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=0 build/bench/cost-0/daxtrace
-	$(Q)$(MAKE) --no-print-directory BENCH_BPF=cost BENCH_PARTS=127 build/bench/cost-127/daxtrace
-	$(Q)$(MAKE) --no-print-directory BENCH_BPF=bare build/bench/bare/daxtrace
+# The bench-only builds still compile against the product's BPF headers,
+# and e2e loads each (test_bench_builds): every build bench/run makes (the
+# cost model's part masks and the bare tracer); and the bench's QEMU
+# plugins and bench/profile's line dumper.
+BENCH_BUILDS = $(shell python3 -c 'import sys; sys.path.insert(0, "bench"); import bench; print(*bench.bench_builds())')
+
+bench-daxtrace:
+	$(Q)for b in $(BENCH_BUILDS); do \
+		case $$b in \
+		cost-*) a="BENCH_BPF=cost BENCH_PARTS=$${b#cost-}" ;; \
+		*) a="BENCH_BPF=$$b" ;; \
+		esac; \
+		$(MAKE) --no-print-directory $$a build/bench/$$b/daxtrace || exit 1; \
+	done
+
+bench-build: bench-daxtrace build/bench/lockcount.so build/bench/insnprof.so build/bench/jitlines
 
 # Figures, not tests: ratios measured side by side in one guest boot.
 bench: deps-check

@@ -153,7 +153,7 @@ static __always_inline void fault_fell(struct fault_state *f, __u32 ret)
 	f->fb_start = f->geom.address & ~(bytes - 1);
 }
 
-/* Global, as copy_done() is: verified once, not once per path into it. */
+/* Global: verified once per program, not once per path into it; a fault is rare. */
 __noinline int fault_done(struct tstate *ts, __u32 ret)
 {
 	if (!ts)

@@ -6,7 +6,7 @@
  * helpers. A build's instructions per read over the empty build's (parts
  * 0: each program returns at once, the floor) are what those parts cost;
  * what no part covers is the programs' own work (arguments, the checks'
- * predicates, deciding on an event, the calls into the global handlers).
+ * predicates, deciding on an event).
  */
 #include "common.bpf.h"
 
@@ -29,7 +29,11 @@
 /* the read's start without a slot: the bench guest has one vCPU */
 __u64 bench_start;
 
-/* da_done()'s taking of the driver's return, as it does it */
+/*
+ * The driver's return, taken as da_done() does for an event (it does so
+ * only for one, but clears the slot on every call): the part's cost as if
+ * each call sent one.
+ */
 static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
 {
 	struct drv_seen *drv;
