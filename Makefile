@@ -258,8 +258,8 @@ vmtest: all kmod
 
 # The bench-only builds still compile against the product's BPF headers,
 # and e2e loads each (test_bench_builds): every build bench/run makes (the
-# cost model's part masks and the bare tracer); and the bench's QEMU
-# plugins and bench/profile's line dumper.
+# cost model's part masks and the bare tracer; BENCH_BUILDS="..." makes
+# fewer); and the bench's QEMU plugins and bench/profile's line dumper.
 BENCH_BUILDS = $(shell python3 -c 'import sys; sys.path.insert(0, "bench"); import bench; print(*bench.bench_builds())')
 
 bench-daxtrace:
