@@ -606,8 +606,9 @@ def sect_read_path(daxfile, hooks, env):
               "  histograms need, so no way of doing its work meets a target this row is past"
               % BARE)
     print("k, the default mode's lower bound: the bare build on the default hooks, the same\n"
-          "  programs plus *kaddr read and checked and a copy's completeness, one atomic\n"
-          "  counter each, the driver's exit empty: the least for what daxtrace exists for")
+          "  programs plus the RFC's kaddr check on the copy's address and a copy's\n"
+          "  completeness, one atomic counter each, the exits of direct_access and the\n"
+          "  driver empty: the least for what daxtrace exists for")
     configs = read_configs(hooks, env)
     # long runs: a round of one configuration must outlast the host's noise
     for bs, ops, tag in ((4096, 5 * OPS4K, "4k"), (1 << 20, max(OPS4K // 20, 50), "1m")):
@@ -935,8 +936,8 @@ EMPTY = "cost-0"
 # build's instructions per read less its base build's
 PARTS = [(1, 0, "per-thread state: the slot's 4 look-ups"),
          (2, 0, "2 clock reads (the read's latency)"),
-         (4, 0, "the read of *kaddr (void ** argument)"),
-         (32, 0, "the driver's return, via a per-CPU slot"),
+         (4, 0, "the kaddr check, on the copy's addr argument"),
+         (33, 1, "the driver's return, via the thread's state"),
          (8, 0, "counters and histograms"),
          (16, 0, "check verdict counters (5 per read)"),
          (65, 1, "the device of direct_access and copy"),

@@ -8,6 +8,7 @@
 
 #include "core.bpf.h"
 #include "account.bpf.h"
+#include "direct_access.bpf.h"
 
 #define DT_VM_READ	0x1
 #define DT_VM_WRITE	0x2
@@ -72,6 +73,57 @@ __noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 	return p.ok ? DT_SIDE_SOURCE : DT_SIDE_USER;
 }
 
+/*
+ * The kaddr a copy's addr came from: addr less pos's offset into its
+ * page, pos being where the read/write is: what it asked, less what its
+ * iterator has left and this copy moved.
+ */
+static __always_inline __u64 copy_kaddr(struct tstate *ts, const struct copy_call *c,
+					__s64 ret)
+{
+	struct iov_iter *it = (struct iov_iter *)c->iter;
+	__u64 done = ts->rw.asked - BPF_CORE_READ(it, count) - (ret > 0 ? ret : 0);
+
+	return c->addr - ((ts->rw.pos + done) & ((1ULL << DT_PAGE_SHIFT) - 1));
+}
+
+/*
+ * The kaddr_kernel verdict of the direct_access this copy's addr came
+ * from (same device and pgoff), which its exit left to it. A pass is
+ * usual and not counted, so the kaddr itself is worked out only for an
+ * addr less than a page into the kernel half, or for an event.
+ */
+static __always_inline void kaddr_at_copy(struct tstate *ts, const struct copy_call *c,
+					  __s64 ret, __u32 dev)
+{
+	__s64 drv_ret = 0;
+	struct dt_stats *st;
+	__u32 got;
+
+	if (c->daxdev != ts->last_da.daxdev || c->pgoff != ts->last_da.pgoff) {
+		kaddr_unjudged(ts);
+		return;
+	}
+	ts->last_da.kaddr_at = DA_KADDR_COPY;
+	if (c->addr >= kernel_half + (1ULL << DT_PAGE_SHIFT))
+		return;
+	ts->last_da.kaddr = copy_kaddr(ts, c, ret);
+	ts->last_da.read_flags |= DT_F_KADDR;
+	if (dt_check_kaddr_kernel(1, ts->last_da.ret, ts->last_da.kaddr,
+				  kernel_half) != DT_FAIL)
+		return;
+	ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
+	/* rare, and not this program's entry: see kaddr_unjudged() */
+	st = stats_at(ts->last_da.slot, DT_OP_DIRECT_ACCESS);
+	if (st)
+		__sync_fetch_and_add(&st->chk[DT_CHK_DA_KADDR_KERNEL][DT_FAIL], 1);
+	got = drv_take(ts, ts->drv.seen, c->daxdev, c->pgoff, &drv_ret);
+	ts->drv.seen = 0;
+	da_send(ts, dev, DT_EV_CHECK, ts->last_da.failed_checks,
+		ts->last_da.read_flags | got | ts->last_da.lat_flag,
+		ts->last_da.lat, drv_ret);
+}
+
 _Static_assert(DT_VAR_MAX <= 8, "copy_done() masks a variant with 7");
 
 /*
@@ -96,6 +148,8 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
+	if (ts->last_da.kaddr_at == DA_KADDR_WAIT)
+		kaddr_at_copy(ts, c, ret, w.dev);
 	variant = c->variant;
 
 	if ((__u64)ret < c->bytes) {
@@ -136,6 +190,10 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 	if (!why)
 		return 0;
 	/* the event's only: not worked out for a copy that sends none */
+	if (ts->last_da.kaddr_at == DA_KADDR_COPY && !ts->last_da.kaddr) {
+		ts->last_da.kaddr = copy_kaddr(ts, c, ret);
+		ts->last_da.read_flags |= DT_F_KADDR;
+	}
 	if (ts->last_da.valid && ts->last_da.kaddr &&
 	    c->addr >= ts->last_da.kaddr &&
 	    c->addr < ts->last_da.kaddr + ((__u64)ts->last_da.ret << DT_PAGE_SHIFT)) {

@@ -36,20 +36,93 @@ static __always_inline void count_media_error(__u32 dev, __u64 pgoff)
 		bpf_map_update_elem(&media_errors, &mk, &one, BPF_ANY);
 }
 
-/* The driver's side: its return, for the direct_access exit after it. */
+/*
+ * The driver's side: its return, for the direct_access exit after it.
+ * Kept in the thread's state, which that exit looks up anyway: a per-CPU
+ * slot cost a map look-up on each side, and lost the value to a
+ * preemption in between.
+ */
 static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 {
-	struct drv_seen *d;
-	__u32 zero = 0;
+	struct tstate *ts = ts_inner();
 
-	d = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (d) {
-		d->task = bpf_get_current_task();
-		d->daxdev = daxdev;
-		d->pgoff = pgoff;
-		d->ret = ret;
-	}
+	if (!ts)
+		return 0;
+	ts->drv.daxdev = daxdev;
+	ts->drv.pgoff = pgoff;
+	ts->drv.ret = ret;
+	ts->drv.seen = 1;
 	return 0;
+}
+
+/*
+ * Inside a read or write (not a fault: it asks a pfn too), the kaddr is
+ * judged at the copy that uses it, whose addr argument is that kaddr
+ * plus pos's offset into the page: a plain argument, where reading the
+ * kaddr through this function's void ** costs a helper call per read.
+ * Only a call that returned what it was asked for waits: any other sends
+ * its event here, kaddr and all. The read/write path always asks for a
+ * kaddr (dax_iomap_iter).
+ */
+static __always_inline __u32 kaddr_at(struct tstate *ts, __s64 nr, __u64 pfnp,
+				      __s64 ret)
+{
+	return kaddr_later && !pfnp && dt_check_ret_range(ret, nr) == DT_PASS &&
+	       ret > 0 && ts->rw.active && !ts->fault.active ?
+	       DA_KADDR_WAIT : DA_KADDR_HERE;
+}
+
+/*
+ * A kaddr left for a copy that did not come (a recovery write, a failed
+ * copy-around): not judged, n/a. Rare, and written where another
+ * program's exit could be counting into the same entry: an atomic add.
+ */
+static __always_inline void kaddr_unjudged(struct tstate *ts)
+{
+	struct dt_stats *st;
+
+	ts->last_da.kaddr_at = DA_KADDR_HERE;
+	st = stats_at(ts->last_da.slot, DT_OP_DIRECT_ACCESS);
+	if (st)
+		__sync_fetch_and_add(&st->chk[DT_CHK_DA_KADDR_KERNEL][DT_NA], 1);
+}
+
+/* The event of the direct_access last_da holds. */
+static __always_inline void da_send(struct tstate *ts, __u32 dev, __u32 why,
+				    __u32 chk, __u32 flags, __u64 lat,
+				    __s64 drv_ret)
+{
+	struct dt_event *e = ev_new(DT_OP_DIRECT_ACCESS, dev, why);
+
+	if (!e)
+		return;
+	e->lat_ns = lat;
+	e->check_fail = chk;
+	e->flags = flags;
+	e->pos = ts->last_da.pgoff;
+	e->asked = ts->last_da.nr;
+	e->ret = ts->last_da.ret;
+	e->da_pgoff = ts->last_da.pgoff;
+	e->da_ret = ts->last_da.ret;
+	e->drv_ret = drv_ret;
+	e->kaddr = ts->last_da.kaddr;
+	e->pfn = ts->last_da.pfn;
+	e->seq = ts->seq;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * The driver's raw return, for an event only: if its exit ran (and, where
+ * it could name it, for this call).
+ */
+static __always_inline __u32 drv_take(struct tstate *ts, __u32 seen,
+				      __u64 daxdev, __u64 pgoff, __s64 *ret)
+{
+	if (!seen || (ts->drv.daxdev &&
+		      (ts->drv.daxdev != daxdev || ts->drv.pgoff != pgoff)))
+		return 0;
+	*ret = ts->drv.ret;
+	return DT_F_DRV;
 }
 
 /*
@@ -59,22 +132,28 @@ static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
  * constants they would keep the ways here apart down to the end.
  */
 static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
-				   __s64 ret, __u64 lat, __u32 lat_ok)
+				   __s64 ret, __u64 lat, __u32 lat_ok, __u32 at)
 {
-	__u32 why = 0, chk = 0, flags = 0, got = 0, v, zero = 0;
+	__u32 why = 0, chk = 0, flags = 0, got = 0, drv_seen, v, vr;
 	__u64 kaddr = 0, pfn = 0;
-	struct drv_seen *drv;
 	__s64 drv_ret = 0;
 	struct dt_stats *st;
-	struct dt_event *e;
 	struct where w;
 
 	if (!ts || !c)
 		return 0;
+	/* the driver's, taken by this call (maybe at its copy) or by none */
+	drv_seen = ts->drv.seen;
+	ts->drv.seen = 0;
+	if (ts->last_da.kaddr_at == DA_KADDR_WAIT)
+		kaddr_unjudged(ts);
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
-	if (ret > 0 && c->kaddrp &&
+	/* direct_access.ret_range */
+	vr = dt_check_ret_range(ret, c->nr);
+	ts->last_da.kaddr_at = at;
+	if (ret > 0 && c->kaddrp && at == DA_KADDR_HERE &&
 	    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp))
 		got |= DT_F_KADDR;
 	/* the read/write path passes no pfn: faults do */
@@ -89,19 +168,17 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 		account(ts, st, c->nr << DT_PAGE_SHIFT,
 			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
 
-	ts->last_da.failed_checks = 0;
-	/* direct_access.ret_range */
-	v = dt_check_ret_range(ret, c->nr);
-	if (v == DT_FAIL)
-		ts->last_da.failed_checks |= 1U << DT_CHK_DA_RET_RANGE;
-	verdict(st, DT_CHK_DA_RET_RANGE, v);
+	ts->last_da.failed_checks = vr == DT_FAIL ? 1U << DT_CHK_DA_RET_RANGE : 0;
+	verdict(st, DT_CHK_DA_RET_RANGE, vr);
 
 	/* the RFC's driver returned a physical address as kaddr */
 	/* a kaddr that could not be read is no verdict */
-	v = dt_check_kaddr_kernel(got & DT_F_KADDR, ret, kaddr, kernel_half);
-	if (v == DT_FAIL)
-		ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
-	verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
+	if (reload_unknown(&ts->last_da.kaddr_at) == DA_KADDR_HERE) {
+		v = dt_check_kaddr_kernel(got & DT_F_KADDR, ret, kaddr, kernel_half);
+		if (v == DT_FAIL)
+			ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
+		verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
+	}
 
 	/* direct_access.kaddr_pfn */
 	v = DT_NA;
@@ -124,46 +201,28 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 		why |= DT_EV_CHECK;
 
 	ts->last_da.valid = ret > 0;
+	ts->last_da.daxdev = c->daxdev;
 	ts->last_da.pgoff = c->pgoff;
+	ts->last_da.nr = c->nr;
 	ts->last_da.ret = ret;
 	ts->last_da.kaddr = kaddr;
 	ts->last_da.pfn = pfn;
+	ts->last_da.slot = w.slot;
 
+	if (ts->last_da.kaddr_at == DA_KADDR_WAIT) {
+		/* its copy may send its event: what only this exit knows */
+		ts->last_da.lat = lat;
+		ts->last_da.lat_flag = lat_ok ? 0 : DT_F_NO_LAT;
+		ts->drv.seen = drv_seen;
+		return 0;
+	}
 	if (snoop)
 		why |= DT_EV_SNOOP;
-	/*
-	 * The driver's raw return, for the event only: if its exit ran on
-	 * this CPU for this task (and, where it could name it, for this
-	 * call). Every call clears it, so a call whose driver never ran
-	 * (dax_direct_access failed first) cannot take an earlier one's.
-	 */
-	drv = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (drv && why && drv->task == bpf_get_current_task() &&
-	    (!drv->daxdev ||
-	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
-		drv_ret = drv->ret;
-		got |= DT_F_DRV;
-	}
-	if (drv)
-		drv->task = 0;
 	if (!why)
 		return 0;
-	e = ev_new(DT_OP_DIRECT_ACCESS, w.dev, why);
-	if (!e)
-		return 0;
-	e->lat_ns = lat;
-	e->check_fail = chk;
-	e->flags = flags | got | (lat_ok ? 0 : DT_F_NO_LAT);
-	e->pos = c->pgoff;
-	e->asked = c->nr;
-	e->ret = ret;
-	e->da_pgoff = c->pgoff;
-	e->da_ret = ret;
-	e->drv_ret = drv_ret;
-	e->kaddr = kaddr;
-	e->pfn = pfn;
-	e->seq = ts->seq;
-	bpf_ringbuf_submit(e, 0);
+	got |= drv_take(ts, drv_seen, c->daxdev, c->pgoff, &drv_ret);
+	da_send(ts, w.dev, why, chk, flags | got | (lat_ok ? 0 : DT_F_NO_LAT), lat,
+		drv_ret);
 	return 0;
 }
 
@@ -194,17 +253,20 @@ static __always_inline int da_fexit(void *ctx, struct dax_device *dd,
 	__u64 kaddrp = 0, lat = 0;
 	struct da_call c;
 	bool lat_ok;
+	__u32 at;
 
 	if (!ts)
 		return 0;
 	lat_ok = deep_entries && took_start(&ts->da.active, ts->da.start_ns, &lat);
-	bpf_get_func_arg(ctx, 4, &kaddrp);
+	at = kaddr_at(ts, nr_pages, (__u64)pfn, ret);
+	if (at == DA_KADDR_HERE)
+		bpf_get_func_arg(ctx, 4, &kaddrp);
 	c.daxdev = (__u64)dd;
 	c.pgoff = pgoff;
 	c.nr = nr_pages;
 	c.kaddrp = kaddrp;
 	c.pfnp = (__u64)pfn;
-	da_done(ts, &c, ret, lat, lat_ok);
+	da_done(ts, &c, ret, lat, lat_ok, at);
 	return 0;
 }
 
@@ -230,7 +292,8 @@ static __always_inline int da_kretprobe(long ret)
 
 	if (!ts || !took_start(&ts->da.active, ts->da.start_ns, &lat))
 		return 0;
-	da_done(ts, &ts->da.call, ret, lat, true);
+	da_done(ts, &ts->da.call, ret, lat, true,
+		kaddr_at(ts, ts->da.call.nr, ts->da.call.pfnp, ret));
 	return 0;
 }
 

@@ -17,6 +17,8 @@ const volatile bool filter_dev;
 const volatile bool snoop;
 /* --deep: fentry mode attaches the da and copy entries (their latency) */
 const volatile bool deep_entries;
+/* neither --snoop nor --deep: a read/write's kaddr is judged at its copy */
+const volatile bool kaddr_later;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
 /* 4-level paging's; user space sets 5-level's where that runs */
@@ -27,7 +29,7 @@ const volatile __u64 direct_map_max = DT_DIRECT_MAP_MAX;
 struct where {
 	__u32 dev;
 	__s32 slot;
-	bool wanted;
+	__u32 wanted;		/* a u32: the struct is copied per op, bytes cost a load each */
 };
 
 /* The arguments of a dax_direct_access call. */
@@ -95,13 +97,26 @@ struct da_state {
 	__u32 active;
 };
 
+/* last_da.kaddr_at: where its kaddr_kernel verdict is made */
+enum {
+	DA_KADDR_HERE,		/* at its exit, or n/a */
+	DA_KADDR_WAIT,		/* at the copy that uses it: not yet */
+	DA_KADDR_COPY,		/* at that copy: kaddr is 0 until an event needs it */
+};
+
 /* The last direct_access that returned: ties the next copy to its kaddr. */
 struct last_da {
+	__u64 daxdev;
 	__u64 pgoff;
+	__s64 nr;
 	__s64 ret;
-	__u64 kaddr;		/* 0 unless it was read */
+	__u64 kaddr;		/* 0 unless it was read (or worked out: DA_KADDR_COPY) */
 	__u64 pfn;
+	__u64 lat;		/* DA_KADDR_WAIT: for an event the copy sends for it */
+	__s32 slot;		/* its device's, for a verdict made later */
 	__u32 valid;		/* it returned pages */
+	__u32 kaddr_at;		/* DA_KADDR_* */
+	__u32 lat_flag;		/* DT_F_NO_LAT or 0, with lat */
 	/* da_done()'s, stored to be read back: see reload_unknown() */
 	__u32 failed_checks;	/* bit per enum dt_check */
 	__u32 read_flags;	/* DT_F_KADDR, DT_F_PFN */
@@ -131,6 +146,18 @@ struct var_cache {
 	__u32 variant;
 };
 
+/*
+ * The driver's ->direct_access return, for the dax_direct_access exit
+ * that follows on this thread: the call it belongs to is named (fexit; a
+ * kretprobe cannot: daxdev 0).
+ */
+struct drv_state {
+	__u64 daxdev;
+	__u64 pgoff;
+	__s64 ret;
+	__u32 seen;
+};
+
 /* dax_copy_{to,from}_iter: entry program as for direct_access */
 struct copy_state {
 	__u64 start_ns;
@@ -150,13 +177,14 @@ struct iter_state {
 
 /* Per-thread state of the DAX operations in flight on that thread. */
 struct tstate {
-	__u64 owner;		/* tfast only: tid << 1 | TS_OWNED, 0 if free; 0 in task storage */
+	__u64 owner;		/* tfast only: the holder's pid_tgid, 0 if free; 0 in task storage */
 	__u32 seq;		/* kept when a slot changes owner (ts_claim) */
 	/* from here on, zeroed when a slot changes owner */
 	struct rw_state rw;
 	struct fault_state fault;
 	struct da_state da;
 	struct last_da last_da;
+	struct drv_state drv;
 	struct dev_cache cache;
 	struct len_cache lc;
 	struct var_cache vc;
@@ -172,8 +200,6 @@ struct tstate {
  * keeps it until it exits (ts_claim(), ts_thread_exit()); a thread whose
  * slot another live thread holds uses task storage instead.
  */
-#define TS_OWNED	1ULL
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, DT_TFAST);
@@ -215,7 +241,9 @@ struct {
  *   the fs_dax fault tracepoints' two programs, which cannot be
  *   preempted. The one op two targets count, fault, is device-dax's from
  *   dev_dax_huge_fault and fs-dax's from dax_iomap_fault: the character
- *   device's and a filesystem's, never the same device.
+ *   device's and a filesystem's, never the same device. The exception,
+ *   a direct_access's kaddr verdict that a later exit makes (kaddr_at()),
+ *   is rare and an atomic add.
  * So this holds under full preemption too, without disabling it.
  */
 struct {
@@ -234,26 +262,6 @@ struct {
 } dev_slot SEC(".maps");
 
 __u32 nslots;
-
-/*
- * The driver's ->direct_access return, for the dax_direct_access exit
- * that follows on this CPU: the call it belongs to is named (fexit; a
- * kretprobe cannot: daxdev 0), so a preemption in between loses the
- * value rather than misplacing it.
- */
-struct drv_seen {
-	__u64 task;
-	__u64 daxdev;
-	__u64 pgoff;
-	__s64 ret;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct drv_seen);
-} drv_seen SEC(".maps");
 
 /* Errors by device, op and errno: per CPU, as stats (the op in the key). */
 struct {

@@ -6,6 +6,7 @@
 #include "core.bpf.h"
 #include "account.bpf.h"
 #include "files.bpf.h"
+#include "direct_access.bpf.h"
 
 static __always_inline int rw_entry(struct inode *inode, __u64 ino, __u32 dev,
 				    __u64 pos, __u64 asked, int dir)
@@ -23,6 +24,9 @@ static __always_inline int rw_entry(struct inode *inode, __u64 ino, __u32 dev,
 	ts->fault.active = 0;
 	ts->da.active = 0;
 	ts->copy.active = 0;
+	ts->drv.seen = 0;
+	if (ts->last_da.kaddr_at == DA_KADDR_WAIT)
+		kaddr_unjudged(ts);
 	ts->iter.iomi = 0;
 	ts->rw.active = 1;
 	ts->rw.op = dir == DT_WRITE ? DT_OP_WRITE : DT_OP_READ;
@@ -67,6 +71,8 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret)
 	if (!ts)
 		return 0;
 	ts->rw.active = 0;
+	if (ts->last_da.kaddr_at == DA_KADDR_WAIT)
+		kaddr_unjudged(ts);
 	if (!ts->rw.where.wanted)
 		return 0;
 	lat = now() - ts->rw.start_ns;

@@ -32,25 +32,20 @@ static __always_inline bool task_wanted(void)
 	return true;
 }
 
-static __always_inline struct tstate *ts_slot(__u32 tid)
+/* id: the thread's bpf_get_current_pid_tgid(), never 0; its tid picks the slot */
+static __always_inline struct tstate *ts_slot(__u64 id)
 {
-	__u32 i = tid & tfast_mask;
+	__u32 i = (__u32)id & tfast_mask;
 
 	return bpf_map_lookup_elem(&tfast, &i);
 }
 
-/* A slot's owner word while thread tid holds it. */
-static __always_inline __u64 ts_owner(__u32 tid)
+/* Thread id's slot, if id holds it: the owner word is the holder's id. */
+static __always_inline struct tstate *ts_owned(__u64 id)
 {
-	return (__u64)tid << 1 | TS_OWNED;
-}
+	struct tstate *ts = ts_slot(id);
 
-/* Thread tid's slot, if tid holds it. */
-static __always_inline struct tstate *ts_owned(__u32 tid)
-{
-	struct tstate *ts = ts_slot(tid);
-
-	return ts && ts->owner == ts_owner(tid) ? ts : NULL;
+	return ts && ts->owner == id ? ts : NULL;
 }
 
 /* The state of the op in flight on this thread, if any. */
@@ -77,10 +72,10 @@ static __always_inline bool ts_in_flight(const struct tstate *ts)
  * an op of this thread kept in task storage is in flight: the ops nested
  * in it and its exit look there.
  */
-static __always_inline struct tstate *ts_claim(__u32 tid)
+static __always_inline struct tstate *ts_claim(__u64 me)
 {
-	__u64 me = ts_owner(tid), owner;
-	struct tstate *ts = ts_slot(tid), *old;
+	struct tstate *ts = ts_slot(me), *old;
+	__u64 owner;
 
 	if (!ts)
 		return NULL;

@@ -183,6 +183,57 @@ static inline __u64 dt_stats_calls(const struct dt_stats *st)
 	return n;
 }
 
+/*
+ * The verdict each check gives most: its op's exit on the BPF side counts
+ * only the others (a counter add less per check per call). kaddr_pfn
+ * needs a pfn, which reads and writes do not ask for.
+ */
+static inline __u32 dt_check_usual(__u32 check)
+{
+	return check == DT_CHK_DA_KADDR_PFN ? DT_NA : DT_PASS;
+}
+
+/* Does op's exit judge check, once on every call it counts? */
+static inline int dt_op_judges(__u32 op, __u32 check)
+{
+	switch (check) {
+	case DT_CHK_DA_RET_RANGE:
+	case DT_CHK_DA_KADDR_KERNEL:
+	case DT_CHK_DA_KADDR_PFN:
+		return op == DT_OP_DIRECT_ACCESS;
+	case DT_CHK_COPY_COMPLETE:
+		return op == DT_OP_COPY_TO_ITER || op == DT_OP_COPY_FROM_ITER;
+	case DT_CHK_ITER_PROGRESS:
+		return op == DT_OP_ITER;
+	case DT_CHK_RW_COMPLETE:
+		return op == DT_OP_READ || op == DT_OP_WRITE;
+	case DT_CHK_FAULT_SIZE:
+		return op == DT_OP_FAULT;
+	}
+	return 0;
+}
+
+/*
+ * The usual verdicts of a BPF stats entry: the calls its op's other
+ * verdicts do not account for. st->calls must be dt_stats_calls().
+ */
+static inline void dt_stats_usual(struct dt_stats *st, __u32 op)
+{
+	__u32 c, v, u;
+	__u64 n;
+
+	for (c = 0; c < DT_CHK_MAX; c++) {
+		if (!dt_op_judges(op, c))
+			continue;
+		u = dt_check_usual(c);
+		n = st->calls;
+		for (v = 0; v < DT_VERDICT_MAX; v++)
+			if (v != u)
+				n -= st->chk[c][v];
+		st->chk[c][u] = n;
+	}
+}
+
 struct dt_err_key {
 	__u32 dev;
 	__u32 op;

@@ -97,7 +97,7 @@ static int dump_map(struct bpf_map *map, void **arr, size_t esz, size_t voff,
  * stats is an array of DT_OP_MAX entries per slot; ops never seen stay
  * all zero.
  */
-static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
+static int read_stats(struct dax_trace_bpf *skel, bool judged, struct dt_snapshot *s)
 {
 	int i, op, nslot, nc = ncpus();
 	struct { __u32 dev, slot; } *slots;
@@ -134,6 +134,8 @@ static int read_stats(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 			st.calls = dt_stats_calls(&st);	/* BPF's: scratch */
 			if (!st.calls)
 				continue;
+			if (judged)
+				dt_stats_usual(&st, op);
 			s->stats[s->nstats].key = (struct dt_key){ slots[i].dev, op };
 			s->stats[s->nstats++].st = st;
 		}
@@ -277,12 +279,13 @@ void dt_bpf_read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s)
 	}
 }
 
-int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, struct dt_snapshot *s)
+int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, bool judged,
+		    struct dt_snapshot *s)
 {
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	err = read_stats(skel, s);
+	err = read_stats(skel, judged, s);
 	err = err ?: dump_map(skel->maps.errors, (void **)&s->errs, sizeof(*s->errs),
 			      offsetof(struct dt_err_ent, n), &s->nerrs);
 	err = err ?: dump_map(skel->maps.media_errors, (void **)&s->media,

@@ -8,8 +8,12 @@
 #include "dax_trace.skel.h"
 #include "snapshot.h"
 
-/* Every map, sorted, its checks table made; events: ring-buffer records seen. */
-int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, struct dt_snapshot *s);
+/*
+ * Every map, sorted, its checks table made; events: ring-buffer records
+ * seen; judged: the run's programs judge checks (not --telemetry).
+ */
+int dt_bpf_snapshot(struct dax_trace_bpf *skel, __u64 events, bool judged,
+		    struct dt_snapshot *s);
 /* Only the runs each attached target's programs missed, where measured. */
 void dt_bpf_read_skipped(struct dax_trace_bpf *skel, struct dt_snapshot *s);
 

@@ -316,7 +316,7 @@ static int handle_event(void *ctx, void *data, size_t size)
 
 static int bpf_snap(void *ctx, struct dt_snapshot *s)
 {
-	int err = dt_bpf_snapshot(ctx, nevents, s);
+	int err = dt_bpf_snapshot(ctx, nevents, !env.telemetry, s);
 
 	if (!err)
 		dt_files_finish(s, env.top_files);

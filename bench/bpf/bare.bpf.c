@@ -4,9 +4,10 @@
  * what daxtrace exists for, with none of its other work. Per device, the
  * read's latency and length histograms (its device and start time kept
  * in the thread's slot, unowned; each bucket one atomic add in a global
- * array, fewer instructions than a per-CPU map's look-up); *kaddr read
- * and the RFC's check, one counter; a copy's completeness, one counter;
- * the driver's exit empty. Section 1 runs it with daxtrace's default
+ * array, fewer instructions than a per-CPU map's look-up); the RFC's
+ * check, made as daxtrace makes it on a read/write, on the copy's address,
+ * one counter; a copy's completeness, one counter; the exits of
+ * direct_access and the driver empty. Section 1 runs it with daxtrace's default
  * hooks (row k) and with --telemetry's, which keep only the histograms
  * (row j); section 7 beside the parts. Its cost over a floor is a lower
  * bound for that mode's. fentry/fexit or kprobes, as daxtrace takes them.
@@ -49,14 +50,10 @@ static __always_inline int rw_end(__s64 ret)
 	return 0;
 }
 
-static __always_inline int da_end(__u64 kaddrp, __s64 ret)
+/* the RFC's check: the kaddr a copy is given is a kernel address */
+static __always_inline int copy_addr(void *addr)
 {
-	__u64 kaddr = 0;
-
-	if (ret > 0 && kaddrp)
-		bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp);
-	if (dt_check_kaddr_kernel(kaddrp != 0, ret, kaddr, kernel_half) ==
-	    DT_FAIL)
+	if ((__u64)addr < kernel_half)
 		__sync_fetch_and_add(&bare_count[0], 1);
 	return 0;
 }
@@ -100,10 +97,7 @@ SEC("fexit/dax_direct_access")
 int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 	     enum dax_access_mode mode, void **kaddr_, pfn_t *pfn, long ret)
 {
-	__u64 kaddrp = 0;
-
-	bpf_get_func_arg(ctx, 4, &kaddrp);
-	return da_end(kaddrp, ret);
+	return 0;
 }
 
 SEC("fexit")
@@ -117,6 +111,7 @@ SEC("fexit/dax_copy_to_iter")
 int BPF_PROG(fx_copy_to, struct dax_device *dd, unsigned long pgoff,
 	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
 {
+	copy_addr(addr);
 	return copy_end(bytes, ret);
 }
 
@@ -124,6 +119,7 @@ SEC("fexit/dax_copy_from_iter")
 int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
 	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
 {
+	copy_addr(addr);
 	return copy_end(bytes, ret);
 }
 
@@ -156,19 +152,13 @@ int BPF_KRETPROBE(kr_rw_t, long ret)
 SEC("kprobe/dax_direct_access")
 int kp_da(struct pt_regs *ctx)
 {
-	struct tstate *ts = bare_slot();
-
-	if (ts)
-		ts->da.call.kaddrp = PT_REGS_PARM5(ctx);
 	return 0;
 }
 
 SEC("kretprobe/dax_direct_access")
 int BPF_KRETPROBE(kr_da, long ret)
 {
-	struct tstate *ts = bare_slot();
-
-	return ts ? da_end(ts->da.call.kaddrp, ret) : 0;
+	return 0;
 }
 
 static __always_inline int copy_start(__u64 bytes)
@@ -191,6 +181,7 @@ SEC("kprobe/dax_copy_to_iter")
 int BPF_KPROBE(kp_copy_to, struct dax_device *dd, unsigned long pgoff,
 	       void *addr, size_t bytes)
 {
+	copy_addr(addr);
 	return copy_start(bytes);
 }
 
@@ -204,6 +195,7 @@ SEC("kprobe/dax_copy_from_iter")
 int BPF_KPROBE(kp_copy_from, struct dax_device *dd, unsigned long pgoff,
 	       void *addr, size_t bytes)
 {
+	copy_addr(addr);
 	return copy_start(bytes);
 }
 

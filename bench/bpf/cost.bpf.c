@@ -16,14 +16,14 @@
 #define PART(bit)	(BENCH_PARTS & (bit))
 #define PART_SLOT	1	/* the thread's slot: 4 look-ups */
 #define PART_CLOCK	2	/* the read's latency: 2 clock reads */
-#define PART_KADDR	4	/* direct_access: the read of *kaddr (void **) */
+#define PART_KADDR	4	/* the kaddr check, at the copy (its addr argument) */
 #define PART_ACCOUNT	8	/* counters and histograms */
 #define PART_VERDICT	16	/* check verdict counters */
-#define PART_DRV	32	/* the driver's return, via a per-CPU slot */
+#define PART_DRV	32	/* the driver's return, via the thread's state (needs SLOT) */
 #define PART_WHERE	64	/* the device of direct_access and copy (needs SLOT) */
 
-#if PART(PART_WHERE) && !PART(PART_SLOT)
-#error "PART_WHERE finds the device through the thread's slot: add PART_SLOT"
+#if PART(PART_WHERE | PART_DRV) && !PART(PART_SLOT)
+#error "PART_WHERE and PART_DRV go through the thread's slot: add PART_SLOT"
 #endif
 
 /* the read's start without a slot: the bench guest has one vCPU */
@@ -31,20 +31,21 @@ __u64 bench_start;
 
 /*
  * The driver's return, taken as da_done() does for an event (it does so
- * only for one, but clears the slot on every call): the part's cost as if
- * each call sent one.
+ * only for one, but clears it on every call): the part's cost as if each
+ * call sent one.
  */
-static __always_inline bool drv_take(const struct da_call *c, __s64 *ret)
+static __always_inline bool drv_part(struct tstate *ts, const struct da_call *c,
+				     __s64 *ret)
 {
-	struct drv_seen *drv;
-	__u32 zero = 0;
+	__u32 seen;
 
-	drv = bpf_map_lookup_elem(&drv_seen, &zero);
-	if (drv && drv->task == bpf_get_current_task() &&
-	    (!drv->daxdev ||
-	     (drv->daxdev == c->daxdev && drv->pgoff == c->pgoff))) {
-		*ret = drv->ret;
-		drv->task = 0;
+	if (!ts)
+		return false;
+	seen = ts->drv.seen;
+	ts->drv.seen = 0;
+	if (seen && (!ts->drv.daxdev ||
+		     (ts->drv.daxdev == c->daxdev && ts->drv.pgoff == c->pgoff))) {
+		*ret = ts->drv.ret;
 		return true;
 	}
 	return false;
@@ -129,18 +130,11 @@ int BPF_PROG(fx_da, struct dax_device *dd, unsigned long pgoff, long nr_pages,
 	     enum dax_access_mode mode, void **kaddr_, pfn_t *pfn, long ret)
 {
 	struct da_call c = { .daxdev = (__u64)dd, .pgoff = pgoff };
-	__u64 kaddrp = 0, kaddr = 0;
 	struct tstate *ts = slot_exit((__u64)dd);
 	__s64 drv_ret;
 
-	if (PART(PART_DRV) && drv_take(&c, &drv_ret))
+	if (PART(PART_DRV) && drv_part(ts, &c, &drv_ret))
 		bench_sink += drv_ret;
-	if (PART(PART_KADDR)) {
-		bpf_get_func_arg(ctx, 4, &kaddrp);
-		if (ret > 0 && kaddrp &&
-		    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)kaddrp))
-			bench_sink += kaddr;
-	}
 	count(ts, DT_OP_DIRECT_ACCESS, nr_pages << DT_PAGE_SHIFT,
 	      ret > 0 ? ret << DT_PAGE_SHIFT : ret, 0, false, 3);
 	return 0;
@@ -178,9 +172,12 @@ int BPF_PROG(fx_drv_devdax, struct dax_device *dd, unsigned long pgoff,
 	return drv_fexit(dd, pgoff, ret);
 }
 
-static __always_inline int copy_fexit(__u32 op, struct dax_device *dd,
+static __always_inline int copy_fexit(__u32 op, struct dax_device *dd, void *addr,
 				      __u64 bytes, __s64 ret)
 {
+	/* the read/write path's kaddr check, made on the copy's address */
+	if (PART(PART_KADDR))
+		bench_sink += (__u64)addr >= kernel_half + (1ULL << DT_PAGE_SHIFT);
 	count(slot_exit((__u64)dd), op, bytes, ret, 0, false, 1);
 	return 0;
 }
@@ -189,14 +186,14 @@ SEC("fexit/dax_copy_to_iter")
 int BPF_PROG(fx_copy_to, struct dax_device *dd, unsigned long pgoff,
 	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
 {
-	return copy_fexit(DT_OP_COPY_TO_ITER, dd, bytes, ret);
+	return copy_fexit(DT_OP_COPY_TO_ITER, dd, addr, bytes, ret);
 }
 
 SEC("fexit/dax_copy_from_iter")
 int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
 	     void *addr, size_t bytes, struct iov_iter *i, size_t ret)
 {
-	return copy_fexit(DT_OP_COPY_FROM_ITER, dd, bytes, ret);
+	return copy_fexit(DT_OP_COPY_FROM_ITER, dd, addr, bytes, ret);
 }
 
 /*

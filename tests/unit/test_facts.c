@@ -145,6 +145,48 @@ static void test_fault_counter(void)
 	}
 }
 
+/*
+ * The usual verdicts: every op's checks add up to its calls, the usual
+ * one being what the others leave; an op's other checks stay as counted.
+ */
+static void test_stats_usual(void)
+{
+	struct dt_stats st;
+
+	memset(&st, 0, sizeof(st));
+	st.oks = 7;
+	st.errors = 2;
+	st.chk[DT_CHK_DA_RET_RANGE][DT_FAIL] = 1;
+	st.chk[DT_CHK_DA_KADDR_KERNEL][DT_NA] = 2;
+	st.chk[DT_CHK_DA_KADDR_PFN][DT_PASS] = 3;
+	st.chk[DT_CHK_DA_KADDR_PFN][DT_FAIL] = 1;
+	st.calls = dt_stats_calls(&st);
+	dt_stats_usual(&st, DT_OP_DIRECT_ACCESS);
+	EXPECT_EQ(st.chk[DT_CHK_DA_RET_RANGE][DT_PASS], 8);
+	EXPECT_EQ(st.chk[DT_CHK_DA_KADDR_KERNEL][DT_PASS], 7);
+	EXPECT_EQ(st.chk[DT_CHK_DA_KADDR_PFN][DT_NA], 5);
+	EXPECT_EQ(st.chk[DT_CHK_DA_KADDR_PFN][DT_PASS], 3);
+	EXPECT_EQ(st.chk[DT_CHK_COPY_COMPLETE][DT_PASS], 0);
+	EXPECT_EQ(st.chk[DT_CHK_RW_COMPLETE][DT_PASS], 0);
+
+	memset(&st, 0, sizeof(st));
+	st.shorts = 1;
+	st.oks = 4;
+	st.chk[DT_CHK_COPY_COMPLETE][DT_FAIL] = 1;
+	st.calls = dt_stats_calls(&st);
+	dt_stats_usual(&st, DT_OP_COPY_FROM_ITER);
+	EXPECT_EQ(st.chk[DT_CHK_COPY_COMPLETE][DT_PASS], 4);
+	EXPECT_EQ(st.chk[DT_CHK_DA_RET_RANGE][DT_PASS], 0);
+
+	memset(&st, 0, sizeof(st));
+	st.faults[DT_FAULT_PMD] = 2;
+	st.fallbacks = 1;
+	st.chk[DT_CHK_FAULT_SIZE][DT_NA] = 1;
+	st.calls = dt_stats_calls(&st);
+	dt_stats_usual(&st, DT_OP_FAULT);
+	EXPECT_EQ(st.chk[DT_CHK_FAULT_SIZE][DT_PASS], 2);
+}
+
 static void test_media_error(void)
 {
 	EXPECT(dt_media_error(-5));	/* EIO */
@@ -336,6 +378,7 @@ int main(void)
 	test_vm_fault_bits();
 	test_op_counter();
 	test_fault_counter();
+	test_stats_usual();
 	test_media_error();
 	test_fault_size_fsdax();
 	test_fault_size_blocked();
