@@ -76,52 +76,68 @@ __noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 /*
  * The kaddr a copy's addr came from: addr less pos's offset into its
  * page, pos being where the read/write is: what it asked, less what its
- * iterator has left and this copy moved.
+ * iterator has left and this copy moved. Global, as kaddr_judge().
  */
-static __always_inline __u64 copy_kaddr(struct tstate *ts, const struct copy_call *c,
-					__s64 ret)
+__noinline __u64 copy_kaddr(struct tstate *ts, __u64 addr, __u64 iter, __s64 ret)
 {
-	struct iov_iter *it = (struct iov_iter *)c->iter;
-	__u64 done = ts->rw.asked - BPF_CORE_READ(it, count) - (ret > 0 ? ret : 0);
+	struct iov_iter *it = (struct iov_iter *)iter;
+	__u64 done;
 
-	return c->addr - ((ts->rw.pos + done) & ((1ULL << DT_PAGE_SHIFT) - 1));
+	if (!ts)
+		return addr;
+	done = ts->rw.asked - BPF_CORE_READ(it, count) - (ret > 0 ? ret : 0);
+	return addr - ((ts->rw.pos + done) & ((1ULL << DT_PAGE_SHIFT) - 1));
 }
 
 /*
- * The kaddr_kernel verdict of the direct_access this copy's addr came
- * from (same device and pgoff), which its exit left to it. A pass is
- * usual and not counted, so the kaddr itself is worked out only for an
- * addr less than a page into the kernel half, or for an event.
+ * The verdict on a kaddr whose copy's addr lies less than a page into
+ * the kernel half or below it: rare, so global (verified once, not in
+ * each copy exit), and the direct_access's event when it fails.
  */
-static __always_inline void kaddr_at_copy(struct tstate *ts, const struct copy_call *c,
-					  __s64 ret, __u32 dev)
+__noinline int kaddr_judge(struct tstate *ts, __u64 addr, __u64 iter, __s64 ret,
+			   __u32 dev)
 {
 	__s64 drv_ret = 0;
 	struct dt_stats *st;
 	__u32 got;
 
+	if (!ts)
+		return 0;
+	ts->last_da.kaddr = copy_kaddr(ts, addr, iter, ret);
+	ts->last_da.read_flags |= DT_F_KADDR;
+	if (dt_check_kaddr_kernel(1, ts->last_da.ret, ts->last_da.kaddr,
+				  kernel_half) != DT_FAIL)
+		return 0;
+	ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
+	/* not this program's entry: see kaddr_unjudged() */
+	st = stats_at(ts->last_da.slot, DT_OP_DIRECT_ACCESS);
+	if (st)
+		__sync_fetch_and_add(&st->chk[DT_CHK_DA_KADDR_KERNEL][DT_FAIL], 1);
+	got = drv_take(ts, ts->drv.seen, ts->last_da.daxdev, ts->last_da.pgoff,
+		       &drv_ret);
+	ts->drv.seen = 0;
+	da_send(ts, dev, DT_EV_CHECK, ts->last_da.failed_checks,
+		ts->last_da.read_flags | got | ts->last_da.lat_flag,
+		ts->last_da.lat, drv_ret);
+	return 0;
+}
+
+/*
+ * The kaddr_kernel verdict of the direct_access this copy's addr came
+ * from (same device and pgoff), which its exit left to it. A pass is
+ * usual and not counted, so only an addr less than a page into the
+ * kernel half needs the kaddr itself worked out.
+ */
+static __always_inline void kaddr_at_copy(struct tstate *ts, const struct copy_call *c,
+					  __s64 ret, __u32 dev)
+{
 	if (c->daxdev != ts->last_da.daxdev || c->pgoff != ts->last_da.pgoff) {
 		kaddr_unjudged(ts);
 		return;
 	}
 	ts->last_da.kaddr_at = DA_KADDR_COPY;
-	if (c->addr >= kernel_half + (1ULL << DT_PAGE_SHIFT))
-		return;
-	ts->last_da.kaddr = copy_kaddr(ts, c, ret);
-	ts->last_da.read_flags |= DT_F_KADDR;
-	if (dt_check_kaddr_kernel(1, ts->last_da.ret, ts->last_da.kaddr,
-				  kernel_half) != DT_FAIL)
-		return;
-	ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
-	/* rare, and not this program's entry: see kaddr_unjudged() */
-	st = stats_at(ts->last_da.slot, DT_OP_DIRECT_ACCESS);
-	if (st)
-		__sync_fetch_and_add(&st->chk[DT_CHK_DA_KADDR_KERNEL][DT_FAIL], 1);
-	got = drv_take(ts, ts->drv.seen, c->daxdev, c->pgoff, &drv_ret);
-	ts->drv.seen = 0;
-	da_send(ts, dev, DT_EV_CHECK, ts->last_da.failed_checks,
-		ts->last_da.read_flags | got | ts->last_da.lat_flag,
-		ts->last_da.lat, drv_ret);
+	if (c->addr < kernel_half + (1ULL << DT_PAGE_SHIFT))
+		kaddr_judge(ts, c->addr, c->iter, ret, dev);
 }
 
 _Static_assert(DT_VAR_MAX <= 8, "copy_done() masks a variant with 7");
@@ -191,7 +207,7 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 		return 0;
 	/* the event's only: not worked out for a copy that sends none */
 	if (ts->last_da.kaddr_at == DA_KADDR_COPY && !ts->last_da.kaddr) {
-		ts->last_da.kaddr = copy_kaddr(ts, c, ret);
+		ts->last_da.kaddr = copy_kaddr(ts, c->addr, c->iter, ret);
 		ts->last_da.read_flags |= DT_F_KADDR;
 	}
 	if (ts->last_da.valid && ts->last_da.kaddr &&

@@ -44,7 +44,8 @@ static __always_inline void count_media_error(__u32 dev, __u64 pgoff)
  */
 static __always_inline int drv_exit(__u64 daxdev, __u64 pgoff, __s64 ret)
 {
-	struct tstate *ts = ts_inner();
+	/* inside an op the thread has its state: no claim here */
+	struct tstate *ts = ts_get();
 
 	if (!ts)
 		return 0;
@@ -76,15 +77,19 @@ static __always_inline __u32 kaddr_at(struct tstate *ts, __s64 nr, __u64 pfnp,
  * A kaddr left for a copy that did not come (a recovery write, a failed
  * copy-around): not judged, n/a. Rare, and written where another
  * program's exit could be counting into the same entry: an atomic add.
+ * Global, as the other rare paths: verified once, not in every exit.
  */
-static __always_inline void kaddr_unjudged(struct tstate *ts)
+__noinline int kaddr_unjudged(struct tstate *ts)
 {
 	struct dt_stats *st;
 
+	if (!ts)
+		return 0;
 	ts->last_da.kaddr_at = DA_KADDR_HERE;
 	st = stats_at(ts->last_da.slot, DT_OP_DIRECT_ACCESS);
 	if (st)
 		__sync_fetch_and_add(&st->chk[DT_CHK_DA_KADDR_KERNEL][DT_NA], 1);
+	return 0;
 }
 
 /* The event of the direct_access last_da holds. */
@@ -134,7 +139,7 @@ static __always_inline __u32 drv_take(struct tstate *ts, __u32 seen,
 static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 				   __s64 ret, __u64 lat, __u32 lat_ok, __u32 at)
 {
-	__u32 why = 0, chk = 0, flags = 0, got = 0, drv_seen, v, vr;
+	__u32 why = 0, chk = 0, flags = 0, got = 0, drv_seen, v;
 	__u64 kaddr = 0, pfn = 0;
 	__s64 drv_ret = 0;
 	struct dt_stats *st;
@@ -150,8 +155,6 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	op_where(ts, c->daxdev, &flags, &w);
 	if (!w.wanted)
 		return 0;
-	/* direct_access.ret_range */
-	vr = dt_check_ret_range(ret, c->nr);
 	ts->last_da.kaddr_at = at;
 	if (ret > 0 && c->kaddrp && at == DA_KADDR_HERE &&
 	    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp))
@@ -168,8 +171,12 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 		account(ts, st, c->nr << DT_PAGE_SHIFT,
 			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
 
-	ts->last_da.failed_checks = vr == DT_FAIL ? 1U << DT_CHK_DA_RET_RANGE : 0;
-	verdict(st, DT_CHK_DA_RET_RANGE, vr);
+	ts->last_da.failed_checks = 0;
+	/* direct_access.ret_range */
+	v = dt_check_ret_range(ret, c->nr);
+	if (v == DT_FAIL)
+		ts->last_da.failed_checks |= 1U << DT_CHK_DA_RET_RANGE;
+	verdict(st, DT_CHK_DA_RET_RANGE, v);
 
 	/* the RFC's driver returned a physical address as kaddr */
 	/* a kaddr that could not be read is no verdict */
