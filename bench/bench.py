@@ -133,7 +133,7 @@ def bt_nprobes(script):
 
 # What daxtrace's default mode keeps, on the same hooks: per op calls,
 # bytes asked and done, short count, log2 histograms of returned length,
-# and latency where daxtrace has an entry program (read/write, faults);
+# and the latency of faults (the default mode times nothing else);
 # the driver's own return for direct_access. Where daxtrace takes kprobes
 # (7.x, preemptible), an exit cannot read the arguments: the entry, which
 # daxtrace attaches there too, keeps what the exit needs, as daxtrace does.
@@ -146,11 +146,11 @@ def bt_equiv(hooks):
         _, e, x = by["dax_iomap_rw"]
         asked = "args->iter->count" if e == "kfunc" else "((struct iov_iter *)arg1)->count"
         s += """
-%s:dax_iomap_rw { @rs[tid] = nsecs; @rasked[tid] = %s; }
+%s:dax_iomap_rw { @rs[tid] = 1; @rasked[tid] = %s; }
 %s:dax_iomap_rw /@rs[tid]/ {
     @rw_calls = count(); @rw_asked = sum(@rasked[tid]); @rw_bytes = sum(retval > 0 ? retval : 0);
     if (retval < @rasked[tid]) { @rw_short = count(); }
-    @rw_len = hist(retval); @rw_lat = hist(nsecs - @rs[tid]);
+    @rw_len = hist(retval);
     delete(@rs[tid]); delete(@rasked[tid]);
 }
 """ % (e, asked, x)
@@ -606,7 +606,8 @@ def sect_read_path(daxfile, hooks, env):
               "  histograms need, so no way of doing its work meets a target this row is past"
               % BARE)
     print("k, the default mode's lower bound: the bare build on the default hooks, the same\n"
-          "  programs plus the RFC's kaddr check on the copy's address and a copy's\n"
+          "  programs less the clocks (the default mode does not time a read), plus the\n"
+          "  RFC's kaddr check on the copy's address and a copy's\n"
           "  completeness, one atomic counter each, the exits of direct_access and the\n"
           "  driver empty: the least for what daxtrace exists for")
     configs = read_configs(hooks, env)
@@ -935,14 +936,13 @@ EMPTY = "cost-0"
 # (parts, the build it is measured over, what): a part's cost is its
 # build's instructions per read less its base build's
 PARTS = [(1, 0, "per-thread state: the slot's 4 look-ups"),
-         (2, 0, "2 clock reads (the read's latency)"),
          (4, 0, "the kaddr check, on the copy's addr argument"),
          (33, 1, "the driver's return, via the thread's state"),
          (8, 0, "counters and histograms"),
          (16, 0, "check verdict counters (5 per read)"),
          (65, 1, "the device of direct_access and copy"),
-         (39, 0, "the four helper costs together (1+2+4+32)"),
-         (127, 0, "all seven together")]
+         (37, 0, "the three helper costs together (1+4+32)"),
+         (125, 0, "all six together")]
 # the least a tracer of the same hooks can do (bench/bpf/bare.bpf.c)
 BARE = "bare"
 
@@ -1042,17 +1042,17 @@ def sect_cost_model(daxfile, hooks, env):
         FIG["cost.part%d" % mask] = ns - ns0
         FIG["cost.part%d.atomics" % mask] = added(atoms["cost-%d" % mask])
         print("   %-48s %+10.0f %10.0f %8s" % (what, ns, ns - ns0, added(atoms["cost-%d" % mask])))
-    if over.get("cost-127") is not None:
-        FIG["cost.rest"] = full - over["cost-127"]
-        print("   the rest, no part of the seven (the programs' own work): %.0f" %
-              (full - over["cost-127"]))
+    if over.get("cost-125") is not None:
+        FIG["cost.rest"] = full - over["cost-125"]
+        print("   the rest, no part of the six (the programs' own work): %.0f" %
+              (full - over["cost-125"]))
     ns = over_base(BARE)
     if ns is None:
         print("   bare tracer: no build (%s)" % make_cmd(BARE))
         return
     FIG["cost.bare/floor"] = ns / floor
     print("   a bare tracer of the same hooks (build/bench/%s, section 1's row k): per device\n"
-          "   the read's latency and length histograms, the kaddr check and a copy's\n"
+          "   the read's length histogram, the kaddr check and a copy's\n"
           "   completeness, nothing else: +%.0f over untraced, %.0f more than the\n"
           "   floor: %.2fx the floor's overhead; atomics added per read %s" %
           (BARE, ns, ns - floor, ns / floor, added(atoms[BARE])))

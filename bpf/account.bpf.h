@@ -77,14 +77,14 @@ static __always_inline __s32 slot_get(__u32 dev)
 	return p ? *p : -1;
 }
 
-/* The op's counters and histograms, this CPU's. */
+/*
+ * The op's counters and histograms, this CPU's. Slot -1 (none) makes a
+ * row past the map's end, which the look-up refuses: no test of our own.
+ */
 static __always_inline struct dt_stats *stats_at(__s32 slot, __u32 op)
 {
-	__u32 row;
+	__u32 row = (__u32)slot * DT_OP_MAX + op;
 
-	if (slot < 0 || slot >= DT_MAX_DEVS || op >= DT_OP_MAX)
-		return NULL;
-	row = slot * DT_OP_MAX + op;
 	return bpf_map_lookup_elem(&stats, &row);
 }
 
@@ -223,13 +223,14 @@ static __always_inline void op_where(struct tstate *ts, __u64 daxdev,
 	where_dev_cached(ts, w, dev);
 }
 
-/* An entry program's start time, if one ran for this call. */
+/* Whether an entry program ran for this call; *lat its latency if timed. */
 static __always_inline bool took_start(__u32 *active, __u64 start, __u64 *lat)
 {
 	if (!*active)
 		return false;
 	*active = 0;
-	*lat = now() - start;
+	if (timed)
+		*lat = now() - start;
 	return true;
 }
 

@@ -247,8 +247,8 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 }
 
 /*
- * Entering a copy: the start time, and copy.active, which the --deep
- * copy routine probes need. fentry mode attaches it only for --deep.
+ * Entering a copy: the start time if timed, and copy.active, which the
+ * --deep copy routine probes need. fentry mode attaches it only for --deep.
  */
 static __always_inline struct tstate *copy_entry(void)
 {
@@ -258,7 +258,8 @@ static __always_inline struct tstate *copy_entry(void)
 		return NULL;
 	ts->copy.active = 1;
 	ts->copy.variant_seen = 0;
-	ts->copy.start_ns = now();
+	if (timed)
+		ts->copy.start_ns = now();
 	return ts;
 }
 
@@ -315,7 +316,7 @@ static __always_inline int copy_kretprobe(__s64 ret)
 	dd = (struct dax_device *)ts->copy.call.daxdev;
 	ts->copy.call.variant = copy_variant_cached(ts, ts->copy.call.op,
 						    BPF_CORE_READ(dd, flags));
-	copy_done(ts, &ts->copy.call, ret, lat, true);
+	copy_done(ts, &ts->copy.call, ret, lat, timed);
 	return 0;
 }
 

@@ -130,6 +130,51 @@ static __always_inline __u32 drv_take(struct tstate *ts, __u32 seen,
 	return DT_F_DRV;
 }
 
+/* What the next copy, a late verdict or an event needs of this call. */
+static __always_inline void da_keep(struct tstate *ts, const struct da_call *c,
+				    __s64 ret, __s32 slot, __u64 kaddr, __u64 pfn)
+{
+	ts->last_da.valid = ret > 0;
+	ts->last_da.daxdev = c->daxdev;
+	ts->last_da.pgoff = c->pgoff;
+	ts->last_da.nr = c->nr;
+	ts->last_da.ret = ret;
+	ts->last_da.kaddr = kaddr;
+	ts->last_da.pfn = pfn;
+	ts->last_da.slot = slot;
+}
+
+static __always_inline struct dt_stats *da_account(struct tstate *ts,
+						   const struct da_call *c,
+						   __s64 ret, __s32 slot,
+						   __u64 lat, __u32 lat_ok)
+{
+	struct dt_stats *st = stats_at(slot, DT_OP_DIRECT_ACCESS);
+
+	if (st)
+		account(ts, st, c->nr << DT_PAGE_SHIFT,
+			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
+	return st;
+}
+
+/*
+ * A call that left its kaddr to its copy (kaddr_at()) returned the pages
+ * it asked for and no pfn was asked: ret_range passes and kaddr_pfn is
+ * n/a, both usual verdicts, not counted. Nothing to judge or send here.
+ */
+static __always_inline void da_wait(struct tstate *ts, const struct da_call *c,
+				    __s64 ret, __s32 slot, __u64 lat, __u32 lat_ok)
+{
+	da_account(ts, c, ret, slot, lat, lat_ok);
+	ts->last_da.kaddr_at = DA_KADDR_WAIT;
+	ts->last_da.failed_checks = 0;
+	ts->last_da.read_flags = 0;
+	da_keep(ts, c, ret, slot, 0, 0);
+	/* its copy may send its event: what only this exit knows */
+	ts->last_da.lat = lat;
+	ts->last_da.lat_flag = lat_ok ? 0 : DT_F_NO_LAT;
+}
+
 /*
  * Inlined into each exit: a call costs more per read than verifying this
  * body once per place its thread state can come from costs at load. What
@@ -147,16 +192,23 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 
 	if (!ts || !c)
 		return 0;
-	/* the driver's, taken by this call (maybe at its copy) or by none */
-	drv_seen = ts->drv.seen;
-	ts->drv.seen = 0;
 	if (ts->last_da.kaddr_at == DA_KADDR_WAIT)
 		kaddr_unjudged(ts);
 	op_where(ts, c->daxdev, &flags, &w);
-	if (!w.wanted)
+	if (!w.wanted) {
+		ts->drv.seen = 0;
 		return 0;
+	}
+	/* the driver's stays for the copy, which may send this call's event */
+	if (at == DA_KADDR_WAIT) {
+		da_wait(ts, c, ret, w.slot, lat, lat_ok);
+		return 0;
+	}
+	/* the driver's, taken by this call or by none */
+	drv_seen = ts->drv.seen;
+	ts->drv.seen = 0;
 	ts->last_da.kaddr_at = at;
-	if (ret > 0 && c->kaddrp && at == DA_KADDR_HERE &&
+	if (ret > 0 && c->kaddrp &&
 	    !bpf_probe_read_kernel(&kaddr, sizeof(kaddr), (void *)c->kaddrp))
 		got |= DT_F_KADDR;
 	/* the read/write path passes no pfn: faults do */
@@ -166,10 +218,7 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	ts->last_da.read_flags = got;
 	got = reload_unknown(&ts->last_da.read_flags);
 
-	st = stats_at(w.slot, DT_OP_DIRECT_ACCESS);
-	if (st)
-		account(ts, st, c->nr << DT_PAGE_SHIFT,
-			ret > 0 ? ret << DT_PAGE_SHIFT : ret, lat, lat_ok);
+	st = da_account(ts, c, ret, w.slot, lat, lat_ok);
 
 	ts->last_da.failed_checks = 0;
 	/* direct_access.ret_range */
@@ -180,12 +229,10 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 
 	/* the RFC's driver returned a physical address as kaddr */
 	/* a kaddr that could not be read is no verdict */
-	if (reload_unknown(&ts->last_da.kaddr_at) == DA_KADDR_HERE) {
-		v = dt_check_kaddr_kernel(got & DT_F_KADDR, ret, kaddr, kernel_half);
-		if (v == DT_FAIL)
-			ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
-		verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
-	}
+	v = dt_check_kaddr_kernel(got & DT_F_KADDR, ret, kaddr, kernel_half);
+	if (v == DT_FAIL)
+		ts->last_da.failed_checks |= 1U << DT_CHK_DA_KADDR_KERNEL;
+	verdict(st, DT_CHK_DA_KADDR_KERNEL, v);
 
 	/* direct_access.kaddr_pfn */
 	v = DT_NA;
@@ -206,23 +253,8 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	chk = reload_unknown(&ts->last_da.failed_checks);
 	if (chk)
 		why |= DT_EV_CHECK;
+	da_keep(ts, c, ret, w.slot, kaddr, pfn);
 
-	ts->last_da.valid = ret > 0;
-	ts->last_da.daxdev = c->daxdev;
-	ts->last_da.pgoff = c->pgoff;
-	ts->last_da.nr = c->nr;
-	ts->last_da.ret = ret;
-	ts->last_da.kaddr = kaddr;
-	ts->last_da.pfn = pfn;
-	ts->last_da.slot = w.slot;
-
-	if (ts->last_da.kaddr_at == DA_KADDR_WAIT) {
-		/* its copy may send its event: what only this exit knows */
-		ts->last_da.lat = lat;
-		ts->last_da.lat_flag = lat_ok ? 0 : DT_F_NO_LAT;
-		ts->drv.seen = drv_seen;
-		return 0;
-	}
 	if (snoop)
 		why |= DT_EV_SNOOP;
 	if (!why)
@@ -233,7 +265,7 @@ static __always_inline int da_done(struct tstate *ts, const struct da_call *c,
 	return 0;
 }
 
-/* Entering: the start time (fentry: --deep only), kprobes the arguments. */
+/* Entering: the start time if timed (fentry: --deep only), kprobes the arguments. */
 static __always_inline struct tstate *da_entry(void)
 {
 	struct tstate *ts = ts_inner();
@@ -241,7 +273,8 @@ static __always_inline struct tstate *da_entry(void)
 	if (!ts)
 		return NULL;
 	ts->da.active = 1;
-	ts->da.start_ns = now();
+	if (timed)
+		ts->da.start_ns = now();
 	return ts;
 }
 
@@ -299,7 +332,7 @@ static __always_inline int da_kretprobe(long ret)
 
 	if (!ts || !took_start(&ts->da.active, ts->da.start_ns, &lat))
 		return 0;
-	da_done(ts, &ts->da.call, ret, lat, true,
+	da_done(ts, &ts->da.call, ret, lat, timed,
 		kaddr_at(ts, ts->da.call.nr, ts->da.call.pfnp, ret));
 	return 0;
 }

@@ -19,6 +19,12 @@ const volatile bool snoop;
 const volatile bool deep_entries;
 /* neither --snoop nor --deep: a read/write's kaddr is judged at its copy */
 const volatile bool kaddr_later;
+/*
+ * --deep and --snoop: the latency of reads, writes, direct_access and
+ * the copies. The default mode times faults only: two clock reads are
+ * a tenth of its cost per read.
+ */
+const volatile bool timed;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
 const volatile __u32 tfast_mask = DT_TFAST - 1; /* tfast's size - 1 */
 /* 4-level paging's; user space sets 5-level's where that runs */

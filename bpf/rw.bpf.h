@@ -38,7 +38,8 @@ static __always_inline int rw_entry(struct inode *inode, __u64 ino, __u32 dev,
 	ts->rw.shorts = 0;
 	ts->seq++;
 	ts->last_da.valid = 0;
-	ts->rw.start_ns = now();
+	if (timed)
+		ts->rw.start_ns = now();
 	return 0;
 }
 
@@ -75,11 +76,11 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret)
 		kaddr_unjudged(ts);
 	if (!ts->rw.where.wanted)
 		return 0;
-	lat = now() - ts->rw.start_ns;
+	lat = timed ? now() - ts->rw.start_ns : 0;
 
 	st = stats_at(ts->rw.where.slot, ts->rw.op);
 	if (st)
-		account(ts, st, ts->rw.asked, ret, lat, true);
+		account(ts, st, ts->rw.asked, ret, lat, timed);
 	if (ret >= 0 && (__u64)ret != ts->rw.asked)
 		isize = rw_isize(ts);
 	v = dt_check_rw(ts->rw.op == DT_OP_READ, ts->rw.pos, ts->rw.asked,
@@ -105,7 +106,7 @@ static __always_inline int rw_exit(struct tstate *ts, __s64 ret)
 		return 0;
 	e->lat_ns = lat;
 	e->check_fail = chk;
-	e->flags = flags;
+	e->flags = flags | (timed ? 0 : DT_F_NO_LAT);
 	e->pos = ts->rw.pos;
 	e->asked = ts->rw.asked;
 	e->ret = ret;

@@ -277,6 +277,7 @@ int dt_bpf_start(struct dax_trace_bpf **skelp, bool first, struct dt_phase *t0,
 	skel->rodata->snoop = env.snoop;
 	skel->rodata->deep_entries = env.deep;
 	skel->rodata->kaddr_later = !env.snoop && !env.deep;
+	skel->rodata->timed = env.snoop || env.deep;
 	skel->rodata->page_offset_base_addr = dt_kallsyms_addr("page_offset_base");
 	if (dt_paging_l5()) {
 		skel->rodata->kernel_half = DT_KERNEL_HALF_L5;

@@ -2,22 +2,23 @@
 /*
  * The bare tracer: the least a tracer of daxtrace's hooks must do for
  * what daxtrace exists for, with none of its other work. Per device, the
- * read's latency and length histograms (its device and start time kept
- * in the thread's slot, unowned; each bucket one atomic add in a global
- * array, fewer instructions than a per-CPU map's look-up); the RFC's
- * check, made as daxtrace makes it on a read/write, on the copy's address,
- * one counter; a copy's completeness, one counter; the exits of
- * direct_access and the driver empty. Section 1 runs it with daxtrace's default
- * hooks (row k) and with --telemetry's, which keep only the histograms
- * (row j); section 7 beside the parts. Its cost over a floor is a lower
- * bound for that mode's. fentry/fexit or kprobes, as daxtrace takes them.
+ * read's length histogram (its device kept in the thread's slot,
+ * unowned; each bucket one atomic add in a global array, fewer
+ * instructions than a per-CPU map's look-up); the RFC's check, made as
+ * daxtrace makes it on a read/write, on the copy's address, one counter;
+ * a copy's completeness, one counter; the exits of direct_access and the
+ * driver empty. Section 1 runs it with daxtrace's default hooks (row k)
+ * and with --telemetry's (row j), which also times the read, as that
+ * profile does (the default mode does not); section 7 beside the parts.
+ * Its cost over a floor is a lower bound for that mode's. fentry/fexit or
+ * kprobes, as daxtrace takes them.
  */
 #include "common.bpf.h"
 
 __u64 bare_count[2];
 __u64 bare_hist[2][64];	/* the mask below bounds the index */
 
-/* The thread's slot, unowned: the read's device and start time */
+/* The thread's slot, unowned: the read's device and, if timed, start */
 static __always_inline struct tstate *bare_slot(void)
 {
 	__u32 i = (__u32)bpf_get_current_pid_tgid() & tfast_mask;
@@ -25,27 +26,29 @@ static __always_inline struct tstate *bare_slot(void)
 	return bpf_map_lookup_elem(&tfast, &i);
 }
 
-static __always_inline int rw_start(__u32 dev)
+static __always_inline int rw_start(__u32 dev, bool lat)
 {
 	struct tstate *ts = bare_slot();
 
 	if (ts) {
 		ts->rw.where.dev = dev;
-		ts->rw.start_ns = bpf_ktime_get_ns();
+		ts->rw.active = 1;
+		if (lat)
+			ts->rw.start_ns = bpf_ktime_get_ns();
 	}
 	return 0;
 }
 
-static __always_inline int rw_end(__s64 ret)
+static __always_inline int rw_end(__s64 ret, bool lat)
 {
 	struct tstate *ts = bare_slot();
-	__u64 lat;
 
-	if (!ts || !ts->rw.start_ns)
+	if (!ts || !ts->rw.active)
 		return 0;
-	lat = bpf_ktime_get_ns() - ts->rw.start_ns;
+	if (lat)
+		__sync_fetch_and_add(&bare_hist[0][dt_log2_slot(bpf_ktime_get_ns() -
+								ts->rw.start_ns) & 63], 1);
 	bench_sink = ts->rw.where.dev;
-	__sync_fetch_and_add(&bare_hist[0][dt_log2_slot(lat) & 63], 1);
 	__sync_fetch_and_add(&bare_hist[1][dt_log2_slot(ret > 0 ? ret : 0) & 63], 1);
 	return 0;
 }
@@ -70,27 +73,27 @@ static __always_inline int copy_end(__u64 bytes, __u64 ret)
 SEC("fentry/dax_iomap_rw")
 int BPF_PROG(fe_rw, struct kiocb *iocb)
 {
-	return rw_start(inode_dev_btf(iocb->ki_filp->f_inode));
+	return rw_start(inode_dev_btf(iocb->ki_filp->f_inode), false);
 }
 
 SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	return rw_end(ret);
+	return rw_end(ret, false);
 }
 
 SEC("fentry/dax_iomap_rw")
 int BPF_PROG(fe_rw_t, struct kiocb *iocb)
 {
-	return rw_start(inode_dev_btf(iocb->ki_filp->f_inode));
+	return rw_start(inode_dev_btf(iocb->ki_filp->f_inode), true);
 }
 
 SEC("fexit/dax_iomap_rw")
 int BPF_PROG(fx_rw_t, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
-	return rw_end(ret);
+	return rw_end(ret, true);
 }
 
 SEC("fexit/dax_direct_access")
@@ -128,25 +131,25 @@ int BPF_PROG(fx_copy_from, struct dax_device *dd, unsigned long pgoff,
 SEC("kprobe/dax_iomap_rw")
 int BPF_KPROBE(kp_rw, struct kiocb *iocb)
 {
-	return rw_start(inode_dev(BPF_CORE_READ(iocb, ki_filp, f_inode)));
+	return rw_start(inode_dev(BPF_CORE_READ(iocb, ki_filp, f_inode)), false);
 }
 
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw, long ret)
 {
-	return rw_end(ret);
+	return rw_end(ret, false);
 }
 
 SEC("kprobe/dax_iomap_rw")
 int BPF_KPROBE(kp_rw_t, struct kiocb *iocb)
 {
-	return rw_start(inode_dev(BPF_CORE_READ(iocb, ki_filp, f_inode)));
+	return rw_start(inode_dev(BPF_CORE_READ(iocb, ki_filp, f_inode)), true);
 }
 
 SEC("kretprobe/dax_iomap_rw")
 int BPF_KRETPROBE(kr_rw_t, long ret)
 {
-	return rw_end(ret);
+	return rw_end(ret, true);
 }
 
 SEC("kprobe/dax_direct_access")

@@ -15,7 +15,6 @@
 #endif
 #define PART(bit)	(BENCH_PARTS & (bit))
 #define PART_SLOT	1	/* the thread's slot: 4 look-ups */
-#define PART_CLOCK	2	/* the read's latency: 2 clock reads */
 #define PART_KADDR	4	/* the kaddr check, at the copy (its addr argument) */
 #define PART_ACCOUNT	8	/* counters and histograms */
 #define PART_VERDICT	16	/* check verdict counters */
@@ -25,9 +24,6 @@
 #if PART(PART_WHERE | PART_DRV) && !PART(PART_SLOT)
 #error "PART_WHERE and PART_DRV go through the thread's slot: add PART_SLOT"
 #endif
-
-/* the read's start without a slot: the bench guest has one vCPU */
-__u64 bench_start;
 
 /*
  * The driver's return, taken as da_done() does for an event (it does so
@@ -100,8 +96,6 @@ int BPF_PROG(fe_rw, struct kiocb *iocb, struct iov_iter *iter)
 		if (ts)
 			ts->rw.active = 1;
 	}
-	if (PART(PART_CLOCK))
-		bench_start = now();
 	return 0;
 }
 
@@ -110,18 +104,14 @@ int BPF_PROG(fx_rw, struct kiocb *iocb, struct iov_iter *iter,
 	     const struct iomap_ops *ops, ssize_t ret)
 {
 	struct tstate *ts = NULL;
-	__u64 lat = 0;
 
 	if (PART(PART_SLOT)) {
 		ts = ts_get();
 		if (ts && ts->rw.active)
 			ts->rw.active = 0;
 	}
-	if (PART(PART_CLOCK)) {
-		lat = now() - bench_start;
-		bench_sink += lat;
-	}
-	count(ts, DT_OP_READ, ret, ret, lat, true, 1);
+	/* the default mode does not time a read (timed: --deep, --snoop) */
+	count(ts, DT_OP_READ, ret, ret, 0, false, 1);
 	return 0;
 }
 

@@ -376,12 +376,14 @@ def test_rw_cases():
         eq(cfi and cfi["bytes_done"], wr["bytes_done"], case + ": copy_from_iter bytes")
         da = t.summary(PMEM, "direct_access")
         eq(da and da["errors"], {}, case + ": direct_access errors")
-        # default mode times each read/write; with fentry, direct_access and
-        # copies run fexit only (BPF) and say so instead of printing zeros
+        # the BPF backend's default mode times no read or write (--deep and
+        # -s do) and says so instead of printing zeros; ftrace's records
+        # carry their times
         for op in ("read", "write"):
             sm = t.summary(PMEM, op)
             if sm:
-                eq(lat_count(sm), sm["calls"], case + ": every %s timed" % op)
+                eq(lat_count(sm), sm["calls"] if FTRACE else 0,
+                   case + ": %s latency %s" % (op, "measured" if FTRACE else "not measured"))
                 # one size of read per case (of write too, where no set-up
                 # file is written first), never short: all in that size's bucket
                 if op == "write" and case not in ("seq-write-4k", "seq-write-1m", "writev"):
@@ -389,15 +391,13 @@ def test_rw_cases():
                 per = sm["bytes_requested"] // sm["calls"]
                 eq(sm["len_hist"], [[1 << (per.bit_length() - 1), sm["calls"]]],
                    case + ": %s length histogram" % op)
-        # kprobes need their entry probe for the arguments: there every
-        # direct_access and copy is timed
+        # nor direct_access or a copy, not even where kprobes have an
+        # entry probe for the arguments
         if not FTRACE:
             for name, sm in (("direct_access", da), ("copy_to_iter", cti),
                              ("copy_from_iter", cfi)):
                 if sm:
-                    eq(lat_count(sm), sm["calls"] if PREEMPTIBLE else 0,
-                       case + ": %s latency %s" %
-                       (name, "measured" if PREEMPTIBLE else "not measured"))
+                    eq(lat_count(sm), 0, case + ": %s latency not measured" % name)
         no_failed_checks(t, case)
         ck = t.checks(PMEM)
         eq(ck["rw.complete"]["pass"], rd["calls"] + wr["calls"], case + ": rw.complete pass")
@@ -458,6 +458,11 @@ def test_paging():
     kk = ck["direct_access.kaddr_kernel"]
     eq((kk["pass"], kk["fail"], kk["na"]), (len(kaddrs), 0, da["calls"] - len(kaddrs)),
        "paging: kaddr_kernel passes every kaddr, n/a for the others")
+    # -s times every read, as the default mode does not, and its events say
+    rd, rds = t.summary(PMEM, "read"), t.events("read")
+    eq((lat_count(rd), len(rds)), (op_truth(truth, "read")["calls"],) * 2,
+       "paging: -s times every read, an event each")
+    eq([e["lat_ns"] is None for e in rds], [False] * len(rds), "paging: -s read events' lat_ns")
     faults = truth[1]["faults"]
     eq(ck["direct_access.kaddr_pfn"]["fail"], 0, "paging: kaddr_pfn fails")
     check(ck["direct_access.kaddr_pfn"]["pass"] >= faults["pte"] + faults["pmd"],
@@ -1126,7 +1131,7 @@ def test_deep():
     check(copies and all(c["variant_from"] == "measured" for c in copies),
           "--deep: copy variant measured: %r" % [c.get("variant_from") for c in copies])
     eq(rd["calls"], t.summary(PMEM, "read")["calls"], "--deep: reads")
-    for op in ("direct_access", "copy_to_iter"):
+    for op in ("read", "direct_access", "copy_to_iter"):
         sm = t.summary(PMEM, op)
         eq(lat_count(sm), sm and sm["calls"], "--deep: every %s timed" % op)
     prog = {x["target"]: x.get("programs") for x in t.of("probes")[0]["targets"]}
