@@ -74,19 +74,22 @@ __noinline __u32 short_side(__u32 op, __u64 iter_addr, __u64 *uaddr)
 }
 
 /*
- * The kaddr a copy's addr came from: addr less pos's offset into its
- * page, pos being where the read/write is: what it asked, less what its
- * iterator has left and this copy moved. Global, as kaddr_judge().
+ * The kaddr a copy's addr came from, into last_da as if read there: addr
+ * less pos's offset into its page, pos being where the read/write is:
+ * what it asked, less what its iterator has left and this copy moved.
+ * Global, as kaddr_judge().
  */
-__noinline __u64 copy_kaddr(struct tstate *ts, __u64 addr, __u64 iter, __s64 ret)
+__noinline int copy_kaddr(struct tstate *ts, __u64 addr, __u64 iter, __s64 ret)
 {
 	struct iov_iter *it = (struct iov_iter *)iter;
 	__u64 done;
 
 	if (!ts)
-		return addr;
+		return 0;
 	done = ts->rw.asked - BPF_CORE_READ(it, count) - (ret > 0 ? ret : 0);
-	return addr - ((ts->rw.pos + done) & ((1ULL << DT_PAGE_SHIFT) - 1));
+	ts->last_da.kaddr = addr - ((ts->rw.pos + done) & ((1ULL << DT_PAGE_SHIFT) - 1));
+	ts->last_da.read_flags |= DT_F_KADDR;
+	return 0;
 }
 
 /*
@@ -103,8 +106,7 @@ __noinline int kaddr_judge(struct tstate *ts, __u64 addr, __u64 iter, __s64 ret,
 
 	if (!ts)
 		return 0;
-	ts->last_da.kaddr = copy_kaddr(ts, addr, iter, ret);
-	ts->last_da.read_flags |= DT_F_KADDR;
+	copy_kaddr(ts, addr, iter, ret);
 	if (dt_check_kaddr_kernel(1, ts->last_da.ret, ts->last_da.kaddr,
 				  kernel_half) != DT_FAIL)
 		return 0;
@@ -206,10 +208,8 @@ static __always_inline int copy_done(struct tstate *ts, const struct copy_call *
 	if (!why)
 		return 0;
 	/* the event's only: not worked out for a copy that sends none */
-	if (ts->last_da.kaddr_at == DA_KADDR_COPY && !ts->last_da.kaddr) {
-		ts->last_da.kaddr = copy_kaddr(ts, c->addr, c->iter, ret);
-		ts->last_da.read_flags |= DT_F_KADDR;
-	}
+	if (ts->last_da.kaddr_at == DA_KADDR_COPY && !ts->last_da.kaddr)
+		copy_kaddr(ts, c->addr, c->iter, ret);
 	if (ts->last_da.valid && ts->last_da.kaddr &&
 	    c->addr >= ts->last_da.kaddr &&
 	    c->addr < ts->last_da.kaddr + ((__u64)ts->last_da.ret << DT_PAGE_SHIFT)) {
