@@ -164,7 +164,8 @@ static const struct fam
 	f_len = { "daxtrace_returned_bytes", M_HIST,
 		  "Bytes returned per operation (faults: completed ones only)." },
 	f_lat = { "daxtrace_latency_seconds", M_HIST,
-		  "Latency of DAX operations, where measured (direct_access and copies: --deep)." },
+		  "Latency of DAX operations, where measured (faults always; reads and writes: "
+		  "--telemetry, --deep, -s; direct_access and copies: --deep)." },
 	f_events = { "daxtrace_events", M_COUNTER, "Event records received from the kernel." },
 	f_drop = { "daxtrace_ringbuf_dropped", M_COUNTER,
 		   "Event records lost because the ring buffer was full." },
