@@ -20,9 +20,9 @@ const volatile bool deep_entries;
 /* neither --snoop nor --deep: a read/write's kaddr is judged at its copy */
 const volatile bool kaddr_later;
 /*
- * --deep and --snoop: the latency of reads, writes, direct_access and
- * the copies. The default mode times faults only: two clock reads are
- * a tenth of its cost per read.
+ * --deep and --snoop: the latency of reads, writes, and of direct_access
+ * and the copies where an entry program runs. The default mode times
+ * faults only: two clock reads are a tenth of its cost per read.
  */
 const volatile bool timed;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */
