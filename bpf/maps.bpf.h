@@ -22,7 +22,8 @@ const volatile bool kaddr_later;
 /*
  * --deep and --snoop: the latency of reads, writes, and of direct_access
  * and the copies where an entry program runs. The default mode times
- * faults only: two clock reads are a tenth of its cost per read.
+ * faults only: a read's two clock reads and histogram were more than a
+ * tenth of what its programs cost per read.
  */
 const volatile bool timed;
 const volatile __u64 page_offset_base_addr; /* &page_offset_base */

@@ -128,7 +128,7 @@ static const struct argp_option opts[] = {
 	{ "comm", 'c', "COMM", 0, "Trace only tasks with this command name", 0 },
 	{ "snoop", 's', NULL, 0, "Print every DAX operation, not only anomalies", 0 },
 	{ "deep", OPT_DEEP, NULL, 0,
-	  "Also trace the copy routines and iomap_iter (they fire on all I/O)", 0 },
+	  "Also trace the copy routines and iomap_iter (they fire on all I/O), and time every op", 0 },
 	{ "telemetry", OPT_TELEMETRY, NULL, 0,
 	  "Counters and histograms of reads, writes and faults only, at the least cost: no direct_access, copies or checks", 0 },
 	{ "json", 'j', NULL, 0, "JSON lines output", 0 },
